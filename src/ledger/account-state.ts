@@ -1,0 +1,163 @@
+import type { Millicredits } from '../domain/amounts.ts';
+import { burnDown, type Draw } from '../domain/burn-down.ts';
+import { TallyError } from '../domain/errors.ts';
+import { isExpired, liveRemaining } from '../domain/grants.ts';
+import type { Account, LedgerTx, NewLedgerLine, StoredGrant } from '../store/store.ts';
+
+/**
+ * A locked workspace inside one ledger transaction: its open grants and overage debt in memory,
+ * every change written through to the store as a conditional update, and the ledger lines that
+ * explain the changes collected to be appended at the end with a running balance.
+ */
+export class AccountState {
+  readonly lines: NewLedgerLine[] = [];
+  private balance: Millicredits;
+  private readonly initialDebt: Millicredits;
+
+  private constructor(
+    private readonly tx: LedgerTx,
+    readonly account: Account,
+    readonly grants: StoredGrant[],
+    private readonly now: Date,
+  ) {
+    this.balance = grants.reduce((sum, grant) => sum + grant.remaining, 0) - account.overageDebt;
+    this.initialDebt = account.overageDebt;
+  }
+
+  /** Locks the workspace, writes off what expired, and settles overage debt from live credits. */
+  static async open(tx: LedgerTx, workspaceId: string, now: Date): Promise<AccountState> {
+    const account = await tx.lockAccount(workspaceId);
+    if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+    const state = new AccountState(tx, account, await tx.openGrants(workspaceId), now);
+    await state.sweepExpired();
+    await state.settleDebt();
+    return state;
+  }
+
+  get debt(): Millicredits {
+    return this.account.overageDebt;
+  }
+
+  /** What live grants still hold, before holds and debt. */
+  get liveRemaining(): Millicredits {
+    return liveRemaining(this.grants, this.now);
+  }
+
+  available(held: Millicredits): Millicredits {
+    return this.liveRemaining - held - this.debt;
+  }
+
+  /** Takes `cost` in burn-down order; what the grants cannot pay becomes overage debt. */
+  async spend(
+    cost: Millicredits,
+    responseId: string,
+    reason: string,
+  ): Promise<{ grants: Draw[]; overage: Millicredits }> {
+    const { draws, shortfall } = burnDown(this.grants, cost, this.now);
+    for (const draw of draws) {
+      await this.move(draw.grantId, -draw.amount, 'charge', responseId, reason, this.now);
+    }
+    if (shortfall > 0) await this.moveDebt(shortfall, 'charge', responseId, reason);
+    return { grants: draws, overage: shortfall };
+  }
+
+  /** Gives back what a response took. Credits whose grant has expired since are written off again at once. */
+  async refund(
+    draws: { grants: Draw[]; overage: Millicredits },
+    responseId: string,
+    reason: string,
+  ): Promise<Millicredits> {
+    let unplaced = 0;
+    for (const draw of draws.grants) {
+      const grant =
+        this.grants.find((g) => g.id === draw.grantId) ?? (await this.tx.findGrant(this.account.id, draw.grantId));
+      if (!grant) throw new Error(`grant ${draw.grantId} of response ${responseId} is missing`);
+      if (!this.grants.includes(grant)) this.grants.push(grant);
+      await this.move(grant.id, draw.amount, 'refund', responseId, reason, this.now);
+      if (isExpired(grant, this.now))
+        await this.move(grant.id, -draw.amount, 'expire', null, 'grant expired before the refund', this.now);
+    }
+    if (draws.overage > 0) {
+      const repaid = Math.min(draws.overage, this.debt);
+      if (repaid > 0) await this.moveDebt(-repaid, 'refund', responseId, reason);
+      unplaced = draws.overage - repaid;
+    }
+    return unplaced;
+  }
+
+  /** Records a new grant's credits, then lets them pay any overage debt. */
+  async credit(grant: StoredGrant): Promise<void> {
+    await this.tx.insertGrant({ ...grant, remaining: 0 });
+    this.grants.push({ ...grant, remaining: 0 });
+    await this.move(grant.id, grant.amount, 'grant', null, grant.reason, grant.createdAt);
+    await this.settleDebt();
+  }
+
+  async flush(): Promise<void> {
+    await this.tx.appendLedger(this.lines);
+    if (this.debt !== this.initialDebt) await this.tx.setOverageDebt(this.account.id, this.debt);
+  }
+
+  private async sweepExpired(): Promise<void> {
+    const expired = this.grants
+      .filter((grant) => grant.remaining > 0 && isExpired(grant, this.now))
+      .sort((a, b) => (a.expiresAt?.getTime() ?? 0) - (b.expiresAt?.getTime() ?? 0));
+    for (const grant of expired) {
+      await this.move(grant.id, -grant.remaining, 'expire', null, 'grant expired', grant.expiresAt ?? this.now);
+    }
+  }
+
+  private async settleDebt(): Promise<void> {
+    const payable = Math.min(this.debt, this.liveRemaining);
+    if (payable <= 0) return;
+    const { draws } = burnDown(this.grants, payable, this.now);
+    for (const draw of draws) {
+      await this.move(draw.grantId, -draw.amount, 'settle', null, 'overage repaid from new credits', this.now);
+    }
+    await this.moveDebt(-payable, 'settle', null, 'overage repaid from new credits');
+  }
+
+  private async move(
+    grantId: string,
+    delta: Millicredits,
+    kind: NewLedgerLine['kind'],
+    responseId: string | null,
+    reason: string,
+    at: Date,
+  ): Promise<void> {
+    const grant = this.grants.find((g) => g.id === grantId);
+    if (!grant) throw new Error(`grant ${grantId} is not loaded`);
+    // Conditional update: under the account lock it always applies; if it ever did not, the transaction aborts.
+    if (!(await this.tx.adjustGrant(this.account.id, grantId, delta))) {
+      throw new Error(`grant ${grantId} could not move by ${delta}: its remaining changed outside the account lock`);
+    }
+    grant.remaining += delta;
+    this.balance += delta;
+    this.lines.push({
+      workspaceId: this.account.id,
+      at,
+      kind,
+      amount: delta,
+      grantId,
+      responseId,
+      reason,
+      balanceAfter: this.balance,
+    });
+  }
+
+  /** `added` > 0 borrows below zero; < 0 repays. Debt lines carry no grant. */
+  private async moveDebt(added: Millicredits, kind: NewLedgerLine['kind'], responseId: string | null, reason: string) {
+    this.account.overageDebt += added;
+    this.balance -= added;
+    this.lines.push({
+      workspaceId: this.account.id,
+      at: this.now,
+      kind,
+      amount: -added,
+      grantId: null,
+      responseId,
+      reason,
+      balanceAfter: this.balance,
+    });
+  }
+}

@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { DAY, TestClock } from '../../test/support/clock.ts';
+import { describeStores } from '../../test/support/stores.ts';
+import { TallyError } from '../domain/errors.ts';
+import { getBalance } from './balance.ts';
+import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
+import { grantCredits } from './grant-credits.ts';
+import { getStatement } from './statement.ts';
+import { verifyLedger } from './verify-ledger.ts';
+import { createWorkspace } from './workspaces.ts';
+
+const chat = (id: string, extra: Partial<ResponseInput> = {}): Omit<ResponseInput, 'workspaceId'> => ({
+  id,
+  conversationId: 'conv-1',
+  channel: 'chat',
+  agentId: 'agent-1',
+  ...extra,
+});
+
+async function refusal(promise: Promise<unknown>): Promise<TallyError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TallyError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describeStores('charging a response', (ctx) => {
+  async function workspaceWith(credits: number, clock: TestClock, overageLimit = 0) {
+    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'free', overageLimit }, clock.now());
+    if (credits > 0) {
+      await grantCredits(
+        ctx.store,
+        { workspaceId: ws.id, id: 'g1', amount: credits * 1000, source: 'promotion', reason: 'welcome' },
+        clock.now(),
+      );
+    }
+    return ws.id;
+  }
+
+  it('takes one credit per response and reports what is left', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(10, clock);
+    const result = await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    expect(result).toEqual({ id: 'r1', cost: 1000, available: 9000, replayed: false });
+    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(9000);
+  });
+
+  it('charges a retried id once and answers the retry with the first result', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(10, clock);
+    const first = await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    const again = await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.advance(1000));
+    expect(again).toEqual({ ...first, replayed: true });
+    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(9000);
+    const statement = await getStatement(ctx.store, ws, null, 100);
+    expect(statement.lines.filter((l) => l.kind === 'charge')).toHaveLength(1);
+  });
+
+  it('refuses a reused id with a different body as an idempotency conflict', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(10, clock);
+    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    const error = await refusal(
+      chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1', { agentId: 'agent-2' }) }, clock.now()),
+    );
+    expect(error.code).toBe('idempotency_conflict');
+  });
+
+  it('prices a premium voice at 1.5 credits from the rate card', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(10, clock);
+    const result = await chargeResponse(
+      ctx.store,
+      { workspaceId: ws, ...chat('r1', { channel: 'call', conversationId: 'call-1', features: ['voice:elevenlabs'] }) },
+      clock.now(),
+    );
+    expect(result.cost).toBe(1500);
+    expect(result.available).toBe(8500);
+  });
+
+  it('refuses an unknown feature instead of pricing it as free, and writes nothing', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(10, clock);
+    const error = await refusal(
+      chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1', { features: ['voice:unknown'] }) }, clock.now()),
+    );
+    expect(error.code).toBe('invalid_request');
+    expect(error.details).toMatchObject({ field: 'features' });
+    expect(await ctx.store.reader().findResponse(ws, 'r1')).toBeNull();
+  });
+
+  it('blocks a response it cannot pay for and writes nothing at all', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(1, clock);
+    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    const error = await refusal(
+      chargeResponse(ctx.store, { workspaceId: ws, ...chat('r2', { conversationId: 'conv-2' }) }, clock.now()),
+    );
+    expect(error.code).toBe('insufficient_credits');
+    expect(await ctx.store.reader().findResponse(ws, 'r2')).toBeNull();
+    expect(await ctx.store.reader().findConversation(ws, 'conv-2')).toBeNull();
+    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+  });
+
+  it('lets an overage rule go below zero up to its limit, then blocks', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(1, clock, 2000);
+    for (const id of ['r1', 'r2', 'r3']) await chargeResponse(ctx.store, { workspaceId: ws, ...chat(id) }, clock.now());
+    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(-2000);
+    const error = await refusal(chargeResponse(ctx.store, { workspaceId: ws, ...chat('r4') }, clock.now()));
+    expect(error.code).toBe('insufficient_credits');
+    await grantCredits(
+      ctx.store,
+      { workspaceId: ws, id: 'top-up', amount: 5000, source: 'purchase', reason: 'pack' },
+      clock.now(),
+    );
+    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(3000);
+    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+  });
+
+  it('spends the grant that expires soonest first', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(0, clock);
+    await grantCredits(
+      ctx.store,
+      { workspaceId: ws, id: 'keeps', amount: 5000, source: 'purchase', reason: 'pack' },
+      clock.now(),
+    );
+    await grantCredits(
+      ctx.store,
+      {
+        workspaceId: ws,
+        id: 'soon',
+        amount: 2000,
+        source: 'subscription',
+        reason: 'period',
+        expiresAt: new Date(clock.now().getTime() + 3 * DAY),
+      },
+      clock.now(),
+    );
+    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    const grants = (await getBalance(ctx.store, ws, clock.now())).grants;
+    expect(grants.find((g) => g.id === 'soon')?.remaining).toBe(1000);
+    expect(grants.find((g) => g.id === 'keeps')?.remaining).toBe(5000);
+  });
+
+  it('stops counting a grant at the instant it expires and records the expiry', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(0, clock);
+    const expiresAt = new Date(clock.now().getTime() + DAY);
+    await grantCredits(
+      ctx.store,
+      { workspaceId: ws, id: 'g', amount: 3000, source: 'promotion', reason: 'trial', expiresAt },
+      clock.now(),
+    );
+    expect((await getBalance(ctx.store, ws, new Date(expiresAt.getTime() - 1))).available).toBe(3000);
+    expect((await getBalance(ctx.store, ws, expiresAt)).available).toBe(0);
+    const error = await refusal(chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, expiresAt));
+    expect(error.code).toBe('insufficient_credits');
+    await grantCredits(
+      ctx.store,
+      { workspaceId: ws, id: 'g2', amount: 1000, source: 'purchase', reason: 'pack' },
+      expiresAt,
+    );
+    const kinds = (await getStatement(ctx.store, ws, null, 100)).lines.map((l) => [l.kind, l.amount, l.balanceAfter]);
+    expect(kinds).toEqual([
+      ['grant', 3000, 3000],
+      ['expire', -3000, 0],
+      ['grant', 1000, 1000],
+    ]);
+  });
+
+  it('counts a conversation once however many responses it has', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(10, clock);
+    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r2') }, clock.now());
+    await chargeResponse(
+      ctx.store,
+      { workspaceId: ws, ...chat('r3', { channel: 'call', conversationId: 'call-1' }) },
+      clock.now(),
+    );
+    const rollups = await ctx.store.db
+      .selectFrom('daily_rollups')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .orderBy('channel')
+      .execute();
+    expect(
+      rollups.map((r) => [r.channel, Number(r.conversations), Number(r.responses), Number(r.credits_used)]),
+    ).toEqual([
+      ['call', 1, 1, 1000],
+      ['chat', 1, 2, 2000],
+    ]);
+  });
+
+  it('charges each batch item on its own: refused items write nothing and the rest go through', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(2, clock);
+    const results = await chargeBatch(
+      ctx.store,
+      ws,
+      [chat('a'), chat('b', { features: ['nope'] }), chat('a'), chat('c'), chat('d')].map((r) => ({
+        workspaceId: ws,
+        ...r,
+      })),
+      clock.now(),
+    );
+    expect(results.map((r) => (r.ok ? (r.result.replayed ? 'replayed' : 'charged') : r.error.code))).toEqual([
+      'charged',
+      'invalid_request',
+      'replayed',
+      'charged',
+      'insufficient_credits',
+    ]);
+    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+  });
+});
+
+describe('a workspace that does not exist', () => {
+  it('is reported as not found', async () => {
+    const { sqliteFactory } = await import('../../test/support/stores.ts');
+    const { store } = await sqliteFactory.create();
+    const error = await refusal(chargeResponse(store, { workspaceId: 'ws_missing', ...chat('r1') }, new Date()));
+    expect(error.code).toBe('not_found');
+    await store.close();
+  });
+});

@@ -1,0 +1,208 @@
+import type { Millicredits } from '../domain/amounts.ts';
+import { TallyError } from '../domain/errors.ts';
+import { isValidId } from '../domain/ids.ts';
+import { canAfford } from '../domain/overage.ts';
+import { utcDay } from '../domain/periods.ts';
+import type { Channel, LedgerTx, Store, StoredResponse } from '../store/store.ts';
+import { AccountState } from './account-state.ts';
+import { fingerprint } from './fingerprint.ts';
+import { price } from './pricing.ts';
+
+export interface ResponseInput {
+  workspaceId: string;
+  /** The caller's id for this response; the idempotency key of the charge. */
+  id: string;
+  conversationId: string;
+  channel: Channel;
+  agentId: string;
+  features?: string[];
+  occurredAt?: Date;
+  reservationId?: string;
+}
+
+export interface ChargeResult {
+  id: string;
+  cost: Millicredits;
+  available: Millicredits;
+  /** True when this id was charged before: nothing new was written. */
+  replayed: boolean;
+}
+
+/** How far from the server's clock an event may be dated: late events are normal, future ones are a bug. */
+export const MAX_EVENT_AGE_MS = 35 * 24 * 3600_000;
+export const MAX_EVENT_SKEW_MS = 5 * 60_000;
+
+export function validateResponse(input: ResponseInput, now: Date): void {
+  for (const field of ['id', 'conversationId', 'agentId'] as const) {
+    if (!isValidId(input[field])) {
+      throw new TallyError('invalid_request', `${field} must be 1-128 letters, digits, or . _ : - characters.`, {
+        field,
+      });
+    }
+  }
+  if (input.channel !== 'call' && input.channel !== 'chat') {
+    throw new TallyError('invalid_request', 'channel must be "call" or "chat".', { field: 'channel' });
+  }
+  if (input.occurredAt) {
+    const at = input.occurredAt.getTime();
+    if (Number.isNaN(at) || at < now.getTime() - MAX_EVENT_AGE_MS || at > now.getTime() + MAX_EVENT_SKEW_MS) {
+      throw new TallyError('invalid_request', 'occurredAt must be within the last 35 days and not in the future.', {
+        field: 'occurredAt',
+      });
+    }
+  }
+}
+
+function responsePrint(input: ResponseInput): string {
+  return fingerprint({
+    conversationId: input.conversationId,
+    channel: input.channel,
+    agentId: input.agentId,
+    features: [...new Set(input.features ?? [])].sort(),
+    occurredAt: input.occurredAt,
+    reservationId: input.reservationId,
+  });
+}
+
+/**
+ * Charges one response against a locked account: idempotent by (workspace, id), priced by the
+ * rate card in force at the response's time, paid in burn-down order, the conversation counted
+ * when first seen, and the daily rollup bumped. Every check runs before the first write, so a
+ * refusal (insufficient credits, a conflict) leaves the transaction untouched and a batch can go on.
+ */
+export async function chargeWithState(
+  tx: LedgerTx,
+  state: AccountState,
+  input: ResponseInput,
+  now: Date,
+): Promise<ChargeResult> {
+  const print = responsePrint(input);
+  const seen = await tx.findResponse(input.workspaceId, input.id);
+  if (seen) {
+    if (seen.fingerprint !== print) {
+      throw new TallyError('idempotency_conflict', `Response ${input.id} was already recorded with a different body.`, {
+        id: input.id,
+      });
+    }
+    return { id: seen.id, cost: seen.cost, available: seen.availableAfter, replayed: true };
+  }
+
+  const occurredAt = input.occurredAt ?? now;
+  const features = [...new Set(input.features ?? [])].sort();
+  const { cost, card } = await price(tx, features, 1, occurredAt);
+
+  const conversation = await tx.findConversation(input.workspaceId, input.conversationId);
+  if (conversation && conversation.channel !== input.channel) {
+    throw new TallyError(
+      'invalid_request',
+      `Conversation ${input.conversationId} is a ${conversation.channel}, not a ${input.channel}.`,
+      { field: 'channel' },
+    );
+  }
+
+  let holdAmount = 0;
+  if (input.reservationId) {
+    const hold = await tx.findHold(input.workspaceId, input.reservationId);
+    if (!hold) throw new TallyError('not_found', `Reservation ${input.reservationId} does not exist.`);
+    if (hold.status !== 'held') {
+      throw new TallyError('conflict', `Reservation ${input.reservationId} was already ${hold.status}.`, {
+        reservationId: hold.id,
+        status: hold.status,
+      });
+    }
+    // An expired hold no longer sets anything aside: the charge is paid from free credits alone.
+    if (hold.expiresAt.getTime() > now.getTime()) holdAmount = hold.amount;
+  }
+  const heldByOthers = await tx.heldAmount(input.workspaceId, now, input.reservationId);
+  const available = state.available(heldByOthers);
+  if (!canAfford(available, cost, state.account.overageLimit)) {
+    throw new TallyError('insufficient_credits', 'The workspace does not have enough credits for this response.', {
+      cost: cost / 1000,
+      available: Math.max(available, 0) / 1000,
+      ...(holdAmount > 0 ? { reserved: holdAmount / 1000 } : {}),
+    });
+  }
+
+  if (input.reservationId) await tx.closeHold(input.workspaceId, input.reservationId, 'committed');
+  if (!conversation) {
+    await tx.insertConversation(
+      {
+        workspaceId: input.workspaceId,
+        id: input.conversationId,
+        channel: input.channel,
+        agentId: input.agentId,
+        startedAt: occurredAt,
+      },
+      now,
+    );
+  }
+  const draws = await state.spend(cost, input.id, `${input.channel} response`);
+  const availableAfter = available - cost;
+  const response: StoredResponse = {
+    workspaceId: input.workspaceId,
+    id: input.id,
+    conversationId: input.conversationId,
+    channel: input.channel,
+    agentId: input.agentId,
+    features,
+    occurredAt,
+    cost,
+    rateCardVersion: card.version,
+    reservationId: input.reservationId ?? null,
+    fingerprint: print,
+    availableAfter,
+    draws,
+    status: 'charged',
+    createdAt: now,
+  };
+  await tx.insertResponse(response);
+  await tx.bumpRollup({
+    workspaceId: input.workspaceId,
+    day: utcDay(occurredAt),
+    channel: input.channel,
+    agentId: input.agentId,
+    creditsUsed: cost,
+    responses: 1,
+    conversations: conversation ? 0 : 1,
+  });
+  return { id: input.id, cost, available: availableAfter, replayed: false };
+}
+
+export async function chargeResponse(store: Store, input: ResponseInput, now: Date): Promise<ChargeResult> {
+  validateResponse(input, now);
+  return store.transaction(async (tx) => {
+    const state = await AccountState.open(tx, input.workspaceId, now);
+    const result = await chargeWithState(tx, state, input, now);
+    await state.flush();
+    return result;
+  });
+}
+
+export type BatchItemResult = { ok: true; result: ChargeResult } | { ok: false; error: TallyError };
+
+/**
+ * Charges many responses of one workspace in one transaction: one lock, one commit. Each item is
+ * independent and idempotent by its own id; a refused item writes nothing and the rest go on.
+ */
+export async function chargeBatch(
+  store: Store,
+  workspaceId: string,
+  inputs: readonly ResponseInput[],
+  now: Date,
+): Promise<BatchItemResult[]> {
+  return store.transaction(async (tx) => {
+    const state = await AccountState.open(tx, workspaceId, now);
+    const results: BatchItemResult[] = [];
+    for (const input of inputs) {
+      try {
+        validateResponse(input, now);
+        results.push({ ok: true, result: await chargeWithState(tx, state, input, now) });
+      } catch (error) {
+        if (!(error instanceof TallyError)) throw error;
+        results.push({ ok: false, error });
+      }
+    }
+    await state.flush();
+    return results;
+  });
+}

@@ -1,0 +1,43 @@
+import type { Millicredits } from '../domain/amounts.ts';
+import { TallyError } from '../domain/errors.ts';
+import { liveRemaining } from '../domain/grants.ts';
+import { canAfford } from '../domain/overage.ts';
+import type { Store } from '../store/store.ts';
+import { price } from './pricing.ts';
+
+export interface CheckInput {
+  workspaceId: string;
+  features?: string[];
+  count?: number;
+}
+
+export interface CheckResult {
+  allowed: boolean;
+  cost: Millicredits;
+  available: Millicredits;
+}
+
+export const MAX_COUNT = 10_000;
+
+export function validateCount(count: number | undefined): number {
+  const value = count ?? 1;
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_COUNT) {
+    throw new TallyError('invalid_request', `count must be a whole number from 1 to ${MAX_COUNT}.`, { field: 'count' });
+  }
+  return value;
+}
+
+/** May the workspace pay for `count` responses now? Reads only; takes no lock and writes nothing. */
+export async function checkCredits(store: Store, input: CheckInput, now: Date): Promise<CheckResult> {
+  const count = validateCount(input.count);
+  const reader = store.reader();
+  const account = await reader.lockAccount(input.workspaceId);
+  if (!account) throw new TallyError('not_found', `Workspace ${input.workspaceId} does not exist.`);
+  const [grants, held, { cost }] = await Promise.all([
+    reader.openGrants(input.workspaceId),
+    reader.heldAmount(input.workspaceId, now),
+    price(reader, input.features ?? [], count, now),
+  ]);
+  const available = liveRemaining(grants, now) - held - account.overageDebt;
+  return { allowed: canAfford(available, cost, account.overageLimit), cost, available };
+}

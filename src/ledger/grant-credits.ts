@@ -1,0 +1,83 @@
+import type { Millicredits } from '../domain/amounts.ts';
+import { TallyError } from '../domain/errors.ts';
+import type { Grant, GrantSource } from '../domain/grants.ts';
+import { isValidId } from '../domain/ids.ts';
+import type { Store } from '../store/store.ts';
+import { AccountState } from './account-state.ts';
+import { fingerprint } from './fingerprint.ts';
+
+export interface GrantInput {
+  workspaceId: string;
+  /** The idempotency key: the same id twice creates the grant once. */
+  id: string;
+  amount: Millicredits;
+  source: GrantSource;
+  reason: string;
+  priority?: number;
+  effectiveAt?: Date;
+  expiresAt?: Date | null;
+}
+
+export interface GrantResult {
+  grant: Grant;
+  replayed: boolean;
+}
+
+export async function grantCredits(store: Store, input: GrantInput, now: Date): Promise<GrantResult> {
+  if (!isValidId(input.id)) {
+    throw new TallyError('invalid_request', 'id must be 1-128 letters, digits, or . _ : - characters.', {
+      field: 'id',
+    });
+  }
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+    throw new TallyError('invalid_request', 'amount must be more than zero credits.', { field: 'amount' });
+  }
+  const effectiveAt = input.effectiveAt ?? now;
+  const expiresAt = input.expiresAt ?? null;
+  if (expiresAt && expiresAt.getTime() <= effectiveAt.getTime()) {
+    throw new TallyError('invalid_request', 'expiresAt must be after the grant takes effect.', { field: 'expiresAt' });
+  }
+  const priority = input.priority ?? 0;
+  if (!Number.isSafeInteger(priority)) {
+    throw new TallyError('invalid_request', 'priority must be a whole number.', { field: 'priority' });
+  }
+  const print = fingerprint({
+    amount: input.amount,
+    source: input.source,
+    reason: input.reason,
+    priority,
+    effectiveAt: input.effectiveAt,
+    expiresAt,
+  });
+
+  return store.transaction(async (tx) => {
+    const state = await AccountState.open(tx, input.workspaceId, now);
+    const existing = await tx.findGrant(input.workspaceId, input.id);
+    if (existing) {
+      if (existing.fingerprint !== print) {
+        throw new TallyError('idempotency_conflict', `Grant ${input.id} already exists with different values.`, {
+          id: input.id,
+        });
+      }
+      await state.flush();
+      const { fingerprint: _ignored, ...grant } = existing;
+      return { grant, replayed: true };
+    }
+    const grant: Grant = {
+      id: input.id,
+      workspaceId: input.workspaceId,
+      source: input.source,
+      amount: input.amount,
+      remaining: input.amount,
+      priority,
+      effectiveAt,
+      expiresAt,
+      createdAt: now,
+      reason: input.reason,
+    };
+    await state.credit({ ...grant, fingerprint: print });
+    await state.flush();
+    const stored = state.grants.find((g) => g.id === grant.id);
+    return { grant: { ...grant, remaining: stored?.remaining ?? grant.remaining }, replayed: false };
+  });
+}

@@ -1,0 +1,100 @@
+import type { Millicredits } from '../domain/amounts.ts';
+import { TallyError } from '../domain/errors.ts';
+import { canAfford } from '../domain/overage.ts';
+import type { Hold, Store } from '../store/store.ts';
+import { AccountState } from './account-state.ts';
+import { validateCount } from './check-credits.ts';
+import { fingerprint } from './fingerprint.ts';
+import { price } from './pricing.ts';
+import { randomId } from './random-id.ts';
+
+export interface ReserveInput {
+  workspaceId: string;
+  features?: string[];
+  count?: number;
+  ttlSeconds?: number;
+  idempotencyKey?: string;
+}
+
+export const DEFAULT_HOLD_TTL_SECONDS = 60;
+export const MAX_HOLD_TTL_SECONDS = 3600;
+
+/**
+ * Sets credits aside for responses about to be generated. A hold stops holding at `expiresAt`
+ * because every read of held credits compares against the clock; no sweeper is needed.
+ */
+export async function reserveCredits(
+  store: Store,
+  input: ReserveInput,
+  now: Date,
+): Promise<{ hold: Hold; replayed: boolean }> {
+  const count = validateCount(input.count);
+  const ttl = input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS;
+  if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > MAX_HOLD_TTL_SECONDS) {
+    throw new TallyError('invalid_request', `ttlSeconds must be a whole number from 1 to ${MAX_HOLD_TTL_SECONDS}.`, {
+      field: 'ttlSeconds',
+    });
+  }
+  const features = [...new Set(input.features ?? [])].sort();
+  const print = fingerprint({ features, count, ttl });
+  return store.transaction(async (tx) => {
+    const state = await AccountState.open(tx, input.workspaceId, now);
+    if (input.idempotencyKey) {
+      const seen = await tx.findHoldByKey(input.workspaceId, input.idempotencyKey);
+      if (seen) {
+        if (seen.fingerprint !== print) {
+          throw new TallyError('idempotency_conflict', 'This Idempotency-Key was used for a different reservation.');
+        }
+        await state.flush();
+        return { hold: seen, replayed: true };
+      }
+    }
+    const { cost } = await price(tx, features, count, now);
+    const available = state.available(await tx.heldAmount(input.workspaceId, now));
+    if (!canAfford(available, cost, state.account.overageLimit)) {
+      throw new TallyError('insufficient_credits', 'The workspace does not have enough credits to reserve.', {
+        cost: cost / 1000,
+        available: Math.max(available, 0) / 1000,
+      });
+    }
+    const hold: Hold = {
+      workspaceId: input.workspaceId,
+      id: randomId('rsv'),
+      amount: cost,
+      expiresAt: new Date(now.getTime() + ttl * 1000),
+      status: 'held',
+      fingerprint: print,
+      idempotencyKey: input.idempotencyKey ?? null,
+      createdAt: now,
+    };
+    await tx.insertHold(hold);
+    await state.flush();
+    return { hold, replayed: false };
+  });
+}
+
+export async function releaseReservation(
+  store: Store,
+  workspaceId: string,
+  reservationId: string,
+  now: Date,
+): Promise<{ hold: Hold; released: Millicredits }> {
+  return store.transaction(async (tx) => {
+    const state = await AccountState.open(tx, workspaceId, now);
+    const hold = await tx.findHold(workspaceId, reservationId);
+    if (!hold) throw new TallyError('not_found', `Reservation ${reservationId} does not exist.`);
+    if (hold.status === 'committed') {
+      throw new TallyError(
+        'conflict',
+        `Reservation ${reservationId} was already committed; refund the response instead.`,
+      );
+    }
+    let released = 0;
+    if (hold.status === 'held') {
+      await tx.closeHold(workspaceId, hold.id, 'released');
+      released = hold.expiresAt.getTime() > now.getTime() ? hold.amount : 0;
+    }
+    await state.flush();
+    return { hold: { ...hold, status: 'released' }, released };
+  });
+}

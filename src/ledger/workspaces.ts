@@ -1,0 +1,84 @@
+import type { Millicredits } from '../domain/amounts.ts';
+import { TallyError } from '../domain/errors.ts';
+import type { Store } from '../store/store.ts';
+import { randomId } from './random-id.ts';
+
+export interface Workspace {
+  id: string;
+  name: string;
+  plan: string;
+  overageLimit: Millicredits;
+  periodAnchor: Date;
+  createdAt: Date;
+}
+
+export interface NewWorkspace {
+  name: string;
+  plan: string;
+  overageLimit?: Millicredits;
+  /** Defaults to a server-made `ws_...` id. */
+  id?: string;
+}
+
+function startOfUtcDay(at: Date): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+}
+
+export async function createWorkspace(store: Store, input: NewWorkspace, now: Date): Promise<Workspace> {
+  if (input.name.trim() === '') throw new TallyError('invalid_request', 'name must not be empty.', { field: 'name' });
+  if ((input.overageLimit ?? 0) < 0) {
+    throw new TallyError('invalid_request', 'overageLimit must be zero or more credits.', { field: 'overageLimit' });
+  }
+  const workspace: Workspace = {
+    id: input.id ?? randomId('ws'),
+    name: input.name.trim(),
+    plan: input.plan,
+    overageLimit: input.overageLimit ?? 0,
+    // Periods start at midnight UTC so a period's usage is a whole number of daily rollups.
+    periodAnchor: startOfUtcDay(now),
+    createdAt: now,
+  };
+  await store.db
+    .insertInto('workspaces')
+    .values({
+      id: workspace.id,
+      name: workspace.name,
+      plan: workspace.plan,
+      overage_limit: workspace.overageLimit,
+      overage_debt: 0,
+      period_anchor: workspace.periodAnchor.getTime(),
+      created_at: now.getTime(),
+    })
+    .execute();
+  return workspace;
+}
+
+function fromRow(row: {
+  id: string;
+  name: string;
+  plan: string;
+  overage_limit: number;
+  period_anchor: number;
+  created_at: number;
+}): Workspace {
+  return {
+    id: row.id,
+    name: row.name,
+    plan: row.plan,
+    overageLimit: Number(row.overage_limit),
+    periodAnchor: new Date(Number(row.period_anchor)),
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+export async function getWorkspace(store: Store, id: string): Promise<Workspace> {
+  const row = await store.db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new TallyError('not_found', `Workspace ${id} does not exist.`);
+  return fromRow(row);
+}
+
+export async function listWorkspaces(store: Store, after: string | null, limit: number): Promise<Workspace[]> {
+  let query = store.db.selectFrom('workspaces').selectAll().orderBy('id').limit(limit);
+  if (after) query = query.where('id', '>', after);
+  return (await query.execute()).map(fromRow);
+}

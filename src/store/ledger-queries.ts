@@ -1,0 +1,339 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Millicredits } from '../domain/amounts.ts';
+import type { GrantSource } from '../domain/grants.ts';
+import type { RateCard } from '../domain/rate-card.ts';
+import type { Database, GrantsTable, HoldsTable, ResponsesTable } from './schema.ts';
+import type {
+  Account,
+  Channel,
+  Conversation,
+  Hold,
+  LedgerTx,
+  NewLedgerLine,
+  RollupDelta,
+  StoredGrant,
+  StoredResponse,
+} from './store.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(Number(ms)));
+
+export function grantFromRow(row: GrantsTable): StoredGrant {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    source: row.source as GrantSource,
+    amount: Number(row.amount),
+    remaining: Number(row.remaining),
+    priority: row.priority,
+    effectiveAt: new Date(Number(row.effective_at)),
+    expiresAt: toDate(row.expires_at),
+    createdAt: new Date(Number(row.created_at)),
+    reason: row.reason,
+    fingerprint: row.fingerprint,
+  };
+}
+
+function responseFromRow(row: ResponsesTable): StoredResponse {
+  return {
+    workspaceId: row.workspace_id,
+    id: row.id,
+    conversationId: row.conversation_id,
+    channel: row.channel as Channel,
+    agentId: row.agent_id,
+    features: JSON.parse(row.features) as string[],
+    occurredAt: new Date(Number(row.occurred_at)),
+    cost: Number(row.cost),
+    rateCardVersion: row.rate_card_version,
+    reservationId: row.reservation_id,
+    fingerprint: row.fingerprint,
+    availableAfter: Number(row.available_after),
+    draws: JSON.parse(row.draws) as StoredResponse['draws'],
+    status: row.status as StoredResponse['status'],
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+function holdFromRow(row: HoldsTable): Hold {
+  return {
+    workspaceId: row.workspace_id,
+    id: row.id,
+    amount: Number(row.amount),
+    expiresAt: new Date(Number(row.expires_at)),
+    status: row.status as Hold['status'],
+    fingerprint: row.fingerprint,
+    idempotencyKey: row.idempotency_key,
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+/** The ledger's queries written once with Kysely; the dialects differ only in how the account row is locked. */
+export class KyselyLedgerTx implements LedgerTx {
+  /**
+   * @param lockRows take PostgreSQL's row lock on the account (FOR UPDATE). SQLite needs none: its
+   * transactions begin IMMEDIATE and so already hold the database's single write lock.
+   */
+  constructor(
+    private readonly db: Executor,
+    private readonly lockRows: boolean,
+  ) {}
+
+  async lockAccount(workspaceId: string): Promise<Account | null> {
+    let query = this.db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId);
+    if (this.lockRows) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) return null;
+    return {
+      id: row.id,
+      name: row.name,
+      plan: row.plan,
+      overageLimit: Number(row.overage_limit),
+      overageDebt: Number(row.overage_debt),
+      periodAnchor: new Date(Number(row.period_anchor)),
+      createdAt: new Date(Number(row.created_at)),
+    };
+  }
+
+  async setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void> {
+    await this.db.updateTable('workspaces').set({ overage_debt: debt }).where('id', '=', workspaceId).execute();
+  }
+
+  async openGrants(workspaceId: string): Promise<StoredGrant[]> {
+    const rows = await this.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('remaining', '>', 0)
+      .execute();
+    return rows.map(grantFromRow);
+  }
+
+  async findGrant(workspaceId: string, id: string): Promise<StoredGrant | null> {
+    const row = await this.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? grantFromRow(row) : null;
+  }
+
+  async insertGrant(grant: StoredGrant): Promise<void> {
+    await this.db
+      .insertInto('grants')
+      .values({
+        workspace_id: grant.workspaceId,
+        id: grant.id,
+        source: grant.source,
+        amount: grant.amount,
+        remaining: grant.remaining,
+        priority: grant.priority,
+        effective_at: grant.effectiveAt.getTime(),
+        expires_at: grant.expiresAt?.getTime() ?? null,
+        reason: grant.reason,
+        fingerprint: grant.fingerprint,
+        created_at: grant.createdAt.getTime(),
+      })
+      .execute();
+  }
+
+  async adjustGrant(workspaceId: string, grantId: string, delta: Millicredits): Promise<boolean> {
+    const result = await this.db
+      .updateTable('grants')
+      .set((eb) => ({ remaining: eb('remaining', '+', delta) }))
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', grantId)
+      .where((eb) => eb(eb('remaining', '+', delta), '>=', 0))
+      .where((eb) => eb(eb('remaining', '+', delta), '<=', eb.ref('amount')))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async appendLedger(lines: readonly NewLedgerLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.db
+      .insertInto('ledger_lines')
+      .values(
+        lines.map((line) => ({
+          workspace_id: line.workspaceId,
+          at: line.at.getTime(),
+          kind: line.kind,
+          amount: line.amount,
+          grant_id: line.grantId,
+          response_id: line.responseId,
+          reason: line.reason,
+          balance_after: line.balanceAfter,
+        })),
+      )
+      .execute();
+  }
+
+  async findResponse(workspaceId: string, id: string): Promise<StoredResponse | null> {
+    const row = await this.db
+      .selectFrom('responses')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? responseFromRow(row) : null;
+  }
+
+  async insertResponse(response: StoredResponse): Promise<void> {
+    await this.db
+      .insertInto('responses')
+      .values({
+        workspace_id: response.workspaceId,
+        id: response.id,
+        conversation_id: response.conversationId,
+        channel: response.channel,
+        agent_id: response.agentId,
+        features: JSON.stringify(response.features),
+        occurred_at: response.occurredAt.getTime(),
+        cost: response.cost,
+        rate_card_version: response.rateCardVersion,
+        reservation_id: response.reservationId,
+        fingerprint: response.fingerprint,
+        available_after: response.availableAfter,
+        draws: JSON.stringify(response.draws),
+        status: response.status,
+        created_at: response.createdAt.getTime(),
+      })
+      .execute();
+  }
+
+  async markResponseRefunded(workspaceId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('responses')
+      .set({ status: 'refunded' })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .where('status', '=', 'charged')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async insertConversation(conversation: Conversation, now: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('conversations')
+      .values({
+        workspace_id: conversation.workspaceId,
+        id: conversation.id,
+        channel: conversation.channel,
+        agent_id: conversation.agentId,
+        started_at: conversation.startedAt.getTime(),
+        created_at: now.getTime(),
+      })
+      .onConflict((oc) => oc.columns(['workspace_id', 'id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async findConversation(workspaceId: string, id: string): Promise<Conversation | null> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      workspaceId: row.workspace_id,
+      id: row.id,
+      channel: row.channel as Channel,
+      agentId: row.agent_id,
+      startedAt: new Date(Number(row.started_at)),
+    };
+  }
+
+  async findHold(workspaceId: string, id: string): Promise<Hold | null> {
+    const row = await this.db
+      .selectFrom('holds')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? holdFromRow(row) : null;
+  }
+
+  async findHoldByKey(workspaceId: string, key: string): Promise<Hold | null> {
+    const row = await this.db
+      .selectFrom('holds')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row ? holdFromRow(row) : null;
+  }
+
+  async insertHold(hold: Hold): Promise<void> {
+    await this.db
+      .insertInto('holds')
+      .values({
+        workspace_id: hold.workspaceId,
+        id: hold.id,
+        amount: hold.amount,
+        expires_at: hold.expiresAt.getTime(),
+        status: hold.status,
+        fingerprint: hold.fingerprint,
+        idempotency_key: hold.idempotencyKey,
+        created_at: hold.createdAt.getTime(),
+      })
+      .execute();
+  }
+
+  async closeHold(workspaceId: string, id: string, status: 'committed' | 'released'): Promise<boolean> {
+    const result = await this.db
+      .updateTable('holds')
+      .set({ status })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .where('status', '=', 'held')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async heldAmount(workspaceId: string, now: Date, exceptHoldId?: string): Promise<Millicredits> {
+    let query = this.db
+      .selectFrom('holds')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), sql<number>`0`).as('held'))
+      .where('workspace_id', '=', workspaceId)
+      .where('status', '=', 'held')
+      .where('expires_at', '>', now.getTime());
+    if (exceptHoldId !== undefined) query = query.where('id', '!=', exceptHoldId);
+    const row = await query.executeTakeFirstOrThrow();
+    return Number(row.held);
+  }
+
+  async bumpRollup(delta: RollupDelta): Promise<void> {
+    await this.db
+      .insertInto('daily_rollups')
+      .values({
+        workspace_id: delta.workspaceId,
+        day: delta.day,
+        channel: delta.channel,
+        agent_id: delta.agentId,
+        credits_used: delta.creditsUsed,
+        responses: delta.responses,
+        conversations: delta.conversations,
+      })
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'day', 'channel', 'agent_id']).doUpdateSet((eb) => ({
+          credits_used: eb('daily_rollups.credits_used', '+', eb.ref('excluded.credits_used')),
+          responses: eb('daily_rollups.responses', '+', eb.ref('excluded.responses')),
+          conversations: eb('daily_rollups.conversations', '+', eb.ref('excluded.conversations')),
+        })),
+      )
+      .execute();
+  }
+
+  async rateCards(): Promise<RateCard[]> {
+    const rows = await this.db.selectFrom('rate_cards').selectAll().orderBy('effective_at').execute();
+    return rows.map((row) => ({
+      version: row.version,
+      effectiveAt: new Date(Number(row.effective_at)),
+      baseCost: Number(row.base_cost),
+      features: JSON.parse(row.features) as Record<string, number>,
+    }));
+  }
+}

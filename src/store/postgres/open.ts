@@ -1,0 +1,43 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { KyselyLedgerTx } from '../ledger-queries.ts';
+import { migrateToLatest } from '../migrations/index.ts';
+import type { Database } from '../schema.ts';
+import type { Store } from '../store.ts';
+
+// Amounts and times are bigint columns holding values well inside 2^53: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export interface PostgresOptions {
+  poolSize?: number;
+  /** Each test file gets its own schema so files can run side by side on one database. */
+  schema?: string;
+}
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // A dropped connection (database restart) surfaces on the next query; an idle client's error must not crash the process.
+  pool.on('error', () => {});
+  if (options.schema) {
+    const client = await pool.connect();
+    try {
+      await client.query(`create schema if not exists "${options.schema}"`);
+    } finally {
+      client.release();
+    }
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrateToLatest(db as Kysely<unknown>, 'postgres');
+  return {
+    dialect: 'postgres',
+    db,
+    transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, true), trx)),
+    reader: () => new KyselyLedgerTx(db, false),
+    close: () => db.destroy(),
+  };
+}

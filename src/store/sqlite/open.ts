@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import { KyselyLedgerTx } from '../ledger-queries.ts';
+import { migrateToLatest } from '../migrations/index.ts';
+import type { Database } from '../schema.ts';
+import type { Store } from '../store.ts';
+
+/**
+ * BEGIN IMMEDIATE takes SQLite's write lock when the transaction starts. With a plain BEGIN, two
+ * connections that both read and then write would deadlock and one would fail with SQLITE_BUSY;
+ * this way the second waits (busy_timeout) and then runs against the committed state.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: SQLite.Database) {
+    super({ database });
+  }
+
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver({ database: this.database });
+  }
+}
+
+export interface SqliteOptions {
+  /** `full` syncs the WAL on every commit, so an acknowledged charge survives power loss, not just a crash. */
+  synchronous?: 'full' | 'normal';
+}
+
+export async function openSqlite(file: string, options: SqliteOptions = {}): Promise<Store> {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${options.synchronous ?? 'full'}`);
+  database.pragma('busy_timeout = 10000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
+  await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+  return {
+    dialect: 'sqlite',
+    db,
+    transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, false), trx)),
+    reader: () => new KyselyLedgerTx(db, false),
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,127 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Millicredits } from '../domain/amounts.ts';
+import type { Draw } from '../domain/burn-down.ts';
+import type { Grant } from '../domain/grants.ts';
+import type { RateCard } from '../domain/rate-card.ts';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Channel = 'call' | 'chat';
+export type LedgerKind = 'grant' | 'charge' | 'refund' | 'expire' | 'settle';
+
+export interface Account {
+  id: string;
+  name: string;
+  plan: string;
+  overageLimit: Millicredits;
+  overageDebt: Millicredits;
+  periodAnchor: Date;
+  createdAt: Date;
+}
+
+export interface StoredGrant extends Grant {
+  fingerprint: string;
+}
+
+export interface NewLedgerLine {
+  workspaceId: string;
+  at: Date;
+  kind: LedgerKind;
+  amount: Millicredits;
+  grantId: string | null;
+  responseId: string | null;
+  reason: string;
+  balanceAfter: Millicredits;
+}
+
+export interface LedgerLine extends NewLedgerLine {
+  seq: number;
+}
+
+export interface StoredResponse {
+  workspaceId: string;
+  id: string;
+  conversationId: string;
+  channel: Channel;
+  agentId: string;
+  features: string[];
+  occurredAt: Date;
+  cost: Millicredits;
+  rateCardVersion: number;
+  reservationId: string | null;
+  fingerprint: string;
+  availableAfter: Millicredits;
+  /** Where the cost came from: one draw per grant, plus `overage` taken below zero. */
+  draws: { grants: Draw[]; overage: Millicredits };
+  status: 'charged' | 'refunded';
+  createdAt: Date;
+}
+
+export interface Conversation {
+  workspaceId: string;
+  id: string;
+  channel: Channel;
+  agentId: string;
+  startedAt: Date;
+}
+
+export interface Hold {
+  workspaceId: string;
+  id: string;
+  amount: Millicredits;
+  expiresAt: Date;
+  status: 'held' | 'committed' | 'released';
+  fingerprint: string;
+  idempotencyKey: string | null;
+  createdAt: Date;
+}
+
+export interface RollupDelta {
+  workspaceId: string;
+  day: string;
+  channel: Channel;
+  agentId: string;
+  creditsUsed: Millicredits;
+  responses: number;
+  conversations: number;
+}
+
+/** The reads and writes one ledger transaction needs; each implementation runs them in one database transaction. */
+export interface LedgerTx {
+  /** Reads the workspace's account; inside a transaction it is locked until commit, so credit moves of one workspace are serial. */
+  lockAccount(workspaceId: string): Promise<Account | null>;
+  setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void>;
+  /** Every grant that still holds credits: live, not yet effective, or expired but not yet swept. */
+  openGrants(workspaceId: string): Promise<StoredGrant[]>;
+  findGrant(workspaceId: string, id: string): Promise<StoredGrant | null>;
+  insertGrant(grant: StoredGrant): Promise<void>;
+  /** Changes a grant's remaining by `delta` only if it stays within [0, amount]; false when it would not. */
+  adjustGrant(workspaceId: string, grantId: string, delta: Millicredits): Promise<boolean>;
+  appendLedger(lines: readonly NewLedgerLine[]): Promise<void>;
+  findResponse(workspaceId: string, id: string): Promise<StoredResponse | null>;
+  insertResponse(response: StoredResponse): Promise<void>;
+  markResponseRefunded(workspaceId: string, id: string): Promise<boolean>;
+  /** Records a conversation the first time it is seen; false when it was already known. */
+  insertConversation(conversation: Conversation, now: Date): Promise<boolean>;
+  findConversation(workspaceId: string, id: string): Promise<Conversation | null>;
+  findHold(workspaceId: string, id: string): Promise<Hold | null>;
+  findHoldByKey(workspaceId: string, key: string): Promise<Hold | null>;
+  insertHold(hold: Hold): Promise<void>;
+  /** Moves a hold out of `held`; false when it was no longer held. */
+  closeHold(workspaceId: string, id: string, status: 'committed' | 'released'): Promise<boolean>;
+  /** What unexpired holds set aside at `now`, leaving out `exceptHoldId`. */
+  heldAmount(workspaceId: string, now: Date, exceptHoldId?: string): Promise<Millicredits>;
+  bumpRollup(delta: RollupDelta): Promise<void>;
+  rateCards(): Promise<RateCard[]>;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  /** The query builder, for modules outside the ledger's hot path (keys, Twilio, billing, reports). */
+  readonly db: Kysely<Database>;
+  /** Runs `fn` in one transaction; SQLite takes the write lock at BEGIN so concurrent writers queue, never deadlock. */
+  transaction<T>(fn: (tx: LedgerTx, db: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** The same reads as a transaction, without taking a lock (reads see one committed state per statement). */
+  reader(): LedgerTx;
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeEach, describe } from 'vitest';
+import { openPostgres } from '../../src/store/postgres/open.ts';
+import { openSqlite } from '../../src/store/sqlite/open.ts';
+import type { Store } from '../../src/store/store.ts';
+
+/** The PostgreSQL server `.ci/run` starts; tests fail rather than skip when it is not there. */
+export const TEST_DATABASE_URL = process.env.TALLY_TEST_DATABASE_URL ?? 'postgres://tally:tally@127.0.0.1:5432/tally';
+
+export interface StoreFactory {
+  name: 'sqlite' | 'postgres';
+  /** A new, empty, migrated store; `location` is what another process needs to open the same store. */
+  create(): Promise<{ store: Store; location: StoreLocation }>;
+}
+
+export type StoreLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
+
+const cleanups: Array<() => Promise<void>> = [];
+
+export const sqliteFactory: StoreFactory = {
+  name: 'sqlite',
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-test-'));
+    const file = join(dir, 'tally.db');
+    const store = await openSqlite(file);
+    cleanups.push(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return { store, location: { kind: 'sqlite', file } };
+  },
+};
+
+export const postgresFactory: StoreFactory = {
+  name: 'postgres',
+  async create() {
+    const schema = `test_${randomBytes(6).toString('hex')}`;
+    const store = await openPostgres(TEST_DATABASE_URL, { schema, poolSize: 5 });
+    cleanups.push(async () => {
+      await store.close();
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    });
+    return { store, location: { kind: 'postgres', url: TEST_DATABASE_URL, schema } };
+  },
+};
+
+export const STORE_FACTORIES = [sqliteFactory, postgresFactory];
+
+export async function openStoreAt(location: StoreLocation): Promise<Store> {
+  return location.kind === 'sqlite'
+    ? openSqlite(location.file)
+    : openPostgres(location.url, { schema: location.schema, poolSize: 5 });
+}
+
+async function runCleanups() {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+}
+
+/**
+ * Runs the same cases against a fresh SQLite file and a fresh PostgreSQL schema for each test.
+ * `ctx.store` is replaced before every test.
+ */
+export function describeStores(
+  title: string,
+  body: (ctx: { store: Store; location: StoreLocation; kind: 'sqlite' | 'postgres' }) => void,
+) {
+  for (const factory of STORE_FACTORIES) {
+    describe(`${title} [${factory.name}]`, () => {
+      const ctx = { kind: factory.name } as { store: Store; location: StoreLocation; kind: 'sqlite' | 'postgres' };
+      beforeEach(async () => {
+        const created = await factory.create();
+        ctx.store = created.store;
+        ctx.location = created.location;
+      });
+      afterEach(runCleanups);
+      afterAll(runCleanups);
+      body(ctx);
+    });
+  }
+}
