@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { TallyError } from '../domain/errors.ts';
+
+const Plan = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }),
+    name: Type.String({ minLength: 1 }),
+    monthlyPrice: Type.Number({ minimum: 0, description: 'In the currency below, e.g. 29 for $29.00.' }),
+    currency: Type.String({ pattern: '^[a-z]{3}$' }),
+    creditsPerPeriod: Type.Number({ minimum: 0 }),
+    agents: Type.Integer({ minimum: 1 }),
+    rollover: Type.Union([
+      Type.Object({ kind: Type.Literal('expire') }, { additionalProperties: false }),
+      Type.Object(
+        { kind: Type.Literal('rollover'), cap: Type.Number({ minimum: 0 }) },
+        { additionalProperties: false },
+      ),
+    ]),
+    overageLimit: Type.Number({ minimum: 0, description: 'Credits the balance may go below zero; 0 blocks.' }),
+  },
+  { additionalProperties: false },
+);
+
+const Pack = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }),
+    name: Type.String({ minLength: 1 }),
+    credits: Type.Number({ exclusiveMinimum: 0 }),
+    price: Type.Number({ minimum: 0 }),
+    currency: Type.String({ pattern: '^[a-z]{3}$' }),
+    validityMonths: Type.Integer({ minimum: 1, maximum: 120 }),
+  },
+  { additionalProperties: false },
+);
+
+export const CatalogSchema = Type.Object(
+  { plans: Type.Array(Plan, { minItems: 1 }), packs: Type.Array(Pack) },
+  { additionalProperties: false },
+);
+
+export type Plan = Static<typeof Plan>;
+export type Pack = Static<typeof Pack>;
+export type CatalogData = Static<typeof CatalogSchema>;
+
+/** Shipped when the operator gives no catalog file: a free plan, three paid ones, three packs. */
+export const DEFAULT_CATALOG: CatalogData = {
+  plans: [
+    {
+      id: 'free',
+      name: 'Free',
+      monthlyPrice: 0,
+      currency: 'usd',
+      creditsPerPeriod: 50,
+      agents: 1,
+      rollover: { kind: 'expire' },
+      overageLimit: 0,
+    },
+    {
+      id: 'starter',
+      name: 'Starter',
+      monthlyPrice: 29,
+      currency: 'usd',
+      creditsPerPeriod: 1000,
+      agents: 3,
+      rollover: { kind: 'expire' },
+      overageLimit: 0,
+    },
+    {
+      id: 'growth',
+      name: 'Growth',
+      monthlyPrice: 99,
+      currency: 'usd',
+      creditsPerPeriod: 5000,
+      agents: 10,
+      rollover: { kind: 'rollover', cap: 2500 },
+      overageLimit: 100,
+    },
+    {
+      id: 'scale',
+      name: 'Scale',
+      monthlyPrice: 299,
+      currency: 'usd',
+      creditsPerPeriod: 20000,
+      agents: 50,
+      rollover: { kind: 'rollover', cap: 10000 },
+      overageLimit: 1000,
+    },
+  ],
+  packs: [
+    { id: 'pack-500', name: '500 credits', credits: 500, price: 15, currency: 'usd', validityMonths: 12 },
+    { id: 'pack-2000', name: '2,000 credits', credits: 2000, price: 50, currency: 'usd', validityMonths: 12 },
+    { id: 'pack-10000', name: '10,000 credits', credits: 10000, price: 200, currency: 'usd', validityMonths: 12 },
+  ],
+};
+
+export class Catalog {
+  constructor(readonly data: CatalogData) {}
+
+  /** Reads and validates the operator's catalog file, or the default; a bad file stops Tally with the reason. */
+  static load(file: string | null): Catalog {
+    if (!file) return new Catalog(DEFAULT_CATALOG);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`The plan catalog ${file} could not be read as JSON: ${(error as Error).message}`);
+    }
+    const first = Value.Errors(CatalogSchema, parsed).First();
+    if (first) throw new Error(`The plan catalog ${file} is invalid at ${first.path || '/'}: ${first.message}.`);
+    const data = parsed as CatalogData;
+    const ids = [...data.plans.map((p) => p.id), ...data.packs.map((p) => p.id)];
+    const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+    if (duplicate) throw new Error(`The plan catalog ${file} names "${duplicate}" twice.`);
+    return new Catalog(data);
+  }
+
+  plan(id: string): Plan {
+    const plan = this.data.plans.find((p) => p.id === id);
+    if (!plan) {
+      throw new TallyError(
+        'invalid_request',
+        `Unknown plan "${id}". Plans: ${this.data.plans.map((p) => p.id).join(', ')}.`,
+        {
+          field: 'plan',
+        },
+      );
+    }
+    return plan;
+  }
+
+  assertExists(plan: string): void {
+    this.plan(plan);
+  }
+}

@@ -1,0 +1,108 @@
+import { join, resolve } from 'node:path';
+
+/** Every setting Tally reads, from the environment, once, at start. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** A postgres:// URL switches from the embedded SQLite file to PostgreSQL. */
+  databaseUrl: string | null;
+  sqliteFile: string;
+  sqliteSynchronous: 'full' | 'normal';
+  adminKey: string | null;
+  secretKey: string | null;
+  demo: boolean;
+  demoPassword: string | null;
+  twilioApiUrl: string;
+  stripeApiUrl: string | null;
+  stripeSecretKey: string | null;
+  stripeWebhookSecret: string | null;
+  /** Requests per minute per API key; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  publicUrl: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be 1 or 0 (got "${raw}").`);
+    return fallback;
+  };
+  const url = (name: string, fallback: string | null, protocols: string[]): string | null => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw.replace(/\/$/, '');
+    } catch {
+      problems.push(`${name} must be a ${protocols.join(' or ')} URL (got "${raw.replace(/\/\/[^@/]*@/, '//***@')}").`);
+      return fallback;
+    }
+  };
+  const oneOf = <T extends string>(name: string, fallback: T, values: readonly T[]): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!values.includes(raw as T)) {
+      problems.push(`${name} must be one of ${values.join(', ')} (got "${raw}").`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const dataDir = resolve(env.TALLY_DATA_DIR || './data');
+  const databaseUrl = url('TALLY_DATABASE_URL', null, ['postgres:', 'postgresql:']);
+  const adminKey = env.TALLY_ADMIN_KEY || null;
+  if (adminKey !== null && adminKey.length < 24) problems.push('TALLY_ADMIN_KEY must be at least 24 characters long.');
+
+  const config: Config = {
+    port: integer('PORT', 3000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    dataDir,
+    databaseUrl,
+    sqliteFile: join(dataDir, 'tally.db'),
+    sqliteSynchronous: oneOf('TALLY_SQLITE_SYNCHRONOUS', 'full', ['full', 'normal'] as const),
+    adminKey,
+    secretKey: env.TALLY_SECRET_KEY || null,
+    // The demo workspace is the embedded default's welcome; a PostgreSQL deployment starts empty.
+    demo: flag('TALLY_DEMO', databaseUrl === null),
+    demoPassword: env.TALLY_DEMO_PASSWORD || null,
+    twilioApiUrl:
+      url('TALLY_TWILIO_API_URL', 'https://api.twilio.com', ['https:', 'http:']) ?? 'https://api.twilio.com',
+    stripeApiUrl: url('TALLY_STRIPE_API_URL', null, ['https:', 'http:']),
+    stripeSecretKey: env.TALLY_STRIPE_SECRET_KEY || null,
+    stripeWebhookSecret: env.TALLY_STRIPE_WEBHOOK_SECRET || null,
+    rateLimitPerMinute: integer('TALLY_RATE_LIMIT_PER_MINUTE', 120_000, 0, 100_000_000),
+    bodyLimitBytes: integer('TALLY_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    logLevel: oneOf('TALLY_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    publicUrl: url('TALLY_PUBLIC_URL', null, ['https:', 'http:']),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

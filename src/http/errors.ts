@@ -1,0 +1,101 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorCode, TallyError } from '../domain/errors.ts';
+
+/** The one table from error code to HTTP status. */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  insufficient_credits: 402,
+  agent_limit_reached: 409,
+  idempotency_conflict: 409,
+  conflict: 409,
+  rate_limited: 429,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  twilio_unavailable: 503,
+  twilio_credentials_rejected: 400,
+  payment_provider_error: 502,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown>; requestId: string };
+}
+
+export function errorBody(
+  code: string,
+  message: string,
+  requestId: string,
+  details?: Record<string, unknown>,
+): ErrorBody {
+  return { error: { code, message, ...(details ? { details } : {}), requestId } };
+}
+
+function describeValidation(error: FastifyError): { message: string; details: Record<string, unknown> } {
+  const first = error.validation?.[0];
+  const context = error.validationContext ?? 'body';
+  if (!first) return { message: error.message, details: { in: context } };
+  const path = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const params = first.params as Record<string, unknown>;
+  if (first.keyword === 'additionalProperties') {
+    const field = [path, String(params.additionalProperty)].filter(Boolean).join('.');
+    return { message: `Unknown field "${field}" in the ${context}; remove it.`, details: { in: context, field } };
+  }
+  if (first.keyword === 'required') {
+    const field = [path, String(params.missingProperty)].filter(Boolean).join('.');
+    return { message: `Missing required field "${field}" in the ${context}.`, details: { in: context, field } };
+  }
+  const field = path || context;
+  return {
+    message: `${field} ${first.message ?? 'is invalid'}.`,
+    details: { in: context, field, rule: first.keyword },
+  };
+}
+
+/** Maps every error to the contract's JSON shape. Only a fault of Tally's own is a 5xx. */
+export function handleError(error: FastifyError | TallyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const requestId = String(request.id);
+  if (error instanceof TallyError) {
+    const status = STATUS_BY_CODE[error.code];
+    return reply.code(status).send(errorBody(error.code, error.message, requestId, error.details));
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const { message, details } = describeValidation(fastifyError);
+    return reply.code(400).send(errorBody('invalid_request', message, requestId, details));
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return reply.code(413).send(errorBody('payload_too_large', 'The request body is too large.', requestId));
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return reply
+        .code(415)
+        .send(
+          errorBody('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.', requestId),
+        );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return reply.code(400).send(errorBody('invalid_request', 'The JSON body is empty.', requestId));
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return reply.code(400).send(errorBody('invalid_request', 'Content-Length does not match the body.', requestId));
+  }
+  if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return reply
+      .code(400)
+      .send(errorBody('invalid_request', `The body is not valid JSON: ${error.message}`, requestId));
+  }
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    return reply.code(status).send(errorBody('invalid_request', fastifyError.message, requestId));
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply
+    .code(500)
+    .send(
+      errorBody(
+        'internal_error',
+        'Tally could not complete the request; it is safe to retry with the same id.',
+        requestId,
+      ),
+    );
+}

@@ -1,0 +1,100 @@
+import { Type } from '@sinclair/typebox';
+import { ErrorReply } from '../../contract/common.ts';
+import { BalanceReply, StatementReply } from '../../contract/ledger.ts';
+import type { Ledger } from '../../ledger/ledger.ts';
+import { MAX_STATEMENT_PAGE } from '../../ledger/statement.ts';
+import { requireScope, workspaceOf } from '../auth.ts';
+import { iso, toCredits } from '../convert.ts';
+import type { App } from '../server.ts';
+import { grantReply } from './replies.ts';
+
+/** What the balance adds beyond the ledger: plan limits and the low-credit rule (billing provides them). */
+export interface AccountInsights {
+  agents(workspaceId: string): Promise<{ used: number; allowed: number | null }>;
+  low(
+    workspaceId: string,
+    available: number,
+    periodGranted: number,
+  ): Promise<{ low: boolean; upgrade?: { url: string; reason: string } }>;
+}
+
+const errors = { 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
+
+/** The workspace's own view of its credits: balance and statement. */
+export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
+  return (app: App) => {
+    app.get(
+      '/v1/balance',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          summary: 'Credits available now, this period, and per grant',
+          tags: ['read'],
+          response: { 200: BalanceReply, ...errors },
+        },
+      },
+      async (request) => {
+        const workspaceId = workspaceOf(request);
+        const balance = await ledger.balance(workspaceId);
+        const [agents, low] = await Promise.all([
+          insights.agents(workspaceId),
+          insights.low(workspaceId, balance.available, balance.period.granted),
+        ]);
+        return {
+          available: toCredits(balance.available),
+          held: toCredits(balance.held),
+          overage: { debt: toCredits(balance.overageDebt), limit: toCredits(balance.overageLimit) },
+          period: {
+            start: iso(balance.period.start),
+            end: iso(balance.period.end),
+            granted: toCredits(balance.period.granted),
+            used: toCredits(balance.period.used),
+          },
+          grants: balance.grants.map(grantReply),
+          low: low.low,
+          ...(low.upgrade ? { upgrade: low.upgrade } : {}),
+          agents,
+        };
+      },
+    );
+
+    app.get(
+      '/v1/ledger',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          summary: 'The statement: every grant, charge, refund and expiry with the balance after it',
+          tags: ['read'],
+          querystring: Type.Object(
+            {
+              cursor: Type.Optional(Type.String({ maxLength: 32 })),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_STATEMENT_PAGE, default: 100 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: StatementReply, 400: ErrorReply, ...errors },
+        },
+      },
+      async (request) => {
+        const statement = await ledger.statement(
+          workspaceOf(request),
+          request.query.cursor ?? null,
+          request.query.limit ?? 100,
+        );
+        return {
+          lines: statement.lines.map((line) => ({
+            seq: line.seq,
+            at: iso(line.at),
+            kind: line.kind,
+            amount: toCredits(line.amount),
+            grantId: line.grantId,
+            responseId: line.responseId,
+            reason: line.reason,
+            balanceAfter: toCredits(line.balanceAfter),
+          })),
+          nextCursor: statement.nextCursor,
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,115 @@
+import { Type } from '@sinclair/typebox';
+import { ErrorReply } from '../../contract/common.ts';
+import {
+  CheckBody,
+  CheckReply,
+  ConversationBody,
+  ConversationReply,
+  ReservationBody,
+  ReservationReply,
+} from '../../contract/ledger.ts';
+import type { Ledger } from '../../ledger/ledger.ts';
+import type { Hold } from '../../store/store.ts';
+import { requireScope, workspaceOf } from '../auth.ts';
+import { iso, parseTime, toCredits } from '../convert.ts';
+import type { App } from '../server.ts';
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 402: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+
+const holdReply = (hold: Hold) => ({
+  id: hold.id,
+  amount: toCredits(hold.amount),
+  expiresAt: iso(hold.expiresAt),
+  status: hold.status,
+});
+
+/** What the agent runtime asks before and around a response: conversations, checks and holds. */
+export function ingestRoutes(ledger: Ledger) {
+  return (app: App) => {
+    app.post(
+      '/v1/conversations',
+      {
+        preHandler: requireScope('ingest'),
+        schema: {
+          summary: 'Record a call or chat',
+          description: 'Counted once, when first seen: 201 the first time, 200 on a repeat.',
+          tags: ['ingest'],
+          body: ConversationBody,
+          response: { 200: ConversationReply, 201: ConversationReply, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { conversation, created } = await ledger.recordConversation({
+          workspaceId: workspaceOf(request),
+          id: request.body.id,
+          channel: request.body.channel,
+          agentId: request.body.agentId,
+          startedAt: parseTime(request.body.startedAt, 'startedAt'),
+        });
+        return reply.code(created ? 201 : 200).send({
+          id: conversation.id,
+          channel: conversation.channel,
+          agentId: conversation.agentId,
+          startedAt: iso(conversation.startedAt),
+        });
+      },
+    );
+
+    app.post(
+      '/v1/check',
+      {
+        preHandler: requireScope('ingest'),
+        schema: {
+          summary: 'May the workspace pay for a response?',
+          description: 'No side effects.',
+          tags: ['ingest'],
+          body: CheckBody,
+          response: { 200: CheckReply, ...errors },
+        },
+      },
+      async (request) => {
+        const result = await ledger.check({ workspaceId: workspaceOf(request), ...request.body });
+        return { allowed: result.allowed, cost: toCredits(result.cost), available: toCredits(result.available) };
+      },
+    );
+
+    app.post(
+      '/v1/reservations',
+      {
+        preHandler: requireScope('ingest'),
+        schema: {
+          summary: 'Hold credits for responses about to be generated',
+          description:
+            'Idempotent by the Idempotency-Key header. The hold stops holding at expiresAt by itself; commit it with the response, or release it.',
+          tags: ['ingest'],
+          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }),
+          body: ReservationBody,
+          response: { 201: ReservationReply, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { hold } = await ledger.reserve({
+          workspaceId: workspaceOf(request),
+          ...request.body,
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        return reply.code(201).send(holdReply(hold));
+      },
+    );
+
+    app.post(
+      '/v1/reservations/:id/release',
+      {
+        preHandler: requireScope('ingest'),
+        schema: {
+          summary: 'Give held credits back',
+          description: 'Releasing twice is fine; a committed reservation cannot be released.',
+          tags: ['ingest'],
+          params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
+          response: { 200: ReservationReply, ...errors },
+        },
+      },
+      async (request) => holdReply((await ledger.release(workspaceOf(request), request.params.id)).hold),
+    );
+  };
+}

@@ -1,0 +1,195 @@
+import { Type } from '@sinclair/typebox';
+import { ErrorReply } from '../../contract/common.ts';
+import { GrantBody, GrantReply } from '../../contract/ledger.ts';
+import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
+import type { ApiKeys } from '../../keys/api-keys.ts';
+import type { Ledger } from '../../ledger/ledger.ts';
+import type { Workspace } from '../../ledger/workspaces.ts';
+import { requireOperator } from '../auth.ts';
+import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
+import type { App } from '../server.ts';
+import { grantReply } from './replies.ts';
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+const WorkspaceParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
+
+const workspaceReply = (workspace: Workspace) => ({
+  id: workspace.id,
+  name: workspace.name,
+  plan: workspace.plan,
+  overageLimit: toCredits(workspace.overageLimit),
+  createdAt: iso(workspace.createdAt),
+});
+
+/** The operator's routes: workspaces, their keys, and credits granted by hand. */
+export function workspaceRoutes(
+  ledger: Ledger,
+  keys: ApiKeys,
+  clock: () => Date,
+  plans: { assertExists(plan: string): void },
+) {
+  return (app: App) => {
+    app.post(
+      '/v1/workspaces',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'Create a workspace',
+          tags: ['operator'],
+          body: WorkspaceBody,
+          response: { 201: WorkspaceReply, ...errors },
+        },
+      },
+      async (request, reply) => {
+        plans.assertExists(request.body.plan);
+        const workspace = await ledger.createWorkspace({
+          name: request.body.name,
+          plan: request.body.plan,
+          overageLimit:
+            request.body.overageLimit === undefined
+              ? undefined
+              : toMillicredits(request.body.overageLimit, 'overageLimit'),
+        });
+        return reply.code(201).send(workspaceReply(workspace));
+      },
+    );
+
+    app.get(
+      '/v1/workspaces',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'List workspaces',
+          tags: ['operator'],
+          querystring: Type.Object(
+            {
+              after: Type.Optional(Type.String({ maxLength: 128 })),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              workspaces: Type.Array(WorkspaceReply),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const limit = request.query.limit ?? 100;
+        const page = await ledger.listWorkspaces(request.query.after ?? null, limit + 1);
+        const shown = page.slice(0, limit);
+        return {
+          workspaces: shown.map(workspaceReply),
+          nextCursor: page.length > limit ? (shown.at(-1)?.id ?? null) : null,
+        };
+      },
+    );
+
+    app.get(
+      '/v1/workspaces/:id',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'One workspace',
+          tags: ['operator'],
+          params: WorkspaceParams,
+          response: { 200: WorkspaceReply, ...errors },
+        },
+      },
+      async (request) => workspaceReply(await ledger.getWorkspace(request.params.id)),
+    );
+
+    app.post(
+      '/v1/workspaces/:id/keys',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'Issue a workspace key',
+          description: 'The key is shown only in this reply.',
+          tags: ['operator'],
+          params: WorkspaceParams,
+          body: KeyBody,
+          response: { 201: KeyReply, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const issued = await keys.issue(request.params.id, request.body.scopes, request.body.name ?? '', clock());
+        return reply.code(201).send({ ...issued, createdAt: iso(issued.createdAt) });
+      },
+    );
+
+    app.get(
+      '/v1/workspaces/:id/keys',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: "A workspace's keys (never the keys themselves)",
+          tags: ['operator'],
+          params: WorkspaceParams,
+          response: { 200: Type.Object({ keys: Type.Array(KeySummaryReply) }), ...errors },
+        },
+      },
+      async (request) => {
+        await ledger.getWorkspace(request.params.id);
+        const list = await keys.list(request.params.id);
+        return {
+          keys: list.map((key) => ({
+            ...key,
+            createdAt: iso(key.createdAt),
+            revokedAt: key.revokedAt ? iso(key.revokedAt) : null,
+          })),
+        };
+      },
+    );
+
+    app.delete(
+      '/v1/workspaces/:id/keys/:keyId',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'Revoke a key; it fails at once',
+          tags: ['operator'],
+          params: Type.Object({ id: Type.String({ maxLength: 128 }), keyId: Type.String({ maxLength: 128 }) }),
+          response: { 204: Type.Null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        await keys.revoke(request.params.id, request.params.keyId, clock());
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/v1/workspaces/:id/grants',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'Grant credits',
+          description: 'Idempotent by id: the same id twice grants once; with different values it is a 409.',
+          tags: ['operator'],
+          params: WorkspaceParams,
+          body: GrantBody,
+          response: { 201: Type.Object({ grant: GrantReply }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const { grant } = await ledger.grant({
+          workspaceId: request.params.id,
+          id: body.id,
+          amount: toMillicredits(body.amount),
+          source: body.source,
+          reason: body.reason,
+          priority: body.priority,
+          effectiveAt: parseTime(body.effectiveAt, 'effectiveAt'),
+          expiresAt: parseTime(body.expiresAt, 'expiresAt') ?? null,
+        });
+        // A replay answers like the first request did, with the grant as it stands now.
+        return reply.code(201).send({ grant: grantReply(grant) });
+      },
+    );
+  };
+}

@@ -1,0 +1,169 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Authenticator } from './auth.ts';
+import { errorBody, handleError } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** A group of routes; each module under routes/ exports a function that returns one. */
+export type Routes = (app: App) => Promise<void> | void;
+
+export interface ServerOptions {
+  authenticators: Authenticator[];
+  routes: Routes[];
+  metrics: Metrics;
+  logger: FastifyServerOptions['logger'];
+  bodyLimitBytes: number;
+  /** Requests per minute per key (or per address without one); 0 turns limiting off. */
+  rateLimitPerMinute: number;
+  /** Checked by /readyz. */
+  ready: () => Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function validators() {
+  // Bodies are taken exactly as sent: no type coercion, no silently dropped fields.
+  const body = new Ajv({
+    allErrors: false,
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  // Query strings and paths are text, so numbers there are coerced.
+  const text = new Ajv({
+    allErrors: false,
+    coerceTypes: 'array',
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  for (const ajv of [body, text]) {
+    addFormats.default(ajv, ['date-time', 'date', 'uri', 'email']);
+  }
+  return { body, text };
+}
+
+export async function buildServer(options: ServerOptions): Promise<App> {
+  const app = Fastify({
+    logger: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    },
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // JSON only: any other body type is a 415 with a message, not a string that fails validation later.
+  app.removeContentTypeParser('text/plain');
+
+  const ajv = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.text).compile(schema));
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`, String(request.id))),
+  );
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    for (const authenticate of options.authenticators) {
+      const principal = await authenticate(request);
+      if (principal) {
+        request.principal = principal;
+        return;
+      }
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    options.metrics.requestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    );
+  });
+
+  if (options.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: options.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // Per key: the principal is not resolved yet at this point, so the bearer token's hash stands for it.
+      keyGenerator: (request) => request.headers.authorization?.slice(-16) ?? request.ip,
+      errorResponseBuilder: (request, context) => ({
+        statusCode: 429,
+        ...errorBody(
+          'rate_limited',
+          `Too many requests: at most ${context.max} a minute. Retry after ${context.after}.`,
+          String(request.id),
+        ),
+      }),
+      allowList: (request) => ['/healthz', '/readyz', '/metrics'].includes(request.url),
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tally API',
+        version: '1.0.0',
+        description:
+          'Usage metering and AI credits for voice and chat agents. Amounts are credits with at most 3 decimals; times are RFC 3339 UTC.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'The operator key or a workspace key.' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await options.ready();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  );
+
+  for (const routes of options.routes) await routes(app);
+  return app;
+}

@@ -1,0 +1,39 @@
+import type { Store } from '../store/store.ts';
+import { getBalance } from './balance.ts';
+import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
+import { type CheckInput, checkCredits } from './check-credits.ts';
+import { type GrantInput, grantCredits } from './grant-credits.ts';
+import { type ConversationInput, recordConversation } from './record-conversation.ts';
+import { refundResponse } from './refund-response.ts';
+import { type ReserveInput, releaseReservation, reserveCredits } from './reservations.ts';
+import { getStatement } from './statement.ts';
+import { verifyLedger } from './verify-ledger.ts';
+import { createWorkspace, getWorkspace, listWorkspaces, type NewWorkspace } from './workspaces.ts';
+
+export type Clock = () => Date;
+
+/** The ledger's use cases bound to one store and clock: what the HTTP layer and the CLI call. */
+export function createLedger(store: Store, clock: Clock) {
+  return {
+    createWorkspace: (input: NewWorkspace) => createWorkspace(store, input, clock()),
+    getWorkspace: (id: string) => getWorkspace(store, id),
+    listWorkspaces: (after: string | null, limit: number) => listWorkspaces(store, after, limit),
+    grant: (input: GrantInput) => grantCredits(store, input, clock()),
+    charge: (input: ResponseInput) => chargeResponse(store, input, clock()),
+    chargeBatch: (workspaceId: string, inputs: readonly ResponseInput[]) =>
+      chargeBatch(store, workspaceId, inputs, clock()),
+    recordConversation: (input: ConversationInput) => recordConversation(store, input, clock()),
+    check: (input: CheckInput) => checkCredits(store, input, clock()),
+    reserve: (input: ReserveInput) => reserveCredits(store, input, clock()),
+    release: (workspaceId: string, reservationId: string) =>
+      releaseReservation(store, workspaceId, reservationId, clock()),
+    refund: (workspaceId: string, responseId: string, reason: string) =>
+      refundResponse(store, workspaceId, responseId, reason, clock()),
+    balance: (workspaceId: string) => getBalance(store, workspaceId, clock()),
+    statement: (workspaceId: string, after: string | null, limit: number) =>
+      getStatement(store, workspaceId, after, limit),
+    verify: () => verifyLedger(store),
+  };
+}
+
+export type Ledger = ReturnType<typeof createLedger>;

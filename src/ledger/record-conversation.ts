@@ -1,0 +1,61 @@
+import { TallyError } from '../domain/errors.ts';
+import { isValidId } from '../domain/ids.ts';
+import { utcDay } from '../domain/periods.ts';
+import type { Channel, Conversation, Store } from '../store/store.ts';
+import { MAX_EVENT_AGE_MS, MAX_EVENT_SKEW_MS } from './charge-response.ts';
+
+export interface ConversationInput {
+  workspaceId: string;
+  id: string;
+  channel: Channel;
+  agentId: string;
+  startedAt?: Date;
+}
+
+/** Counts a call or chat the first time it is seen; a repeat changes nothing and says so. */
+export async function recordConversation(
+  store: Store,
+  input: ConversationInput,
+  now: Date,
+): Promise<{ conversation: Conversation; created: boolean }> {
+  for (const field of ['id', 'agentId'] as const) {
+    if (!isValidId(input[field])) {
+      throw new TallyError('invalid_request', `${field} must be 1-128 letters, digits, or . _ : - characters.`, {
+        field,
+      });
+    }
+  }
+  const startedAt = input.startedAt ?? now;
+  const at = startedAt.getTime();
+  if (Number.isNaN(at) || at < now.getTime() - MAX_EVENT_AGE_MS || at > now.getTime() + MAX_EVENT_SKEW_MS) {
+    throw new TallyError('invalid_request', 'startedAt must be within the last 35 days and not in the future.', {
+      field: 'startedAt',
+    });
+  }
+  return store.transaction(async (tx) => {
+    const account = await tx.lockAccount(input.workspaceId);
+    if (!account) throw new TallyError('not_found', `Workspace ${input.workspaceId} does not exist.`);
+    const existing = await tx.findConversation(input.workspaceId, input.id);
+    if (existing) {
+      if (existing.channel !== input.channel || existing.agentId !== input.agentId) {
+        throw new TallyError(
+          'idempotency_conflict',
+          `Conversation ${input.id} was already recorded with a different channel or agent.`,
+        );
+      }
+      return { conversation: existing, created: false };
+    }
+    const conversation: Conversation = { ...input, startedAt };
+    await tx.insertConversation(conversation, now);
+    await tx.bumpRollup({
+      workspaceId: input.workspaceId,
+      day: utcDay(startedAt),
+      channel: input.channel,
+      agentId: input.agentId,
+      creditsUsed: 0,
+      responses: 0,
+      conversations: 1,
+    });
+    return { conversation, created: true };
+  });
+}

@@ -1,0 +1,86 @@
+import { type AppDeps, buildApp, type TallyApp } from '../../src/app.ts';
+import type { Store } from '../../src/store/store.ts';
+
+export const TEST_ADMIN_KEY = 'test-operator-key-0123456789abcdef';
+
+export interface TestServer {
+  url: string;
+  app: TallyApp;
+  close(): Promise<void>;
+  /** JSON over real HTTP on loopback. */
+  call(
+    method: string,
+    path: string,
+    options?: { key?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{
+    status: number;
+    body: any;
+    headers: Headers;
+  }>;
+  /** A workspace with a key holding every scope, and optional credits granted. */
+  workspace(credits?: number, plan?: string): Promise<{ id: string; key: string }>;
+}
+
+export async function startServer(
+  store: Store,
+  overrides: Partial<Omit<AppDeps, 'store'>> & { config?: Partial<AppDeps['config']> } = {},
+): Promise<TestServer> {
+  const app = await buildApp({
+    store,
+    clock: overrides.clock ?? (() => new Date()),
+    logger: overrides.logger ?? false,
+    catalog: overrides.catalog,
+    config: {
+      adminKey: TEST_ADMIN_KEY,
+      rateLimitPerMinute: 0,
+      bodyLimitBytes: 1_048_576,
+      twilioApiUrl: 'http://127.0.0.1:9',
+      ...overrides.config,
+    },
+  });
+  const address = await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const call: TestServer['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    }
+    const response = await fetch(`${address}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (CSV, HTML, metrics): the raw text is the body
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  let counter = 0;
+  return {
+    url: address,
+    app,
+    close: () => app.server.close(),
+    call,
+    async workspace(credits = 0, plan = 'free') {
+      const ws = await call('POST', '/v1/workspaces', {
+        key: TEST_ADMIN_KEY,
+        body: { name: `Test ${++counter}`, plan },
+      });
+      if (ws.status !== 201) throw new Error(`workspace: ${ws.status} ${JSON.stringify(ws.body)}`);
+      const key = await call('POST', `/v1/workspaces/${ws.body.id}/keys`, {
+        key: TEST_ADMIN_KEY,
+        body: { scopes: ['ingest', 'read', 'admin'] },
+      });
+      if (credits > 0) {
+        const grant = await call('POST', `/v1/workspaces/${ws.body.id}/grants`, {
+          key: TEST_ADMIN_KEY,
+          body: { id: 'initial', amount: credits, source: 'promotion', reason: 'test credits' },
+        });
+        if (grant.status !== 201) throw new Error(`grant: ${grant.status} ${JSON.stringify(grant.body)}`);
+      }
+      return { id: ws.body.id, key: key.body.key };
+    },
+  };
+}
