@@ -14,6 +14,7 @@ export interface TestServer {
     options?: { key?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<{
     status: number;
+    // biome-ignore lint/suspicious/noExplicitAny: tests read reply fields directly and assert on them
     body: any;
     headers: Headers;
   }>;

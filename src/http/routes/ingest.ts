@@ -9,12 +9,13 @@ import {
   ReservationReply,
 } from '../../contract/ledger.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
-import type { Hold } from '../../store/store.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, parseTime, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 402: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+
+type Hold = Awaited<ReturnType<Ledger['reserve']>>['hold'];
 
 const holdReply = (hold: Hold) => ({
   id: hold.id,
