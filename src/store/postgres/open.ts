@@ -32,7 +32,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     }
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db as Kysely<unknown>, 'postgres');
+  await migrateToLatest(db as Kysely<unknown>, 'postgres', options.schema);
   return {
     dialect: 'postgres',
     db,

@@ -1,0 +1,191 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { buildApp } from '../app.ts';
+import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { seedDemo } from '../demo/seed.ts';
+import { creditsToMillicredits, millicreditsToCredits } from '../domain/amounts.ts';
+import { TallyError } from '../domain/errors.ts';
+import { SCOPES, type Scope } from '../keys/api-keys.ts';
+import { serve } from '../main.ts';
+import { openStore } from '../open-store.ts';
+import type { Store } from '../store/store.ts';
+
+const program = new Command()
+  .name('tally')
+  .description(
+    'Tally: usage metering and AI credits for voice and chat agents.\nSettings come from the environment (see README).',
+  )
+  .showHelpAfterError();
+
+function config(): Config {
+  return loadConfig();
+}
+
+/** Opens the configured store, builds the services, runs `fn`, and closes everything. */
+async function withApp<T>(fn: (app: Awaited<ReturnType<typeof buildApp>>, store: Store) => Promise<T>): Promise<T> {
+  const settings = config();
+  const store = await openStore(settings);
+  try {
+    const app = await buildApp({ store, config: settings, clock: () => new Date(), logger: false });
+    return await fn(app, store);
+  } finally {
+    await store.close();
+  }
+}
+
+const credits = (value: string): number => {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number))
+    throw new InvalidArgumentError('must be a number of credits, e.g. 100 or 1.5');
+  return number;
+};
+
+const scopes = (value: string): Scope[] => {
+  const list = value.split(',').map((s) => s.trim());
+  const bad = list.find((s) => !(SCOPES as readonly string[]).includes(s));
+  if (bad) throw new InvalidArgumentError(`unknown scope "${bad}"; scopes are ${SCOPES.join(', ')}`);
+  return list as Scope[];
+};
+
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+program
+  .command('serve')
+  .description('Start the HTTP server (what `npm start` runs). Stops gracefully on SIGTERM.')
+  .action(async () => serve(config()));
+
+program
+  .command('migrate')
+  .description('Bring the database schema up to date (also done on every start).')
+  .action(async () => {
+    const store = await openStore(config());
+    await store.close();
+    console.log('Schema is up to date.');
+  });
+
+const workspace = program.command('workspace').description('Create and list workspaces.');
+workspace
+  .command('create')
+  .description('Create a workspace on a plan.')
+  .requiredOption('--name <name>', 'the business name')
+  .option('--plan <plan>', 'a plan id from the catalog', 'free')
+  .option('--overage <credits>', 'how far below zero the balance may go', credits)
+  .action(async (options: { name: string; plan: string; overage?: number }) =>
+    withApp(async (app) => {
+      app.catalog.assertExists(options.plan);
+      const created = await app.ledger.createWorkspace({
+        name: options.name,
+        plan: options.plan,
+        overageLimit: options.overage === undefined ? undefined : creditsToMillicredits(options.overage, 'overage'),
+      });
+      print(created);
+    }),
+  );
+workspace
+  .command('list')
+  .description('List workspaces.')
+  .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 100)
+  .action(async (options: { limit: number }) =>
+    withApp(async (app) => print(await app.ledger.listWorkspaces(null, options.limit))),
+  );
+
+const key = program.command('key').description('Issue and revoke workspace API keys.');
+key
+  .command('create')
+  .description('Issue a key for a workspace; it is printed once and stored only as a hash.')
+  .argument('<workspaceId>')
+  .option('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, scopes, ['ingest', 'read'] as Scope[])
+  .option('--name <name>', 'a label for the key', '')
+  .action(async (workspaceId: string, options: { scopes: Scope[]; name: string }) =>
+    withApp(async (app) => print(await app.keys.issue(workspaceId, options.scopes, options.name, new Date()))),
+  );
+key
+  .command('revoke')
+  .description('Revoke a key; it stops working at once.')
+  .argument('<workspaceId>')
+  .argument('<keyId>')
+  .action(async (workspaceId: string, keyId: string) =>
+    withApp(async (app) => {
+      await app.keys.revoke(workspaceId, keyId, new Date());
+      console.log(`Key ${keyId} revoked.`);
+    }),
+  );
+
+program
+  .command('grant')
+  .description('Grant credits to a workspace (idempotent by --id).')
+  .argument('<workspaceId>')
+  .requiredOption('--amount <credits>', 'credits to grant, up to 3 decimals', credits)
+  .requiredOption('--reason <text>', 'why, for the statement')
+  .addOption(
+    new Option('--source <source>', 'where the credits come from')
+      .choices(['promotion', 'adjustment', 'purchase'])
+      .default('adjustment'),
+  )
+  .option('--id <id>', 'idempotency key; repeat it to be safe on retries', `cli-${Date.now()}`)
+  .option('--expires <time>', 'RFC 3339 expiry time')
+  .action(
+    async (
+      workspaceId: string,
+      options: {
+        amount: number;
+        reason: string;
+        source: 'promotion' | 'adjustment' | 'purchase';
+        id: string;
+        expires?: string;
+      },
+    ) =>
+      withApp(async (app) => {
+        const expiresAt = options.expires ? new Date(options.expires) : null;
+        if (expiresAt && Number.isNaN(expiresAt.getTime()))
+          throw new InvalidArgumentError('--expires must be an RFC 3339 time');
+        const { grant, replayed } = await app.ledger.grant({
+          workspaceId,
+          id: options.id,
+          amount: creditsToMillicredits(options.amount),
+          source: options.source,
+          reason: options.reason,
+          expiresAt,
+        });
+        print({
+          ...grant,
+          amount: millicreditsToCredits(grant.amount),
+          remaining: millicreditsToCredits(grant.remaining),
+          replayed,
+        });
+      }),
+  );
+
+program
+  .command('verify')
+  .description('Recompute every balance and rollup from the ledger lines and report any difference (exit 1 if any).')
+  .action(async () =>
+    withApp(async (app) => {
+      const report = await app.ledger.verify();
+      print(report);
+      if (report.differences.length > 0) process.exitCode = 1;
+      else
+        console.log(
+          `The books balance: ${report.workspaces} workspaces, ${report.ledgerLines} ledger lines, ${report.responses} responses checked.`,
+        );
+    }),
+  );
+
+program
+  .command('seed-demo')
+  .description('Create the demo workspace with three months of realistic usage (once).')
+  .action(async () =>
+    withApp(async (app, store) => {
+      const demo = await seedDemo(store, app, new Date());
+      console.log(`Demo workspace ${demo.workspaceId}: ${demo.summary}`);
+    }),
+  );
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof TallyError || error instanceof InvalidArgumentError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,102 @@
+import type { TallyApp } from '../app.ts';
+import { periodAt } from '../domain/periods.ts';
+import { chargeBatch, type ResponseInput } from '../ledger/charge-response.ts';
+import { grantCredits } from '../ledger/grant-credits.ts';
+import { createWorkspace } from '../ledger/workspaces.ts';
+import type { Store } from '../store/store.ts';
+import { demoDay, seededRandom } from './usage-pattern.ts';
+
+export const DEMO_WORKSPACE_ID = 'ws_demo';
+const DAY = 86_400_000;
+const HISTORY_DAYS = 92;
+const AGENTS = ['agent-reception', 'agent-sales', 'agent-support'];
+
+export interface DemoSeed {
+  workspaceId: string;
+  created: boolean;
+  /** A workspace key with every scope, shown only when the demo is first created. */
+  key: string | null;
+  summary: string;
+}
+
+/**
+ * Creates the demo workspace with three months of realistic usage, once. Every response goes
+ * through the real ledger with the clock set to its day, so the books verify clean.
+ */
+export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promise<DemoSeed> {
+  const existing = await store.db
+    .selectFrom('workspaces')
+    .select('id')
+    .where('id', '=', DEMO_WORKSPACE_ID)
+    .executeTakeFirst();
+  if (existing) return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
+
+  const plan = tally.catalog.plan('growth');
+  const start = new Date(Math.floor(now.getTime() / DAY) * DAY - HISTORY_DAYS * DAY);
+  const workspace = await createWorkspace(
+    store,
+    { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit * 1000 },
+    start,
+  );
+  const random = seededRandom(20261125);
+  let responses = 0;
+  let grantedPeriod = '';
+  for (let day = 0; day <= HISTORY_DAYS; day++) {
+    const dayStart = new Date(start.getTime() + day * DAY);
+    const period = periodAt(workspace.periodAnchor, dayStart);
+    if (period.start.toISOString() !== grantedPeriod) {
+      grantedPeriod = period.start.toISOString();
+      await grantCredits(
+        store,
+        {
+          workspaceId: workspace.id,
+          id: `demo-period-${grantedPeriod.slice(0, 10)}`,
+          amount: plan.creditsPerPeriod * 1000,
+          source: 'subscription',
+          reason: `${plan.name} plan credits for the period from ${grantedPeriod.slice(0, 10)}`,
+          effectiveAt: period.start,
+          expiresAt: period.end,
+        },
+        period.start,
+      );
+    }
+    const dayEnd = Math.min(dayStart.getTime() + DAY - 1, now.getTime());
+    if (dayEnd <= dayStart.getTime()) break;
+    const { calls, chats } = demoDay(day, HISTORY_DAYS, dayStart, random);
+    const inputs: ResponseInput[] = [];
+    const span = dayEnd - dayStart.getTime();
+    for (const [channel, count, perConversation] of [
+      ['call', calls, 10],
+      ['chat', chats, 5],
+    ] as const) {
+      for (let c = 0; c < count; c++) {
+        const conversationId = `${channel}-${day}-${c}`;
+        const agentId = AGENTS[Math.floor(random() * AGENTS.length)] ?? 'agent-reception';
+        const startedAt = dayStart.getTime() + Math.floor(random() * span * 0.9);
+        const replies = Math.max(1, Math.round(perConversation * (0.5 + random())));
+        for (let r = 0; r < replies; r++) {
+          inputs.push({
+            workspaceId: workspace.id,
+            id: `${conversationId}-r${r}`,
+            conversationId,
+            channel,
+            agentId,
+            features: channel === 'call' && random() < 0.3 ? ['voice:elevenlabs'] : [],
+            occurredAt: new Date(Math.min(startedAt + r * 20_000, dayEnd)),
+          });
+        }
+      }
+    }
+    for (let i = 0; i < inputs.length; i += 1000) {
+      const results = await chargeBatch(store, workspace.id, inputs.slice(i, i + 1000), new Date(dayEnd));
+      responses += results.filter((result) => result.ok).length;
+    }
+  }
+  const issued = await tally.keys.issue(workspace.id, ['ingest', 'read', 'admin'], 'demo', now);
+  return {
+    workspaceId: workspace.id,
+    created: true,
+    key: issued.key,
+    summary: `${responses} responses over ${HISTORY_DAYS} days; demo API key (shown once): ${issued.key}`,
+  };
+}

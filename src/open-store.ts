@@ -1,0 +1,11 @@
+import type { Config } from './config.ts';
+import { openPostgres } from './store/postgres/open.ts';
+import { openSqlite } from './store/sqlite/open.ts';
+import type { Store } from './store/store.ts';
+
+/** PostgreSQL when TALLY_DATABASE_URL is set, else the embedded SQLite file. Migrations run on open. */
+export function openStore(config: Pick<Config, 'databaseUrl' | 'sqliteFile' | 'sqliteSynchronous'>): Promise<Store> {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl)
+    : openSqlite(config.sqliteFile, { synchronous: config.sqliteSynchronous });
+}
