@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
 import { PlanInsights } from './billing/insights.ts';
 import type { Config } from './config.ts';
@@ -16,7 +16,7 @@ export interface AppDeps {
   store: Store;
   config: Pick<Config, 'adminKey' | 'rateLimitPerMinute' | 'bodyLimitBytes' | 'twilioApiUrl'>;
   clock: Clock;
-  logger: FastifyServerOptions['logger'];
+  logger: FastifyBaseLogger | false;
   catalog?: Catalog;
 }
 
