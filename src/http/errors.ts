@@ -85,6 +85,7 @@ export function handleError(error: FastifyError | TallyError | Error, request: F
       .send(errorBody('invalid_request', `The body is not valid JSON: ${error.message}`, requestId));
   }
   const status = fastifyError.statusCode;
+  if (status === 429) return reply.code(429).send(errorBody('rate_limited', fastifyError.message, requestId));
   if (status && status >= 400 && status < 500) {
     return reply.code(status).send(errorBody('invalid_request', fastifyError.message, requestId));
   }

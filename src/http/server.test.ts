@@ -1,0 +1,70 @@
+import { afterEach, expect, it } from 'vitest';
+import { startServer, type TestServer } from '../../test/support/http.ts';
+import { describeStores } from '../../test/support/stores.ts';
+
+describeStores('the service around the API', (ctx) => {
+  let server: TestServer | undefined;
+  afterEach(() => server?.close());
+
+  it('publishes an OpenAPI 3.1 document describing every route, and a reference page', async () => {
+    server = await startServer(ctx.store);
+    const doc = await server.call('GET', '/openapi.json');
+    expect(doc.body.openapi).toBe('3.1.0');
+    for (const path of [
+      '/v1/responses',
+      '/v1/responses/batch',
+      '/v1/check',
+      '/v1/reservations',
+      '/v1/balance',
+      '/v1/workspaces',
+    ]) {
+      expect(Object.keys(doc.body.paths)).toContain(path);
+    }
+    expect(doc.body.paths['/v1/responses'].post.requestBody.content['application/json'].schema.required).toContain(
+      'conversationId',
+    );
+    const page = await fetch(`${server.url}/docs`);
+    expect(page.status).toBe(200);
+  });
+
+  it('reports health, readiness and Prometheus metrics counting charges and 402s', async () => {
+    server = await startServer(ctx.store);
+    expect((await server.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await server.call('GET', '/readyz')).body).toEqual({ status: 'ready' });
+    const ws = await server.workspace(1);
+    const chat = (id: string) => ({ id, conversationId: 'c', channel: 'chat', agentId: 'a' });
+    await server.call('POST', '/v1/responses', { key: ws.key, body: chat('1') });
+    await server.call('POST', '/v1/responses', { key: ws.key, body: chat('2') });
+    const metrics = (await server.call('GET', '/metrics')).body as string;
+    expect(metrics).toContain('tally_charges_total{outcome="charged"} 1');
+    expect(metrics).toContain('tally_insufficient_credits_total 1');
+    expect(metrics).toContain('tally_credits_charged_total 1');
+    expect(metrics).toMatch(/tally_http_request_duration_seconds_bucket\{.*route="\/v1\/responses"/);
+  });
+
+  it('limits requests per key with 429 and Retry-After', async () => {
+    server = await startServer(ctx.store, { config: { rateLimitPerMinute: 3 } });
+    const ws = await server.workspace();
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<TestServer['call']>> | undefined;
+    for (let i = 0; i < 4; i++) {
+      last = await server.call('GET', '/v1/balance', { key: ws.key });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(last?.body.error.code).toBe('rate_limited');
+    expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('refuses a body over the limit with 413 and unknown routes with 404 in the error shape', async () => {
+    server = await startServer(ctx.store, { config: { bodyLimitBytes: 2048 } });
+    const ws = await server.workspace();
+    const big = await server.call('POST', '/v1/check', { key: ws.key, body: { features: ['x'.repeat(4000)] } });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('payload_too_large');
+    const missing = await server.call('GET', '/v1/nothing-here', { key: ws.key });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: 'not_found' });
+    expect(missing.body.error.requestId).toBeTruthy();
+  });
+});
