@@ -24,7 +24,7 @@ export interface TestServer {
 
 export async function startServer(
   store: Store,
-  overrides: Partial<Omit<AppDeps, 'store'>> & { config?: Partial<AppDeps['config']> } = {},
+  overrides: Partial<Omit<AppDeps, 'store' | 'config'>> & { config?: Partial<AppDeps['config']> } = {},
 ): Promise<TestServer> {
   const app = await buildApp({
     store,
