@@ -3,6 +3,7 @@ import { getBalance } from './balance.ts';
 import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
 import { type CheckInput, checkCredits } from './check-credits.ts';
 import { type GrantInput, grantCredits } from './grant-credits.ts';
+import { listRateCards, type NewRateCard, publishRateCard } from './rate-cards.ts';
 import { type ConversationInput, recordConversation } from './record-conversation.ts';
 import { refundResponse } from './refund-response.ts';
 import { type ReserveInput, releaseReservation, reserveCredits } from './reservations.ts';
@@ -33,6 +34,8 @@ export function createLedger(store: Store, clock: Clock) {
     statement: (workspaceId: string, after: string | null, limit: number) =>
       getStatement(store, workspaceId, after, limit),
     verify: () => verifyLedger(store),
+    rateCards: () => listRateCards(store),
+    publishRateCard: (input: NewRateCard) => publishRateCard(store, input, clock()),
   };
 }
 
