@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { expect, it } from 'vitest';
+import type { FakeTwilioSettings } from '../../test/fakes/twilio-server.ts';
+import { SECOND } from '../../test/support/clock.ts';
+import { describeStores } from '../../test/support/stores.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, useTwilioHarness } from '../../test/support/twilio.ts';
+import { TWILIO_DEFAULTS } from './twilio-service.ts';
+
+const PAST_TTL = TWILIO_DEFAULTS.ttlMs + SECOND;
+
+describeStores('the Twilio card when Twilio fails', (ctx) => {
+  const t = useTwilioHarness(ctx);
+  const credentials = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN };
+  const lastGood = { balance: 42.17, last30Days: { spend: 5.41, calls: 17 }, asOf: '2026-11-01T12:00:00.000Z' };
+
+  const modes: Array<[string, Partial<FakeTwilioSettings>, string]> = [
+    ['rejects the credentials', { failure: 'reject_credentials' }, 'credentials_rejected'],
+    ['rate limits', { failure: 'rate_limited' }, 'rate_limited'],
+    ['answers 503', { failure: 'unavailable' }, 'twilio_error'],
+    ['refuses connections', { failure: 'refused' }, 'unreachable'],
+    ['is too slow', { delayMs: 5000 }, 'timeout'],
+  ];
+
+  it.each(modes)('shows the last figures, stale, when Twilio %s', async (_name, settings, code) => {
+    const service = t.service({ timeoutMs: 200 });
+    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await t.fake.set(settings);
+    const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    expect(card).toMatchObject({
+      connected: true,
+      accountSid: ACCOUNT_SID,
+      ...lastGood,
+      stale: true,
+      problem: { code },
+    });
+    expect(card.problem?.message.length).toBeGreaterThan(20);
+    expect(card.daily).toHaveLength(30);
+  });
+
+  it('tells the customer to reconnect when the credentials are rejected', async () => {
+    const service = t.service();
+    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await t.fake.set({ failure: 'reject_credentials' });
+    const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    expect(card.problem?.message).toMatch(/Reconnect Twilio/);
+  });
+
+  it('answers within the timeout setting while Twilio hangs', async () => {
+    const service = t.service({ timeoutMs: 150 });
+    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await t.fake.set({ delayMs: 10_000 });
+    const started = performance.now();
+    const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    const elapsed = performance.now() - started;
+    expect(card.problem?.code).toBe('timeout');
+    // Bounded by the 150 ms budget, far under the fake's 10 s; the slack only absorbs a loaded machine.
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  it('does not ask Twilio again right after a failure, and recovers once it answers', async () => {
+    const service = t.service();
+    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await t.fake.set({ failure: 'unavailable' });
+    await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    const afterFailure = t.fake.totalRequests;
+
+    const during = await service.card(t.workspaceId, t.clock.advance(TWILIO_DEFAULTS.retryAfterFailureMs - SECOND));
+    expect(during).toMatchObject({ stale: true, problem: { code: 'twilio_error' } });
+    expect(t.fake.totalRequests).toBe(afterFailure);
+
+    await t.fake.set({ failure: 'none' });
+    const recovered = await service.card(t.workspaceId, t.clock.advance(2 * SECOND));
+    expect(recovered).toMatchObject({ stale: false, asOf: t.clock.now().toISOString() });
+    expect(recovered.problem).toBeUndefined();
+  });
+
+  it("waits as long as Twilio's Retry-After asks when rate limited", async () => {
+    const service = t.service();
+    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await t.fake.set({ failure: 'rate_limited', retryAfterSeconds: 120 });
+    await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    const afterFailure = t.fake.totalRequests;
+    await service.card(t.workspaceId, t.clock.advance(100 * SECOND));
+    expect(t.fake.totalRequests).toBe(afterFailure);
+    await service.card(t.workspaceId, t.clock.advance(30 * SECOND));
+    expect(t.fake.totalRequests).toBeGreaterThan(afterFailure);
+  });
+
+  it('shares one failing request among concurrent cards', async () => {
+    const service = t.service({ timeoutMs: 200 });
+    await service.connect(t.workspaceId, credentials, t.clock.now());
+    t.fake.resetCounts();
+    await t.fake.set({ failure: 'rate_limited', delayMs: 50 });
+    const now = t.clock.advance(PAST_TTL);
+    const cards = await Promise.all(Array.from({ length: 20 }, () => service.card(t.workspaceId, now)));
+    expect(cards.every((c) => c.problem?.code === 'rate_limited' && c.stale)).toBe(true);
+    expect(t.fake.totalRequests).toBeLessThanOrEqual(4);
+  });
+
+  it('shows the problem without figures when Twilio fails before any figures were kept', async () => {
+    const service = t.service();
+    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await ctx.store.db.deleteFrom('twilio_figures').execute();
+    await t.fake.set({ failure: 'refused' });
+    const card = await t.service().card(t.workspaceId, t.clock.now());
+    expect(card).toEqual({
+      connected: true,
+      accountSid: ACCOUNT_SID,
+      authKind: 'auth_token',
+      connectedAt: '2026-11-01T12:00:00.000Z',
+      stale: true,
+      problem: expect.objectContaining({ code: 'unreachable' }),
+    });
+  });
+
+  it('asks for a reconnect, without calling Twilio, when the secret key no longer opens the stored secret', async () => {
+    await t.service().connect(t.workspaceId, credentials, t.clock.now());
+    t.fake.resetCounts();
+    const withOtherKey = t.service({ secretKey: randomBytes(32) });
+    const card = await withOtherKey.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    expect(card).toMatchObject({ stale: true, balance: 42.17, problem: { code: 'secret_unreadable' } });
+    expect(t.fake.totalRequests).toBe(0);
+  });
+});

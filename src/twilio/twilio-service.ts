@@ -1,0 +1,314 @@
+import { TallyError } from '../domain/errors.ts';
+import type { Store } from '../store/store.ts';
+import { openSecret, SecretBoxError, sealSecret } from './secret-box.ts';
+import { SingleFlight } from './single-flight.ts';
+import {
+  drawCard,
+  NOT_CONNECTED,
+  problemFor,
+  SECRET_UNREADABLE,
+  type TwilioCard,
+  type TwilioProblem,
+} from './twilio-card.ts';
+import { TwilioClient, type TwilioCredentials, TwilioRequestError } from './twilio-client.ts';
+import { validateCredentials } from './twilio-credentials.ts';
+import { readFigures, type TwilioFigures } from './twilio-figures.ts';
+import {
+  deleteConnection,
+  findConnection,
+  findFigures,
+  saveConnection,
+  saveFigures,
+  type TwilioConnection,
+} from './twilio-rows.ts';
+
+/** Pino's `logger.warn(obj, msg)` fits; anything else that takes the same arguments does too. */
+export interface TwilioLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface TwilioServiceOptions {
+  store: Store;
+  /** 32 bytes from `loadSecretKey`. */
+  secretKey: Uint8Array;
+  /** Twilio's API host; only tests and the demo point it elsewhere (`TALLY_TWILIO_API_URL`). */
+  baseUrl?: string;
+  /** The whole budget of one dashboard refresh, all requests and pages together. */
+  timeoutMs?: number;
+  /** How long figures count as current. */
+  ttlMs?: number;
+  /** After a failure, how long the card answers from what it has before asking Twilio again. */
+  retryAfterFailureMs?: number;
+  /** Budget of the credential check when connecting: a deliberate action, so it may wait a little longer. */
+  verifyTimeoutMs?: number;
+  logger?: TwilioLogger;
+  fetch?: typeof fetch;
+}
+
+export const TWILIO_DEFAULTS = {
+  timeoutMs: 2500,
+  ttlMs: 60_000,
+  retryAfterFailureMs: 15_000,
+  verifyTimeoutMs: 5000,
+} as const;
+
+interface CacheEntry {
+  /** Which connection these figures belong to: a reconnect starts a new entry. */
+  connectionKey: string;
+  figures: TwilioFigures | null;
+  failure: { problem: TwilioProblem; retryAt: number } | null;
+}
+
+const SILENT: TwilioLogger = { warn: () => {} };
+
+/**
+ * The customer's Twilio account on the dashboard: connect, disconnect, and the balance card.
+ *
+ * The card never waits on Twilio longer than `timeoutMs`, asks it at most once per `ttlMs` per
+ * workspace however many dashboards are open, and when Twilio fails it shows the last figures it
+ * had (from memory, else from the database) marked stale, with a problem saying why.
+ */
+export class TwilioService {
+  private readonly store: Store;
+  private readonly secretKey: Uint8Array;
+  private readonly baseUrl: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly ttlMs: number;
+  private readonly retryAfterFailureMs: number;
+  private readonly verifyTimeoutMs: number;
+  private readonly logger: TwilioLogger;
+  private readonly fetchImpl: typeof fetch | undefined;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly refreshes = new SingleFlight<void>();
+
+  constructor(options: TwilioServiceOptions) {
+    this.store = options.store;
+    this.secretKey = options.secretKey;
+    this.baseUrl = options.baseUrl;
+    this.timeoutMs = options.timeoutMs ?? TWILIO_DEFAULTS.timeoutMs;
+    this.ttlMs = options.ttlMs ?? TWILIO_DEFAULTS.ttlMs;
+    this.retryAfterFailureMs = options.retryAfterFailureMs ?? TWILIO_DEFAULTS.retryAfterFailureMs;
+    this.verifyTimeoutMs = options.verifyTimeoutMs ?? TWILIO_DEFAULTS.verifyTimeoutMs;
+    this.logger = options.logger ?? SILENT;
+    this.fetchImpl = options.fetch;
+  }
+
+  /**
+   * Verifies the credentials with Twilio, then stores them (the secret sealed) in place of any
+   * earlier connection. Nothing is stored when Twilio refuses them or cannot be asked.
+   */
+  async connect(workspaceId: string, input: unknown, now: Date): Promise<TwilioCard> {
+    const credentials = validateCredentials(input);
+    const workspace = await this.store.db
+      .selectFrom('workspaces')
+      .select('id')
+      .where('id', '=', workspaceId)
+      .executeTakeFirst();
+    if (!workspace) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+
+    await this.verify(workspaceId, credentials);
+    const secret = credentials.kind === 'auth_token' ? credentials.authToken : credentials.apiKeySecret;
+    await saveConnection(this.store.db, {
+      workspaceId,
+      accountSid: credentials.accountSid,
+      authKind: credentials.kind,
+      apiKeySid: credentials.kind === 'api_key' ? credentials.apiKeySid : null,
+      secretSealed: sealSecret(this.secretKey, secret, sealContext(workspaceId, credentials.accountSid)),
+      connectedAt: now,
+    });
+    this.cache.delete(workspaceId);
+    return this.card(workspaceId, now);
+  }
+
+  /** Forgets the connection and its figures; disconnecting twice is not an error. */
+  async disconnect(workspaceId: string): Promise<void> {
+    await deleteConnection(this.store.db, workspaceId);
+    this.cache.delete(workspaceId);
+  }
+
+  /** The dashboard's Twilio card. Always answers; a Twilio failure shows in `problem`, never as an error. */
+  async card(workspaceId: string, now: Date): Promise<TwilioCard> {
+    const connection = await findConnection(this.store.db, workspaceId);
+    if (!connection) {
+      this.cache.delete(workspaceId);
+      return NOT_CONNECTED;
+    }
+    const entry = this.entryFor(connection);
+    let answer = this.answerFromCache(connection, entry, now);
+    if (answer) return answer;
+
+    // Another process, or this one before a restart, may have stored newer figures.
+    const stored = await findFigures(this.store.db, workspaceId);
+    if (
+      stored &&
+      stored.accountSid === connection.accountSid &&
+      (!entry.figures || stored.fetchedAt.getTime() > entry.figures.fetchedAt.getTime())
+    ) {
+      entry.figures = stored;
+    }
+    answer = this.answerFromCache(connection, entry, now);
+    if (answer) return answer;
+
+    await this.refresh(connection, entry, now);
+    return this.draw(connection, entry, now, entry.failure?.problem ?? null);
+  }
+
+  private entryFor(connection: TwilioConnection): CacheEntry {
+    const key = connectionKey(connection);
+    const existing = this.cache.get(connection.workspaceId);
+    if (existing && existing.connectionKey === key) return existing;
+    const entry: CacheEntry = { connectionKey: key, figures: null, failure: null };
+    this.cache.set(connection.workspaceId, entry);
+    return entry;
+  }
+
+  private isFresh(figures: TwilioFigures | null, now: Date): boolean {
+    return figures !== null && now.getTime() - figures.fetchedAt.getTime() < this.ttlMs;
+  }
+
+  /** A card without asking Twilio, when the cache allows one. */
+  private answerFromCache(connection: TwilioConnection, entry: CacheEntry, now: Date): TwilioCard | null {
+    if (this.isFresh(entry.figures, now)) return this.draw(connection, entry, now, null);
+    if (entry.failure && now.getTime() < entry.failure.retryAt) {
+      return this.draw(connection, entry, now, entry.failure.problem);
+    }
+    return null;
+  }
+
+  private draw(connection: TwilioConnection, entry: CacheEntry, now: Date, problem: TwilioProblem | null): TwilioCard {
+    return drawCard({
+      accountSid: connection.accountSid,
+      authKind: connection.authKind,
+      connectedAt: connection.connectedAt,
+      figures: entry.figures,
+      fresh: this.isFresh(entry.figures, now),
+      problem,
+    });
+  }
+
+  /** One refresh per connection at a time: every caller that arrives meanwhile waits on the same one. */
+  private refresh(connection: TwilioConnection, entry: CacheEntry, now: Date): Promise<void> {
+    const key = `${connection.workspaceId}\u0000${entry.connectionKey}`;
+    return this.refreshes.run(key, () => this.runRefresh(connection, entry, now));
+  }
+
+  private async runRefresh(connection: TwilioConnection, entry: CacheEntry, now: Date): Promise<void> {
+    let credentials: TwilioCredentials;
+    try {
+      credentials = this.credentialsOf(connection);
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      this.logger.warn(
+        { workspaceId: connection.workspaceId, accountSid: connection.accountSid, problem: SECRET_UNREADABLE.code },
+        'stored Twilio secret does not open with the configured secret key',
+      );
+      entry.failure = { problem: SECRET_UNREADABLE, retryAt: now.getTime() + this.retryAfterFailureMs };
+      return;
+    }
+    const client = this.client(credentials);
+    let figures: TwilioFigures;
+    try {
+      figures = await readFigures(client, now, AbortSignal.timeout(this.timeoutMs));
+    } catch (error) {
+      if (!(error instanceof TwilioRequestError)) throw error;
+      const problem = problemFor(error, this.timeoutMs);
+      const wait = Math.max(this.retryAfterFailureMs, error.details.retryAfterMs ?? 0);
+      entry.failure = { problem, retryAt: now.getTime() + wait };
+      this.logger.warn(
+        {
+          workspaceId: connection.workspaceId,
+          accountSid: connection.accountSid,
+          problem: problem.code,
+          status: error.details.status,
+          twilioCode: error.details.twilioCode,
+          path: error.details.path,
+        },
+        `Twilio refresh failed: ${error.message}`,
+      );
+      return;
+    }
+    entry.figures = figures;
+    entry.failure = null;
+    try {
+      // A disconnect or reconnect while Twilio was answering makes these figures another connection's.
+      const current = await findConnection(this.store.db, connection.workspaceId);
+      if (current && connectionKey(current) === entry.connectionKey) {
+        await saveFigures(this.store.db, connection.workspaceId, figures);
+      }
+    } catch (error) {
+      // The figures are still served from memory; only the restart fallback misses this refresh.
+      this.logger.warn(
+        { workspaceId: connection.workspaceId, error: error instanceof Error ? error.message : String(error) },
+        'could not store Twilio figures',
+      );
+    }
+  }
+
+  private credentialsOf(connection: TwilioConnection): TwilioCredentials {
+    const secret = openSecret(
+      this.secretKey,
+      connection.secretSealed,
+      sealContext(connection.workspaceId, connection.accountSid),
+    );
+    return connection.authKind === 'api_key' && connection.apiKeySid !== null
+      ? { kind: 'api_key', accountSid: connection.accountSid, apiKeySid: connection.apiKeySid, apiKeySecret: secret }
+      : { kind: 'auth_token', accountSid: connection.accountSid, authToken: secret };
+  }
+
+  private client(credentials: TwilioCredentials): TwilioClient {
+    return new TwilioClient({
+      credentials,
+      ...(this.baseUrl !== undefined ? { baseUrl: this.baseUrl } : {}),
+      ...(this.fetchImpl !== undefined ? { fetch: this.fetchImpl } : {}),
+    });
+  }
+
+  private async verify(workspaceId: string, credentials: TwilioCredentials): Promise<void> {
+    const accountSid = credentials.accountSid;
+    try {
+      const account = await this.client(credentials).fetchAccount(AbortSignal.timeout(this.verifyTimeoutMs));
+      if (account.sid !== accountSid) {
+        throw new TallyError(
+          'twilio_credentials_rejected',
+          `Twilio answered for account ${account.sid}, not ${accountSid}. Check the Account SID.`,
+          { accountSid },
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof TwilioRequestError)) throw error;
+      this.logger.warn(
+        {
+          workspaceId,
+          accountSid,
+          kind: error.kind,
+          status: error.details.status,
+          twilioCode: error.details.twilioCode,
+        },
+        'Twilio did not verify credentials',
+      );
+      if (error.kind === 'credentials_rejected' || error.kind === 'not_found') {
+        throw new TallyError(
+          'twilio_credentials_rejected',
+          credentials.kind === 'auth_token'
+            ? `Twilio did not accept this Auth Token for account ${accountSid}. Copy the Account SID and Auth Token from the Twilio Console and try again.`
+            : `Twilio did not accept this API key for account ${accountSid}. Check the API key SID and secret (and that the key belongs to this account) and try again.`,
+          { accountSid, ...(error.details.twilioCode !== undefined ? { twilioCode: error.details.twilioCode } : {}) },
+        );
+      }
+      throw new TallyError(
+        'twilio_unavailable',
+        `Twilio could not verify the credentials right now (${error.kind.replace('_', ' ')}); nothing was saved. Try again in a moment.`,
+        { accountSid, reason: error.kind },
+      );
+    }
+  }
+}
+
+/** Binds a sealed secret to its row: the same ciphertext under another workspace or account does not open. */
+function sealContext(workspaceId: string, accountSid: string): string {
+  return `tally/twilio/v1\u0000${workspaceId}\u0000${accountSid}`;
+}
+
+function connectionKey(connection: TwilioConnection): string {
+  return `${connection.accountSid}@${connection.connectedAt.getTime()}`;
+}
