@@ -11,10 +11,12 @@ export const REDACTED_PATHS = [
   'authorization',
   'password',
   'authToken',
+  'apiKeySecret',
   'secret',
   'key',
   '*.password',
   '*.authToken',
+  '*.apiKeySecret',
   '*.secret',
   '*.key',
 ];

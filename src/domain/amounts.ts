@@ -17,7 +17,9 @@ export function creditsToMillicredits(credits: number, field = 'amount'): Millic
     throw new TallyError('invalid_request', `${field} must be a finite number of credits.`, { field });
   }
   const scaled = Math.round(credits * MILLICREDITS_PER_CREDIT);
-  if (Math.abs(scaled - credits * MILLICREDITS_PER_CREDIT) > 1e-6 * Math.max(1, Math.abs(scaled))) {
+  // Tolerate only floating-point noise (1.005 * 1000 is 1004.9999999999999): a few units in the last
+  // place. A looser, relative tolerance would round a real fourth decimal away on large amounts.
+  if (Math.abs(scaled - credits * MILLICREDITS_PER_CREDIT) > 4 * Number.EPSILON * Math.max(1, Math.abs(scaled))) {
     throw new TallyError('invalid_request', `${field} has more than 3 decimals; credits are counted in thousandths.`, {
       field,
     });

@@ -13,6 +13,8 @@ export class AccountState {
   readonly lines: NewLedgerLine[] = [];
   private balance: Millicredits;
   private readonly initialDebt: Millicredits;
+  /** Available when the account was opened; kept only when the store has balance observers to tell. */
+  private availableBefore: Millicredits | null = null;
 
   private constructor(
     private readonly tx: LedgerTx,
@@ -31,6 +33,7 @@ export class AccountState {
     const state = new AccountState(tx, account, await tx.openGrants(workspaceId), now);
     await state.sweepExpired();
     await state.settleDebt();
+    if (tx.balanceObserved) state.availableBefore = state.available(await tx.heldAmount(workspaceId, now));
     return state;
   }
 
@@ -93,9 +96,22 @@ export class AccountState {
     await this.settleDebt();
   }
 
+  /**
+   * Writes the collected lines and the debt, then reports the balance change to the store's
+   * observers — also when nothing moved, since expiry and lapsed holds change it without a write.
+   */
   async flush(): Promise<void> {
     await this.tx.appendLedger(this.lines);
     if (this.debt !== this.initialDebt) await this.tx.setOverageDebt(this.account.id, this.debt);
+    if (this.availableBefore !== null) {
+      const after = this.available(await this.tx.heldAmount(this.account.id, this.now));
+      await this.tx.reportBalance({
+        workspaceId: this.account.id,
+        before: this.availableBefore,
+        after,
+        at: this.now,
+      });
+    }
   }
 
   private async sweepExpired(): Promise<void> {

@@ -34,9 +34,6 @@ export async function grantCredits(store: Store, input: GrantInput, now: Date): 
   }
   const effectiveAt = input.effectiveAt ?? now;
   const expiresAt = input.expiresAt ?? null;
-  if (expiresAt && expiresAt.getTime() <= effectiveAt.getTime()) {
-    throw new TallyError('invalid_request', 'expiresAt must be after the grant takes effect.', { field: 'expiresAt' });
-  }
   const priority = input.priority ?? 0;
   if (!Number.isSafeInteger(priority)) {
     throw new TallyError('invalid_request', 'priority must be a whole number.', { field: 'priority' });
@@ -62,6 +59,13 @@ export async function grantCredits(store: Store, input: GrantInput, now: Date): 
       await state.flush();
       const { fingerprint: _ignored, ...grant } = existing;
       return { grant, replayed: true };
+    }
+    // Checked only for a new grant: `effectiveAt` defaults to now, so a retry that arrives after the
+    // grant expired must still get the grant back rather than a refusal.
+    if (expiresAt && expiresAt.getTime() <= effectiveAt.getTime()) {
+      throw new TallyError('invalid_request', 'expiresAt must be after the grant takes effect.', {
+        field: 'expiresAt',
+      });
     }
     const grant: Grant = {
       id: input.id,

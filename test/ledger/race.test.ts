@@ -1,0 +1,174 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { getBalance } from '../../src/ledger/balance.ts';
+import { grantCredits } from '../../src/ledger/grant-credits.ts';
+import { verifyLedger } from '../../src/ledger/verify-ledger.ts';
+import { createWorkspace } from '../../src/ledger/workspaces.ts';
+import type { Store } from '../../src/store/store.ts';
+import { TestClock } from '../support/clock.ts';
+import type { RaceOutcome, RacePlan } from '../support/race-worker.ts';
+import { describeStores, type StoreLocation } from '../support/stores.ts';
+
+/*
+ * Several operating-system processes, each with its own connections, race to charge the last
+ * credits of one workspace. Correctness must come from the database (PostgreSQL's row lock on the
+ * workspace, SQLite's write lock), never from memory shared between racers: they share none.
+ */
+
+const WORKER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../support/race-worker.ts');
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const WORKERS = 4;
+/** Concurrent charges inside each process. */
+const LANES = 3;
+const CREDITS = 20;
+/** Ids every process tries, at the same positions in its list, so they are retried at the same moment. */
+const SHARED_IDS = 16;
+/** Ids only one process tries. */
+const OWN_IDS = 14;
+
+interface Running {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exited: Promise<number | null>;
+}
+
+function start(plan: RacePlan): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, JSON.stringify(plan)], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const running: Running = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    running.stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    running.stderr += chunk.toString();
+  });
+  return running;
+}
+
+function attemptsFor(workspaceId: string, worker: number): RacePlan['attempts'] {
+  const attempts: RacePlan['attempts'] = [];
+  for (let i = 0; i < Math.max(SHARED_IDS, OWN_IDS); i++) {
+    // Conversations are shared too, so the racers also contend on counting each call once.
+    if (i < SHARED_IDS) attempts.push({ workspaceId, id: `shared-${i}`, conversationId: `call-${i % 5}` });
+    if (i < OWN_IDS) attempts.push({ workspaceId, id: `w${worker}-${i}`, conversationId: `call-${(i + worker) % 5}` });
+  }
+  return attempts;
+}
+
+/**
+ * Starts the racers, waits until each has its store open, lets them all go at once, and samples the
+ * workspace's balance from this process until they finish. Returns every attempt's outcome and the
+ * lowest available balance seen by anyone.
+ */
+async function race(
+  store: Store,
+  location: StoreLocation,
+  workspaceId: string,
+  now: Date,
+): Promise<{ outcomes: RaceOutcome[]; lowestSeen: number }> {
+  const racers = Array.from({ length: WORKERS }, (_, worker) =>
+    start({ location, worker, lanes: LANES, nowMs: now.getTime(), attempts: attemptsFor(workspaceId, worker) }),
+  );
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!racers.every((r) => r.stdout.includes('ready\n'))) {
+      const dead = racers.find((r) => r.child.exitCode !== null);
+      if (dead) throw new Error(`a racer exited before the start: ${dead.stderr}`);
+      if (Date.now() > deadline) throw new Error('racers did not get ready in 20 s');
+      await sleep(10);
+    }
+    for (const racer of racers) racer.child.stdin?.write('go\n');
+
+    let finished = false;
+    const done = Promise.all(racers.map((r) => r.exited)).then((codes) => {
+      finished = true;
+      return codes;
+    });
+    let lowestSeen = Number.POSITIVE_INFINITY;
+    while (!finished) {
+      lowestSeen = Math.min(lowestSeen, (await getBalance(store, workspaceId, now)).available);
+      await sleep(2);
+    }
+    const codes = await done;
+    const outcomes: RaceOutcome[] = [];
+    racers.forEach((racer, worker) => {
+      if (codes[worker] !== 0) throw new Error(`racer ${worker} failed (exit ${codes[worker]}): ${racer.stderr}`);
+      const last = racer.stdout.trim().split('\n').at(-1) ?? '[]';
+      outcomes.push(...(JSON.parse(last) as RaceOutcome[]));
+    });
+    for (const outcome of outcomes) {
+      if (outcome.available !== null) lowestSeen = Math.min(lowestSeen, outcome.available);
+    }
+    return { outcomes, lowestSeen };
+  } finally {
+    for (const racer of racers) if (racer.child.exitCode === null) racer.child.kill();
+  }
+}
+
+describeStores('racing processes charge the last credits of one workspace', (ctx) => {
+  async function raceOn(overageLimit: number) {
+    const clock = new TestClock();
+    const ws = (await createWorkspace(ctx.store, { name: 'Race', plan: 'payg', overageLimit }, clock.now())).id;
+    await grantCredits(
+      ctx.store,
+      { workspaceId: ws, id: 'last-credits', amount: CREDITS * 1000, source: 'purchase', reason: 'pack' },
+      clock.now(),
+    );
+    const { outcomes, lowestSeen } = await race(ctx.store, ctx.location, ws, clock.now());
+    return { ws, outcomes, lowestSeen, balance: await getBalance(ctx.store, ws, clock.now()) };
+  }
+
+  /** What every racer's attempts add up to, checked the same way for both overage rules. */
+  async function expectExactlyOnce(ws: string, outcomes: RaceOutcome[], expectedCharges: number) {
+    expect(outcomes.filter((o) => o.outcome === 'crash')).toEqual([]);
+    expect(new Set(outcomes.map((o) => o.outcome))).toEqual(new Set(['charged', 'replayed', 'insufficient_credits']));
+    expect(outcomes).toHaveLength(WORKERS * (SHARED_IDS + OWN_IDS));
+
+    const chargedIds = outcomes.filter((o) => o.outcome === 'charged').map((o) => o.id);
+    // No id was charged by two racers, and exactly as many charges went through as credits pay for.
+    expect(chargedIds.length).toBe(new Set(chargedIds).size);
+    expect(chargedIds).toHaveLength(expectedCharges);
+    // Racers that retried an id someone else charged were answered with the first result.
+    const replayed = outcomes.filter((o) => o.outcome === 'replayed');
+    expect(replayed.length).toBeGreaterThanOrEqual(WORKERS - 1);
+    for (const retry of replayed) expect(chargedIds).toContain(retry.id);
+
+    const rows = await ctx.store.db.selectFrom('responses').select(['id']).where('workspace_id', '=', ws).execute();
+    expect(rows.map((r) => r.id).sort()).toEqual([...chargedIds].sort());
+    const charges = await ctx.store.db
+      .selectFrom('ledger_lines')
+      .select(['response_id'])
+      .where('workspace_id', '=', ws)
+      .where('kind', '=', 'charge')
+      .where('grant_id', 'is not', null)
+      .execute();
+    expect(new Set(charges.map((c) => c.response_id)).size).toBe(charges.length);
+    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+  }
+
+  it('charges exactly as many responses as the credits pay for under the block rule, each id once', async () => {
+    const { ws, outcomes, lowestSeen, balance } = await raceOn(0);
+    await expectExactlyOnce(ws, outcomes, CREDITS);
+    expect(lowestSeen).toBeGreaterThanOrEqual(0);
+    expect({ available: balance.available, debt: balance.overageDebt }).toEqual({ available: 0, debt: 0 });
+  });
+
+  it('goes below zero by no more than the overage limit, each id once', async () => {
+    const limit = 3000;
+    const { ws, outcomes, lowestSeen, balance } = await raceOn(limit);
+    await expectExactlyOnce(ws, outcomes, CREDITS + limit / 1000);
+    expect(lowestSeen).toBeGreaterThanOrEqual(-limit);
+    expect({ available: balance.available, debt: balance.overageDebt }).toEqual({ available: -limit, debt: limit });
+  });
+});
