@@ -2,15 +2,19 @@ import type { Millicredits } from '../domain/amounts.ts';
 import { burnDown, type Draw } from '../domain/burn-down.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isExpired, liveRemaining } from '../domain/grants.ts';
-import type { Account, LedgerTx, NewLedgerLine, StoredGrant } from '../store/store.ts';
+import type { Account, LedgerTx, NewLedgerLine, RollupDelta, StoredGrant } from '../store/store.ts';
 
 /**
  * A locked workspace inside one ledger transaction: its open grants and overage debt in memory,
- * every change written through to the store as a conditional update, and the ledger lines that
- * explain the changes collected to be appended at the end with a running balance.
+ * and what changed, written at the end by `flush`: one conditional update per grant touched (its
+ * net change, however many responses drew on it), the ledger lines that explain the changes with a
+ * running balance, and the daily rollups merged by key. Holding the account lock until commit is
+ * what makes writing at the end safe.
  */
 export class AccountState {
   readonly lines: NewLedgerLine[] = [];
+  private readonly grantDeltas = new Map<string, Millicredits>();
+  private readonly rollups = new Map<string, RollupDelta>();
   private balance: Millicredits;
   private readonly initialDebt: Millicredits;
   /** Available when the account was opened; kept only when the store has balance observers to tell. */
@@ -101,6 +105,15 @@ export class AccountState {
    * observers — also when nothing moved, since expiry and lapsed holds change it without a write.
    */
   async flush(): Promise<void> {
+    for (const [grantId, delta] of this.grantDeltas) {
+      // Conditional update: under the account lock it always applies; if it ever did not, the transaction aborts.
+      if (delta !== 0 && !(await this.tx.adjustGrant(this.account.id, grantId, delta))) {
+        throw new Error(`grant ${grantId} could not move by ${delta}: its remaining changed outside the account lock`);
+      }
+    }
+    this.grantDeltas.clear();
+    for (const delta of this.rollups.values()) await this.tx.bumpRollup(delta);
+    this.rollups.clear();
     await this.tx.appendLedger(this.lines);
     if (this.debt !== this.initialDebt) await this.tx.setOverageDebt(this.account.id, this.debt);
     if (this.availableBefore !== null) {
@@ -143,11 +156,11 @@ export class AccountState {
   ): Promise<void> {
     const grant = this.grants.find((g) => g.id === grantId);
     if (!grant) throw new Error(`grant ${grantId} is not loaded`);
-    // Conditional update: under the account lock it always applies; if it ever did not, the transaction aborts.
-    if (!(await this.tx.adjustGrant(this.account.id, grantId, delta))) {
-      throw new Error(`grant ${grantId} could not move by ${delta}: its remaining changed outside the account lock`);
+    if (grant.remaining + delta < 0 || grant.remaining + delta > grant.amount) {
+      throw new Error(`grant ${grantId} cannot move by ${delta} from ${grant.remaining}`);
     }
     grant.remaining += delta;
+    this.grantDeltas.set(grantId, (this.grantDeltas.get(grantId) ?? 0) + delta);
     this.balance += delta;
     this.lines.push({
       workspaceId: this.account.id,
@@ -159,6 +172,19 @@ export class AccountState {
       reason,
       balanceAfter: this.balance,
     });
+  }
+
+  /** Adds to the daily rollup row of (day, channel, agent); written once per row at flush. */
+  bumpRollup(delta: RollupDelta): void {
+    const key = `${delta.day}\u0000${delta.channel}\u0000${delta.agentId}`;
+    const pending = this.rollups.get(key);
+    if (!pending) {
+      this.rollups.set(key, { ...delta });
+      return;
+    }
+    pending.creditsUsed += delta.creditsUsed;
+    pending.responses += delta.responses;
+    pending.conversations += delta.conversations;
   }
 
   /** `added` > 0 borrows below zero; < 0 repays. Debt lines carry no grant. */

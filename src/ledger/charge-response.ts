@@ -156,7 +156,7 @@ export async function chargeWithState(
     createdAt: now,
   };
   await tx.insertResponse(response);
-  await tx.bumpRollup({
+  state.bumpRollup({
     workspaceId: input.workspaceId,
     day: utcDay(occurredAt),
     channel: input.channel,

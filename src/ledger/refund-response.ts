@@ -52,7 +52,7 @@ export async function refundResponse(
         fingerprint: fingerprint({ refundOf: responseId }),
       });
     }
-    await tx.bumpRollup({
+    state.bumpRollup({
       workspaceId,
       day: utcDay(response.occurredAt),
       channel: response.channel,
