@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildApp } from '../app.ts';
+import { Catalog } from '../billing/catalog.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { creditsToMillicredits, millicreditsToCredits } from '../domain/amounts.ts';
@@ -25,7 +26,13 @@ async function withApp<T>(fn: (app: Awaited<ReturnType<typeof buildApp>>, store:
   const settings = config();
   const store = await openStore(settings);
   try {
-    const app = await buildApp({ store, config: settings, clock: () => new Date(), logger: false });
+    const app = await buildApp({
+      store,
+      config: settings,
+      clock: () => new Date(),
+      logger: false,
+      catalog: Catalog.load(settings.plansFile),
+    });
     return await fn(app, store);
   } finally {
     await store.close();
@@ -71,8 +78,7 @@ workspace
   .option('--overage <credits>', 'how far below zero the balance may go', credits)
   .action(async (options: { name: string; plan: string; overage?: number }) =>
     withApp(async (app) => {
-      app.catalog.assertExists(options.plan);
-      const created = await app.ledger.createWorkspace({
+      const created = await app.billing.openWorkspace({
         name: options.name,
         plan: options.plan,
         overageLimit: options.overage === undefined ? undefined : creditsToMillicredits(options.overage, 'overage'),
@@ -87,6 +93,41 @@ workspace
   .action(async (options: { limit: number }) =>
     withApp(async (app) => print(await app.ledger.listWorkspaces(null, options.limit))),
   );
+
+const billing = program
+  .command('billing')
+  .description('Plans, packs and renewals, applied by hand (the manual provider).');
+billing
+  .command('plan')
+  .description("Change a workspace's plan: an upgrade at once with its top-up, a downgrade at the next period.")
+  .argument('<workspaceId>')
+  .argument('<plan>')
+  .action(async (workspaceId: string, plan: string) =>
+    withApp(async (app) =>
+      print(await app.billing.requestPlan(workspaceId, plan, { asOperator: true, returnUrl: '' })),
+    ),
+  );
+billing
+  .command('purchase')
+  .description('Grant a pack bought outside Stripe (idempotent by --id).')
+  .argument('<workspaceId>')
+  .argument('<pack>')
+  .option('--id <id>', 'the purchase id; repeat it to be safe on retries')
+  .action(async (workspaceId: string, pack: string, options: { id?: string }) =>
+    withApp(async (app) =>
+      print(
+        await app.billing.requestPack(workspaceId, pack, {
+          asOperator: true,
+          returnUrl: '',
+          ...(options.id ? { idempotencyKey: options.id } : {}),
+        }),
+      ),
+    ),
+  );
+billing
+  .command('renew')
+  .description('Grant every subscription period that has started (the server does this every minute).')
+  .action(async () => withApp(async (app) => print(await app.billing.renewDue())));
 
 const key = program.command('key').description('Issue and revoke workspace API keys.');
 key
@@ -167,6 +208,18 @@ program
         console.log(
           `The books balance: ${report.workspaces} workspaces, ${report.ledgerLines} ledger lines, ${report.responses} responses checked.`,
         );
+    }),
+  );
+
+program
+  .command('export')
+  .description("Print a workspace's usage as CSV: one row per day and channel (default: the current period).")
+  .argument('<workspaceId>')
+  .option('--from <day>', 'first day included, YYYY-MM-DD')
+  .option('--to <day>', 'last day included, YYYY-MM-DD')
+  .action(async (workspaceId: string, options: { from?: string; to?: string }) =>
+    withApp(async (app) => {
+      process.stdout.write((await app.reports.exportCsv(workspaceId, options.from, options.to)).csv);
     }),
   );
 

@@ -1,0 +1,102 @@
+import { Type } from '@sinclair/typebox';
+import { ErrorReply } from '../../contract/common.ts';
+import { ForecastReply, HistoryQuery, RangeQuery, UsageHistoryReply, UsageSummaryReply } from '../../contract/usage.ts';
+import type { Reports } from '../../reports/reports.ts';
+import { requireScope, workspaceOf } from '../auth.ts';
+import { isoOrNull, toCredits } from '../convert.ts';
+import type { App } from '../server.ts';
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
+
+/** The dashboard's usage reads, all from daily rollups: their cost grows with the days shown, not the responses. */
+export function usageRoutes(reports: Reports) {
+  return (app: App) => {
+    app.get(
+      '/v1/usage/summary',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          summary: 'Credits used, calls and chats in a range of days',
+          description: 'Both ends are whole UTC days and both are included. Default: the current period up to today.',
+          tags: ['read'],
+          querystring: RangeQuery,
+          response: { 200: UsageSummaryReply, ...errors },
+        },
+      },
+      async (request) => {
+        const summary = await reports.summary(workspaceOf(request), request.query.from, request.query.to);
+        return { ...summary, creditsUsed: toCredits(summary.creditsUsed) };
+      },
+    );
+
+    app.get(
+      '/v1/usage/history',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          summary: 'Usage by day or ISO week (starting Monday), a point for every interval',
+          description: 'Default: the last 90 days by day, today included.',
+          tags: ['read'],
+          querystring: HistoryQuery,
+          response: { 200: UsageHistoryReply, ...errors },
+        },
+      },
+      async (request) => {
+        const history = await reports.history(
+          workspaceOf(request),
+          request.query.interval ?? 'day',
+          request.query.from,
+          request.query.to,
+        );
+        return {
+          ...history,
+          points: history.points.map((point) => ({ ...point, creditsUsed: toCredits(point.creditsUsed) })),
+        };
+      },
+    );
+
+    app.get(
+      '/v1/usage/export.csv',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          summary: 'Usage as CSV: one row per day and channel',
+          description:
+            'Columns: day, channel, credits_used, responses, conversations. Default range: the current period.',
+          tags: ['read'],
+          querystring: RangeQuery,
+          response: { 200: Type.String({ description: 'text/csv' }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const exported = await reports.exportCsv(workspaceOf(request), request.query.from, request.query.to);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="tally-usage-${exported.from}-to-${exported.to}.csv"`)
+          .send(exported.csv);
+      },
+    );
+
+    app.get(
+      '/v1/forecast',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          summary: 'When credits run out at the current pace, and what that suggests',
+          description: 'The pace is the average of the last 14 full days.',
+          tags: ['read'],
+          response: { 200: ForecastReply, ...errors },
+        },
+      },
+      async (request) => {
+        const forecast = await reports.forecast(workspaceOf(request));
+        return {
+          dailyAverage: toCredits(forecast.dailyAverage),
+          runsOutAt: isoOrNull(forecast.runsOutAt),
+          periodEndProjection: toCredits(forecast.periodEndProjection),
+          suggestedPlan: forecast.suggestedPlan,
+        };
+      },
+    );
+  };
+}
