@@ -1,4 +1,4 @@
-import { DEFAULT_LOW_CREDIT_THRESHOLD, isLow } from '../domain/low-credit.ts';
+import { DEFAULT_LOW_CREDIT_THRESHOLD, isLow, type LowCreditThreshold } from '../domain/low-credit.ts';
 import type { Store } from '../store/store.ts';
 import type { Catalog } from './catalog.ts';
 
@@ -8,23 +8,28 @@ export class PlanInsights {
     private readonly store: Store,
     private readonly catalog: Catalog,
     private readonly upgradeUrl: string,
+    /** Each workspace's own low-credit threshold (src/alerts keeps it); the default for all when left out. */
+    private readonly thresholds: { thresholdOf(workspaceId: string): Promise<LowCreditThreshold> } = {
+      thresholdOf: async () => DEFAULT_LOW_CREDIT_THRESHOLD,
+    },
   ) {}
 
+  /** Agents registered (POST /v1/agents) against the plan's limit. */
   async agents(workspaceId: string): Promise<{ used: number; allowed: number | null }> {
     const [workspace, used] = await Promise.all([
       this.store.db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirst(),
       this.store.db
-        .selectFrom('conversations')
-        .select((eb) => eb.fn.count<number>('agent_id').distinct().as('agents'))
+        .selectFrom('agents')
+        .select((eb) => eb.fn.countAll<number>().as('agents'))
         .where('workspace_id', '=', workspaceId)
         .executeTakeFirst(),
     ]);
-    const plan = workspace ? this.catalog.data.plans.find((p) => p.id === workspace.plan) : undefined;
+    const plan = workspace ? this.catalog.planOrFallback(workspace.plan) : undefined;
     return { used: Number(used?.agents ?? 0), allowed: plan?.agents ?? null };
   }
 
-  async low(_workspaceId: string, available: number, periodGranted: number) {
-    if (!isLow(available, DEFAULT_LOW_CREDIT_THRESHOLD, periodGranted)) return { low: false };
+  async low(workspaceId: string, available: number, periodGranted: number) {
+    if (!isLow(available, await this.thresholds.thresholdOf(workspaceId), periodGranted)) return { low: false };
     return {
       low: true,
       upgrade: {

@@ -2,9 +2,11 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import type { GrantSource } from '../domain/grants.ts';
 import type { RateCard } from '../domain/rate-card.ts';
+import type { BalanceObservers } from './balance-observers.ts';
 import type { Database, GrantsTable, HoldsTable, ResponsesTable } from './schema.ts';
 import type {
   Account,
+  BalanceChange,
   Channel,
   Conversation,
   Hold,
@@ -35,7 +37,7 @@ export function grantFromRow(row: GrantsTable): StoredGrant {
   };
 }
 
-function responseFromRow(row: ResponsesTable): StoredResponse {
+export function responseFromRow(row: ResponsesTable): StoredResponse {
   return {
     workspaceId: row.workspace_id,
     id: row.id,
@@ -77,7 +79,24 @@ export class KyselyLedgerTx implements LedgerTx {
   constructor(
     private readonly db: Executor,
     private readonly lockRows: boolean,
+    /** Given only to a transaction's LedgerTx: whom to tell of balance changes, and the transaction to tell them in. */
+    private readonly observed: { observers: BalanceObservers; trx: Transaction<Database> } | null = null,
   ) {}
+
+  /**
+   * Held sums already read in this transaction. The account lock means holds change only through
+   * this object, so a sum stays true until it writes a hold; the ledger and its observers then read
+   * the same sum several times per charge without a query each.
+   */
+  private readonly heldSums = new Map<string, Millicredits>();
+
+  get balanceObserved(): boolean {
+    return this.observed?.observers.any ?? false;
+  }
+
+  async reportBalance(change: BalanceChange): Promise<void> {
+    if (this.observed) await this.observed.observers.notify(change, this.observed.trx);
+  }
 
   async lockAccount(workspaceId: string): Promise<Account | null> {
     let query = this.db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId);
@@ -267,6 +286,7 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async insertHold(hold: Hold): Promise<void> {
+    this.heldSums.clear();
     await this.db
       .insertInto('holds')
       .values({
@@ -283,6 +303,7 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async closeHold(workspaceId: string, id: string, status: 'committed' | 'released'): Promise<boolean> {
+    this.heldSums.clear();
     const result = await this.db
       .updateTable('holds')
       .set({ status })
@@ -294,6 +315,9 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async heldAmount(workspaceId: string, now: Date, exceptHoldId?: string): Promise<Millicredits> {
+    const key = `${workspaceId} ${now.getTime()} ${exceptHoldId ?? ''}`;
+    const known = this.observed ? this.heldSums.get(key) : undefined;
+    if (known !== undefined) return known;
     let query = this.db
       .selectFrom('holds')
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), sql<number>`0`).as('held'))
@@ -302,7 +326,9 @@ export class KyselyLedgerTx implements LedgerTx {
       .where('expires_at', '>', now.getTime());
     if (exceptHoldId !== undefined) query = query.where('id', '!=', exceptHoldId);
     const row = await query.executeTakeFirstOrThrow();
-    return Number(row.held);
+    const held = Number(row.held);
+    if (this.observed) this.heldSums.set(key, held);
+    return held;
   }
 
   async bumpRollup(delta: RollupDelta): Promise<void> {

@@ -86,8 +86,27 @@ export interface RollupDelta {
   conversations: number;
 }
 
+/** A ledger transaction's effect on one workspace's available credits (live grants − live holds − overage debt). */
+export interface BalanceChange {
+  workspaceId: string;
+  /** Available when the transaction locked the account, and when it finished. */
+  before: Millicredits;
+  after: Millicredits;
+  at: Date;
+}
+
+/**
+ * Told of every ledger transaction's balance change, inside that transaction: what it writes commits
+ * or rolls back with the change. It may also throw, which aborts the change.
+ */
+export type BalanceObserver = (change: BalanceChange, trx: Transaction<Database>) => Promise<void>;
+
 /** The reads and writes one ledger transaction needs; each implementation runs them in one database transaction. */
 export interface LedgerTx {
+  /** True when the store has balance observers: the ledger then reads the holds to report exact balances. */
+  readonly balanceObserved: boolean;
+  /** Hands a balance change to the store's observers, inside this transaction. */
+  reportBalance(change: BalanceChange): Promise<void>;
   /** Reads the workspace's account; inside a transaction it is locked until commit, so credit moves of one workspace are serial. */
   lockAccount(workspaceId: string): Promise<Account | null>;
   setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void>;
@@ -123,5 +142,7 @@ export interface Store {
   transaction<T>(fn: (tx: LedgerTx, db: Transaction<Database>) => Promise<T>): Promise<T>;
   /** The same reads as a transaction, without taking a lock (reads see one committed state per statement). */
   reader(): LedgerTx;
+  /** Registers `observer` under `name` (the same name again replaces it) for every later ledger transaction. */
+  observeBalances(name: string, observer: BalanceObserver): void;
   close(): Promise<void>;
 }

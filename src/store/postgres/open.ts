@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { BalanceObservers } from '../balance-observers.ts';
 import { KyselyLedgerTx } from '../ledger-queries.ts';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
@@ -31,13 +32,15 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       client.release();
     }
   }
+  const observers = new BalanceObservers();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>, 'postgres', options.schema);
   return {
     dialect: 'postgres',
     db,
-    transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, true), trx)),
+    transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, true, { observers, trx }), trx)),
     reader: () => new KyselyLedgerTx(db, false),
+    observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
   };
 }

@@ -2,10 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import { BalanceObservers } from '../balance-observers.ts';
 import { KyselyLedgerTx } from '../ledger-queries.ts';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
+import { SqliteLedgerTx, SqliteStatements } from './sqlite-ledger-tx.ts';
 
 /**
  * BEGIN IMMEDIATE takes SQLite's write lock when the transaction starts. With a plain BEGIN, two
@@ -40,13 +42,17 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   database.pragma(`synchronous = ${options.synchronous ?? 'full'}`);
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
+  const observers = new BalanceObservers();
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+  const statements = new SqliteStatements(database);
   return {
     dialect: 'sqlite',
     db,
-    transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, false), trx)),
+    transaction: (fn) =>
+      db.transaction().execute((trx) => fn(new SqliteLedgerTx(statements, trx, { observers, trx }), trx)),
     reader: () => new KyselyLedgerTx(db, false),
+    observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
   };
 }

@@ -1,0 +1,242 @@
+import { performance } from 'node:perf_hooks';
+import { randomId } from '../ledger/random-id.ts';
+import type { Store } from '../store/store.ts';
+import { MAX_ATTEMPTS, retryDelayMs } from './retry-schedule.ts';
+import { SIGNATURE_HEADER, signTallyPayload } from './signature.ts';
+
+export interface DeliveryOptions {
+  /** How long one POST may take, connection to last byte read. */
+  timeoutMs?: number;
+  /** Deliveries claimed per round. */
+  batchSize?: number;
+  /** How long a claimed delivery stays reserved for its worker; if the worker dies, another retries it after this. */
+  leaseMs?: number;
+  maxAttempts?: number;
+  /** [0, 1), for the retry jitter. */
+  random?: () => number;
+}
+
+export interface DeliveryRound {
+  claimed: number;
+  delivered: number;
+  retrying: number;
+  failed: number;
+  cancelled: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_BATCH_SIZE = 20;
+const DEFAULT_LEASE_MS = 60_000;
+const EXCERPT_CHARS = 512;
+
+interface Claimed {
+  id: string;
+  attempts: number;
+  event_id: string;
+  type: string;
+  workspace_id: string;
+  data: string;
+  event_created_at: number;
+  url: string;
+  secret: string;
+  deleted_at: number | null;
+}
+
+type Outcome = 'delivered' | 'retrying' | 'failed' | 'cancelled';
+
+/**
+ * Takes the due deliveries for this worker alone. One statement picks them and moves them a lease
+ * into the future stamped with the worker's token, so another worker running it finds them not due;
+ * PostgreSQL also skips rows another worker is taking instead of waiting. The pick is a materialized
+ * CTE so it runs once: as an `IN (subquery … LIMIT)` PostgreSQL may re-run it while rechecking a row
+ * another worker changed, and claim far more than the limit. If a worker dies mid-round, its lease
+ * lapses and the delivery is due again.
+ */
+async function claim(store: Store, now: number, token: string, batch: number, leaseMs: number): Promise<number> {
+  const claimed = await store.db
+    .with(
+      (cte) => cte('due').materialized(),
+      (db) => {
+        const due = db
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', now)
+          .orderBy('next_attempt_at')
+          .orderBy('event_seq')
+          .limit(batch);
+        return store.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+      },
+    )
+    .updateTable('webhook_deliveries')
+    .set({ lease_token: token, next_attempt_at: now + leaseMs })
+    .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .returning('id')
+    .execute();
+  return claimed.length;
+}
+
+async function readExcerpt(response: Response): Promise<string | null> {
+  const reader = response.body?.getReader();
+  if (!reader) return null;
+  const decoder = new TextDecoder();
+  let text = '';
+  while (text.length < EXCERPT_CHARS) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel().catch(() => {});
+  return text.slice(0, EXCERPT_CHARS) || null;
+}
+
+function describeFailure(error: unknown, timeoutMs: number): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return `connection failed: ${cause.code}`;
+  return typeof cause?.message === 'string' ? cause.message : error.message;
+}
+
+async function post(
+  row: Claimed,
+  now: Date,
+  timeoutMs: number,
+): Promise<{ statusCode: number | null; error: string | null; excerpt: string | null; durationMs: number }> {
+  const body = JSON.stringify({
+    id: row.event_id,
+    type: row.type,
+    createdAt: new Date(Number(row.event_created_at)).toISOString(),
+    workspaceId: row.workspace_id,
+    data: JSON.parse(row.data) as unknown,
+  });
+  const started = performance.now();
+  try {
+    const response = await fetch(row.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Tally-Webhooks/1',
+        [SIGNATURE_HEADER]: signTallyPayload(row.secret, body, now),
+        'Tally-Event-Id': row.event_id,
+        'Tally-Event-Type': row.type,
+        'Tally-Delivery-Id': row.id,
+        'Tally-Delivery-Attempt': String(row.attempts + 1),
+      },
+      body,
+      // A redirect could point the signed event anywhere; the receiver's URL is the one the operator gave.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const excerpt = await readExcerpt(response);
+    const ok = response.status >= 200 && response.status < 300;
+    return {
+      statusCode: response.status,
+      error: ok
+        ? null
+        : `HTTP ${response.status}${response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : ''}`,
+      excerpt,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    return {
+      statusCode: null,
+      error: describeFailure(error, timeoutMs),
+      excerpt: null,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+}
+
+async function attempt(
+  store: Store,
+  row: Claimed,
+  now: Date,
+  token: string,
+  options: Required<DeliveryOptions>,
+): Promise<Outcome> {
+  const mine = (trx: typeof store.db) =>
+    trx.updateTable('webhook_deliveries').where('id', '=', row.id).where('lease_token', '=', token);
+  if (row.deleted_at !== null) {
+    await mine(store.db).set({ status: 'cancelled', lease_token: null }).execute();
+    return 'cancelled';
+  }
+  const result = await post(row, now, options.timeoutMs);
+  const number = row.attempts + 1;
+  const outcome: Outcome = result.error === null ? 'delivered' : number >= options.maxAttempts ? 'failed' : 'retrying';
+  await store.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('webhook_attempts')
+      .values({
+        delivery_id: row.id,
+        attempt: number,
+        at: now.getTime(),
+        status_code: result.statusCode,
+        error: result.error,
+        response_excerpt: result.excerpt,
+        duration_ms: result.durationMs,
+      })
+      .execute();
+    await mine(trx)
+      .set({
+        attempts: number,
+        lease_token: null,
+        last_attempt_at: now.getTime(),
+        last_status_code: result.statusCode,
+        last_error: result.error,
+        ...(outcome === 'delivered' ? { status: 'delivered' as const, delivered_at: now.getTime() } : {}),
+        ...(outcome === 'failed' ? { status: 'failed' as const } : {}),
+        ...(outcome === 'retrying' ? { next_attempt_at: now.getTime() + retryDelayMs(number, options.random()) } : {}),
+      })
+      .execute();
+  });
+  return outcome;
+}
+
+/**
+ * One round of the outbox: claims what is due at `now`, POSTs each signed event, and records each
+ * attempt in the delivery log. A failed attempt is retried later on the backoff schedule until
+ * `maxAttempts`; a 2xx answer ends it. At least once: a receiver should ignore an event id it has seen.
+ */
+export async function deliverDue(store: Store, now: Date, options: DeliveryOptions = {}): Promise<DeliveryRound> {
+  const settings: Required<DeliveryOptions> = {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
+    random: options.random ?? Math.random,
+  };
+  const round: DeliveryRound = { claimed: 0, delivered: 0, retrying: 0, failed: 0, cancelled: 0 };
+  const token = randomId('lease');
+  round.claimed = await claim(
+    store,
+    now.getTime(),
+    token,
+    settings.batchSize,
+    Math.max(settings.leaseMs, settings.timeoutMs * 2),
+  );
+  if (round.claimed === 0) return round;
+  const rows = await store.db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+    .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+    .select([
+      'd.id',
+      'd.attempts',
+      'd.event_id',
+      'e.type',
+      'd.workspace_id',
+      'e.data',
+      'e.created_at as event_created_at',
+      's.url',
+      's.secret',
+      's.deleted_at',
+    ])
+    .where('d.lease_token', '=', token)
+    .execute();
+  const outcomes = await Promise.all(rows.map((row) => attempt(store, row, now, token, settings)));
+  for (const outcome of outcomes) round[outcome] += 1;
+  return round;
+}

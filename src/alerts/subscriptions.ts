@@ -1,0 +1,253 @@
+import { TallyError } from '../domain/errors.ts';
+import { fingerprint } from '../ledger/fingerprint.ts';
+import { randomId } from '../ledger/random-id.ts';
+import type { WebhookSubscriptionsTable } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { type EventType, isEventType } from './events.ts';
+import { newSigningSecret } from './signature.ts';
+
+export interface NewSubscription {
+  url: string;
+  events: readonly string[];
+  description?: string;
+  /** Makes the create safe to retry: the same key returns the first subscription, secret included. */
+  idempotencyKey?: string;
+}
+
+export interface Subscription {
+  id: string;
+  url: string;
+  events: EventType[];
+  description: string;
+  createdAt: Date;
+}
+
+export interface DeliveryAttempt {
+  attempt: number;
+  at: Date;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+  durationMs: number;
+}
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  workspaceId: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: number;
+  nextAttemptAt: Date | null;
+  deliveredAt: Date | null;
+  createdAt: Date;
+  log: DeliveryAttempt[];
+}
+
+export const MAX_URL_LENGTH = 2048;
+export const MAX_DELIVERY_PAGE = 100;
+
+function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TallyError('invalid_request', 'url must be an absolute http:// or https:// URL.', { field: 'url' });
+  }
+  if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || url.length > MAX_URL_LENGTH) {
+    throw new TallyError(
+      'invalid_request',
+      `url must be an http:// or https:// URL of at most ${MAX_URL_LENGTH} characters.`,
+      {
+        field: 'url',
+      },
+    );
+  }
+}
+
+function checkEvents(events: readonly string[]): EventType[] {
+  const unique = [...new Set(events)];
+  const unknown = unique.find((event) => !isEventType(event));
+  if (unknown !== undefined) {
+    throw new TallyError('invalid_request', `Unknown event type "${unknown}".`, { field: 'events' });
+  }
+  if (unique.length === 0)
+    throw new TallyError('invalid_request', 'events must name at least one event type.', { field: 'events' });
+  return unique.filter(isEventType).sort();
+}
+
+function fromRow(
+  row: Pick<WebhookSubscriptionsTable, 'id' | 'url' | 'events' | 'description' | 'created_at'>,
+): Subscription {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events.split(' ').filter(isEventType),
+    description: row.description,
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+function parseCursor(cursor: string | null): number | null {
+  if (cursor === null) return null;
+  if (!/^\d{1,15}$/.test(cursor)) {
+    throw new TallyError('invalid_request', 'cursor is not one this API gave out.', { field: 'cursor' });
+  }
+  return Number(cursor);
+}
+
+/** The operator's webhook subscriptions and their delivery log. */
+export class WebhookSubscriptions {
+  constructor(private readonly store: Store) {}
+
+  async create(
+    input: NewSubscription,
+    now: Date,
+  ): Promise<{ subscription: Subscription; secret: string; replayed: boolean }> {
+    checkUrl(input.url);
+    const events = checkEvents(input.events);
+    const description = input.description ?? '';
+    const print = fingerprint({ url: input.url, events, description });
+    const row = {
+      id: randomId('wh'),
+      url: input.url,
+      events: events.join(' '),
+      description,
+      secret: newSigningSecret(),
+      idempotency_key: input.idempotencyKey ?? null,
+      fingerprint: print,
+      created_at: now.getTime(),
+      deleted_at: null,
+    };
+    const inserted = await this.store.db
+      .insertInto('webhook_subscriptions')
+      .values(row)
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { subscription: fromRow(row), secret: row.secret, replayed: false };
+
+    const first = await this.store.db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where('idempotency_key', '=', input.idempotencyKey ?? '')
+      .executeTakeFirstOrThrow();
+    if (first.fingerprint !== print) {
+      throw new TallyError('idempotency_conflict', 'This Idempotency-Key was used to create a different subscription.');
+    }
+    return { subscription: fromRow(first), secret: first.secret, replayed: true };
+  }
+
+  async list(): Promise<Subscription[]> {
+    const rows = await this.store.db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async get(id: string): Promise<Subscription> {
+    const row = await this.store.db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new TallyError('not_found', `Webhook subscription ${id} does not exist.`);
+    return fromRow(row);
+  }
+
+  /** Stops the subscription and cancels what was still waiting to be delivered to it. Deleting twice is fine. */
+  async delete(id: string, now: Date): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('webhook_subscriptions')
+        .select('deleted_at')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw new TallyError('not_found', `Webhook subscription ${id} does not exist.`);
+      if (row.deleted_at !== null) return;
+      await trx.updateTable('webhook_subscriptions').set({ deleted_at: now.getTime() }).where('id', '=', id).execute();
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'cancelled', lease_token: null })
+        .where('subscription_id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+    });
+  }
+
+  /** The subscription's deliveries, newest event first, each with every attempt made. */
+  async deliveries(
+    id: string,
+    cursor: string | null,
+    limit: number,
+  ): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {
+    await this.get(id);
+    const after = parseCursor(cursor);
+    let query = this.store.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+      .select([
+        'd.id',
+        'd.event_id',
+        'e.type',
+        'd.workspace_id',
+        'd.status',
+        'd.attempts',
+        'd.next_attempt_at',
+        'd.delivered_at',
+        'd.created_at',
+        'd.event_seq',
+      ])
+      .where('d.subscription_id', '=', id);
+    if (after !== null) query = query.where('d.event_seq', '<', after);
+    const rows = await query
+      .orderBy('d.event_seq', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const attempts =
+      page.length === 0
+        ? []
+        : await this.store.db
+            .selectFrom('webhook_attempts')
+            .selectAll()
+            .where(
+              'delivery_id',
+              'in',
+              page.map((row) => row.id),
+            )
+            .orderBy('seq')
+            .execute();
+    const deliveries = page.map((row) => ({
+      id: row.id,
+      eventId: row.event_id,
+      eventType: row.type,
+      workspaceId: row.workspace_id,
+      status: row.status,
+      attempts: row.attempts,
+      nextAttemptAt: row.status === 'pending' ? new Date(Number(row.next_attempt_at)) : null,
+      deliveredAt: row.delivered_at === null ? null : new Date(Number(row.delivered_at)),
+      createdAt: new Date(Number(row.created_at)),
+      log: attempts
+        .filter((attempt) => attempt.delivery_id === row.id)
+        .map((attempt) => ({
+          attempt: attempt.attempt,
+          at: new Date(Number(attempt.at)),
+          statusCode: attempt.status_code,
+          error: attempt.error,
+          responseExcerpt: attempt.response_excerpt,
+          durationMs: attempt.duration_ms,
+        })),
+    }));
+    const last = page.at(-1);
+    return {
+      deliveries,
+      nextCursor: rows.length > limit && last ? String(last.event_seq) : null,
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeStores } from '../../test/support/stores.ts';
+import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
+import { recordEvent } from './events.ts';
+import { WebhookSubscriptions } from './subscriptions.ts';
+import { WebhookWorker } from './worker.ts';
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describeStores('the webhook worker', (ctx) => {
+  let receiver: WebhookReceiver;
+  beforeEach(async () => {
+    receiver = await startReceiver();
+  });
+  afterEach(() => receiver.close());
+
+  it('delivers events recorded while it runs, and delivers nothing after stop', async () => {
+    await new WebhookSubscriptions(ctx.store).create({ url: receiver.url, events: ['credits.low'] }, new Date());
+    const errors: unknown[] = [];
+    const worker = new WebhookWorker(ctx.store, () => new Date(), {
+      pollMs: 20,
+      onError: (error) => errors.push(error),
+    });
+    const record = () =>
+      ctx.store.db.transaction().execute((trx) => recordEvent(trx, 'ws_1', 'credits.low', {}, new Date()));
+
+    worker.start();
+    worker.start(); // a second start is ignored
+    await record();
+    await until(() => receiver.received.length === 1);
+    // More than one round's worth arrives at once: full rounds follow each other without waiting.
+    for (let i = 0; i < 45; i += 1) await record();
+    await until(() => receiver.received.length === 46);
+
+    await worker.stop();
+    await record();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(receiver.received).toHaveLength(46);
+    expect(errors).toEqual([]);
+  });
+});

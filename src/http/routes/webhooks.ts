@@ -1,0 +1,139 @@
+import { Type } from '@sinclair/typebox';
+import type { Subscription, WebhookSubscriptions } from '../../alerts/subscriptions.ts';
+import { MAX_DELIVERY_PAGE } from '../../alerts/subscriptions.ts';
+import { DeliveryReply, WebhookBody, WebhookCreatedReply, WebhookReply } from '../../contract/alerts.ts';
+import { ErrorReply } from '../../contract/common.ts';
+import { requireOperator } from '../auth.ts';
+import { iso, isoOrNull } from '../convert.ts';
+import type { App } from '../server.ts';
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+const Params = Type.Object({ id: Type.String({ maxLength: 128 }) });
+
+const webhookReply = (subscription: Subscription): WebhookReply => ({
+  id: subscription.id,
+  url: subscription.url,
+  events: subscription.events,
+  description: subscription.description,
+  createdAt: iso(subscription.createdAt),
+});
+
+/** The operator's outgoing webhooks: subscriptions and their delivery log. */
+export function webhookRoutes(webhooks: WebhookSubscriptions, clock: () => Date) {
+  return (app: App) => {
+    app.post(
+      '/v1/webhooks',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'Subscribe a URL to events',
+          description:
+            'Each event is POSTed as JSON with a Tally-Signature header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the secret>`), retried with backoff for about 24 hours until a 2xx. The secret is shown only in this reply. Idempotent by the Idempotency-Key header.',
+          tags: ['operator'],
+          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }),
+          body: WebhookBody,
+          response: { 201: WebhookCreatedReply, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { subscription, secret } = await webhooks.create(
+          {
+            url: request.body.url,
+            events: request.body.events,
+            description: request.body.description,
+            idempotencyKey: request.headers['idempotency-key'],
+          },
+          clock(),
+        );
+        return reply.code(201).send({ ...webhookReply(subscription), secret });
+      },
+    );
+
+    app.get(
+      '/v1/webhooks',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'List webhook subscriptions (never their secrets)',
+          tags: ['operator'],
+          response: { 200: Type.Object({ webhooks: Type.Array(WebhookReply) }), ...errors },
+        },
+      },
+      async () => ({ webhooks: (await webhooks.list()).map(webhookReply) }),
+    );
+
+    app.get(
+      '/v1/webhooks/:id',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'One webhook subscription',
+          tags: ['operator'],
+          params: Params,
+          response: { 200: WebhookReply, ...errors },
+        },
+      },
+      async (request) => webhookReply(await webhooks.get(request.params.id)),
+    );
+
+    app.delete(
+      '/v1/webhooks/:id',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'Delete a subscription; deliveries still waiting are cancelled',
+          tags: ['operator'],
+          params: Params,
+          response: { 204: Type.Null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        await webhooks.delete(request.params.id, clock());
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/v1/webhooks/:id/deliveries',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'The delivery log: each event sent to this subscription, newest first, with every attempt',
+          tags: ['operator'],
+          params: Params,
+          querystring: Type.Object(
+            {
+              cursor: Type.Optional(Type.String({ maxLength: 100 })),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_DELIVERY_PAGE, default: 50 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              deliveries: Type.Array(DeliveryReply),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const page = await webhooks.deliveries(
+          request.params.id,
+          request.query.cursor ?? null,
+          request.query.limit ?? 50,
+        );
+        return {
+          deliveries: page.deliveries.map((delivery) => ({
+            ...delivery,
+            nextAttemptAt: isoOrNull(delivery.nextAttemptAt),
+            deliveredAt: isoOrNull(delivery.deliveredAt),
+            createdAt: iso(delivery.createdAt),
+            log: delivery.log.map((attempt) => ({ ...attempt, at: iso(attempt.at) })),
+          })),
+          nextCursor: page.nextCursor,
+        };
+      },
+    );
+  };
+}
