@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { creditsToMillicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
+import { classifyPlanChange, type PlanTerms } from '../domain/plan-rules.ts';
 
 const Plan = Type.Object(
   {
@@ -19,6 +21,12 @@ const Plan = Type.Object(
       ),
     ]),
     overageLimit: Type.Number({ minimum: 0, description: 'Credits the balance may go below zero; 0 blocks.' }),
+    stripePriceId: Type.Optional(
+      Type.String({
+        pattern: '^price_[A-Za-z0-9]+$',
+        description: 'A recurring monthly Stripe Price to bill; without one, Checkout is given the price inline.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -31,6 +39,7 @@ const Pack = Type.Object(
     price: Type.Number({ minimum: 0 }),
     currency: Type.String({ pattern: '^[a-z]{3}$' }),
     validityMonths: Type.Integer({ minimum: 1, maximum: 120 }),
+    stripePriceId: Type.Optional(Type.String({ pattern: '^price_[A-Za-z0-9]+$' })),
   },
   { additionalProperties: false },
 );
@@ -96,9 +105,20 @@ export const DEFAULT_CATALOG: CatalogData = {
 };
 
 export class Catalog {
-  constructor(readonly data: CatalogData) {}
+  /** Checks what the schema cannot: unique ids and amounts that are whole millicredits. */
+  constructor(readonly data: CatalogData) {
+    const ids = [...data.plans.map((p) => p.id), ...data.packs.map((p) => p.id)];
+    const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+    if (duplicate) throw new Error(`"${duplicate}" is named twice`);
+    for (const plan of data.plans) {
+      millicredits(plan.creditsPerPeriod, `plan ${plan.id} creditsPerPeriod`);
+      millicredits(plan.overageLimit, `plan ${plan.id} overageLimit`);
+      if (plan.rollover.kind === 'rollover') millicredits(plan.rollover.cap, `plan ${plan.id} rollover.cap`);
+    }
+    for (const pack of data.packs) millicredits(pack.credits, `pack ${pack.id} credits`);
+  }
 
-  /** Reads and validates the operator's catalog file, or the default; a bad file stops Tally with the reason. */
+  /** Reads and validates the operator's catalog file (TALLY_PLANS_FILE), or the default; a bad file stops Tally with the reason. */
   static load(file: string | null): Catalog {
     if (!file) return new Catalog(DEFAULT_CATALOG);
     let parsed: unknown;
@@ -109,11 +129,11 @@ export class Catalog {
     }
     const first = Value.Errors(CatalogSchema, parsed).First();
     if (first) throw new Error(`The plan catalog ${file} is invalid at ${first.path || '/'}: ${first.message}.`);
-    const data = parsed as CatalogData;
-    const ids = [...data.plans.map((p) => p.id), ...data.packs.map((p) => p.id)];
-    const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
-    if (duplicate) throw new Error(`The plan catalog ${file} names "${duplicate}" twice.`);
-    return new Catalog(data);
+    try {
+      return new Catalog(parsed as CatalogData);
+    } catch (error) {
+      throw new Error(`The plan catalog ${file} is invalid: ${(error as Error).message}`);
+    }
   }
 
   plan(id: string): Plan {
@@ -122,15 +142,68 @@ export class Catalog {
       throw new TallyError(
         'invalid_request',
         `Unknown plan "${id}". Plans: ${this.data.plans.map((p) => p.id).join(', ')}.`,
-        {
-          field: 'plan',
-        },
+        { field: 'plan' },
       );
     }
     return plan;
   }
 
+  /** A workspace's plan, or the fallback plan when the operator has since removed it from the catalog. */
+  planOrFallback(id: string): Plan {
+    return this.data.plans.find((p) => p.id === id) ?? this.fallbackPlan();
+  }
+
   assertExists(plan: string): void {
     this.plan(plan);
   }
+
+  pack(id: string): Pack {
+    const pack = this.data.packs.find((p) => p.id === id);
+    if (!pack) {
+      throw new TallyError(
+        'invalid_request',
+        `Unknown pack "${id}". Packs: ${this.data.packs.map((p) => p.id).join(', ') || 'none'}.`,
+        { field: 'pack' },
+      );
+    }
+    return pack;
+  }
+
+  /** Where a workspace goes when its paid subscription ends: the first free plan, else the first plan. */
+  fallbackPlan(): Plan {
+    const [first] = this.data.plans;
+    if (!first) throw new Error('the catalog has no plans');
+    return this.data.plans.find((p) => p.monthlyPrice === 0) ?? first;
+  }
+
+  /** The plans a move to would be an upgrade, cheapest first. */
+  plansAbove(id: string): Plan[] {
+    const current = terms(this.planOrFallback(id));
+    return this.data.plans
+      .filter((plan) => classifyPlanChange(current, terms(plan)) === 'upgrade')
+      .sort((a, b) => a.monthlyPrice - b.monthlyPrice || a.creditsPerPeriod - b.creditsPerPeriod);
+  }
+}
+
+function millicredits(credits: number, what: string): number {
+  try {
+    return creditsToMillicredits(credits, what);
+  } catch (error) {
+    throw new Error((error as Error).message);
+  }
+}
+
+/** A plan's amounts in millicredits, as the plan rules and the ledger count them. */
+export function terms(plan: Plan): PlanTerms & { agents: number; overageLimit: number } {
+  return {
+    id: plan.id,
+    monthlyPrice: plan.monthlyPrice,
+    creditsPerPeriod: creditsToMillicredits(plan.creditsPerPeriod),
+    rollover:
+      plan.rollover.kind === 'rollover'
+        ? { kind: 'rollover', cap: creditsToMillicredits(plan.rollover.cap) }
+        : { kind: 'expire' },
+    agents: plan.agents,
+    overageLimit: creditsToMillicredits(plan.overageLimit),
+  };
 }

@@ -38,6 +38,15 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
     { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit * 1000 },
     start,
   );
+  // Registered like a customer would, so the gauge's agents count (GET /v1/balance) shows them.
+  for (const agentId of AGENTS) {
+    const name = agentId.replace('agent-', '');
+    await tally.billing.agents.create(
+      workspace.id,
+      { id: agentId, name: name[0]?.toUpperCase() + name.slice(1) },
+      start,
+    );
+  }
   const random = seededRandom(20261125);
   let responses = 0;
   let grantedPeriod = '';

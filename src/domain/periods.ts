@@ -3,7 +3,8 @@ export interface Period {
   end: Date;
 }
 
-function addMonthsClamped(anchor: Date, months: number): Date {
+/** `months` calendar months after `anchor`; a day past the end of a shorter month falls on its last day. */
+export function addMonthsClamped(anchor: Date, months: number): Date {
   const year = anchor.getUTCFullYear();
   const month = anchor.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();

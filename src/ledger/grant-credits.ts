@@ -2,7 +2,7 @@ import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Grant, GrantSource } from '../domain/grants.ts';
 import { isValidId } from '../domain/ids.ts';
-import type { Store } from '../store/store.ts';
+import type { LedgerTx, Store } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
 import { fingerprint } from './fingerprint.ts';
 
@@ -23,7 +23,8 @@ export interface GrantResult {
   replayed: boolean;
 }
 
-export async function grantCredits(store: Store, input: GrantInput, now: Date): Promise<GrantResult> {
+/** Checks a grant's input and fingerprints it, before any transaction starts. */
+function prepare(input: GrantInput, now: Date) {
   if (!isValidId(input.id)) {
     throw new TallyError('invalid_request', 'id must be 1-128 letters, digits, or . _ : - characters.', {
       field: 'id',
@@ -46,42 +47,56 @@ export async function grantCredits(store: Store, input: GrantInput, now: Date): 
     effectiveAt: input.effectiveAt,
     expiresAt,
   });
+  return { effectiveAt, expiresAt, priority, print };
+}
 
+export async function grantCredits(store: Store, input: GrantInput, now: Date): Promise<GrantResult> {
+  prepare(input, now);
   return store.transaction(async (tx) => {
     const state = await AccountState.open(tx, input.workspaceId, now);
-    const existing = await tx.findGrant(input.workspaceId, input.id);
-    if (existing) {
-      if (existing.fingerprint !== print) {
-        throw new TallyError('idempotency_conflict', `Grant ${input.id} already exists with different values.`, {
-          id: input.id,
-        });
-      }
-      await state.flush();
-      const { fingerprint: _ignored, ...grant } = existing;
-      return { grant, replayed: true };
-    }
-    // Checked only for a new grant: `effectiveAt` defaults to now, so a retry that arrives after the
-    // grant expired must still get the grant back rather than a refusal.
-    if (expiresAt && expiresAt.getTime() <= effectiveAt.getTime()) {
-      throw new TallyError('invalid_request', 'expiresAt must be after the grant takes effect.', {
-        field: 'expiresAt',
+    const result = await addGrant(state, tx, input, now);
+    await state.flush();
+    return result;
+  });
+}
+
+/**
+ * Adds one grant to an account already opened in the caller's transaction (billing grants a
+ * period, its rollover and its subscription change together); idempotent by id like grantCredits.
+ * The caller flushes the account.
+ */
+export async function addGrant(state: AccountState, tx: LedgerTx, input: GrantInput, now: Date): Promise<GrantResult> {
+  const { effectiveAt, expiresAt, priority, print } = prepare(input, now);
+  const existing = await tx.findGrant(input.workspaceId, input.id);
+  if (existing) {
+    if (existing.fingerprint !== print) {
+      throw new TallyError('idempotency_conflict', `Grant ${input.id} already exists with different values.`, {
+        id: input.id,
       });
     }
-    const grant: Grant = {
-      id: input.id,
-      workspaceId: input.workspaceId,
-      source: input.source,
-      amount: input.amount,
-      remaining: input.amount,
-      priority,
-      effectiveAt,
-      expiresAt,
-      createdAt: now,
-      reason: input.reason,
-    };
-    await state.credit({ ...grant, fingerprint: print });
-    await state.flush();
-    const stored = state.grants.find((g) => g.id === grant.id);
-    return { grant: { ...grant, remaining: stored?.remaining ?? grant.remaining }, replayed: false };
-  });
+    const { fingerprint: _ignored, ...grant } = existing;
+    return { grant, replayed: true };
+  }
+  // Checked only for a new grant: `effectiveAt` defaults to now, so a retry that arrives after the
+  // grant expired must still get the grant back rather than a refusal.
+  if (expiresAt && expiresAt.getTime() <= effectiveAt.getTime()) {
+    throw new TallyError('invalid_request', 'expiresAt must be after the grant takes effect.', {
+      field: 'expiresAt',
+    });
+  }
+  const grant: Grant = {
+    id: input.id,
+    workspaceId: input.workspaceId,
+    source: input.source,
+    amount: input.amount,
+    remaining: input.amount,
+    priority,
+    effectiveAt,
+    expiresAt,
+    createdAt: now,
+    reason: input.reason,
+  };
+  await state.credit({ ...grant, fingerprint: print });
+  const stored = state.grants.find((g) => g.id === grant.id);
+  return { grant: { ...grant, remaining: stored?.remaining ?? grant.remaining }, replayed: false };
 }

@@ -1,5 +1,7 @@
+import type { Kysely } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { randomId } from './random-id.ts';
 
@@ -25,6 +27,11 @@ function startOfUtcDay(at: Date): Date {
 }
 
 export async function createWorkspace(store: Store, input: NewWorkspace, now: Date): Promise<Workspace> {
+  return insertWorkspace(store.db, input, now);
+}
+
+/** Inserts the workspace row with `db`, which may be a transaction that does more (billing starts the subscription in it). */
+export async function insertWorkspace(db: Kysely<Database>, input: NewWorkspace, now: Date): Promise<Workspace> {
   if (input.name.trim() === '') throw new TallyError('invalid_request', 'name must not be empty.', { field: 'name' });
   if ((input.overageLimit ?? 0) < 0) {
     throw new TallyError('invalid_request', 'overageLimit must be zero or more credits.', { field: 'overageLimit' });
@@ -38,7 +45,7 @@ export async function createWorkspace(store: Store, input: NewWorkspace, now: Da
     periodAnchor: startOfUtcDay(now),
     createdAt: now,
   };
-  await store.db
+  await db
     .insertInto('workspaces')
     .values({
       id: workspace.id,

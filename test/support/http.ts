@@ -1,7 +1,17 @@
 import { type AppDeps, buildApp, type TallyApp } from '../../src/app.ts';
+import { Catalog, DEFAULT_CATALOG } from '../../src/billing/catalog.ts';
 import type { Store } from '../../src/store/store.ts';
 
 export const TEST_ADMIN_KEY = 'test-operator-key-0123456789abcdef';
+
+/**
+ * The default plans with no credits per period: creating a workspace then grants nothing, so a test
+ * counts exactly the credits it grants. Billing tests pass the catalog whose allocations they test.
+ */
+export const NO_ALLOCATION_CATALOG = new Catalog({
+  ...DEFAULT_CATALOG,
+  plans: DEFAULT_CATALOG.plans.map((plan) => ({ ...plan, creditsPerPeriod: 0 })),
+});
 
 export interface TestServer {
   url: string;
@@ -30,7 +40,7 @@ export async function startServer(
     store,
     clock: overrides.clock ?? (() => new Date()),
     logger: overrides.logger ?? false,
-    catalog: overrides.catalog,
+    catalog: overrides.catalog ?? NO_ALLOCATION_CATALOG,
     config: {
       adminKey: TEST_ADMIN_KEY,
       rateLimitPerMinute: 0,

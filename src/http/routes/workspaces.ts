@@ -4,7 +4,7 @@ import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
 import type { ApiKeys } from '../../keys/api-keys.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
-import type { Workspace } from '../../ledger/workspaces.ts';
+import type { NewWorkspace, Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
 import type { App } from '../server.ts';
@@ -26,7 +26,8 @@ export function workspaceRoutes(
   ledger: Ledger,
   keys: ApiKeys,
   clock: () => Date,
-  plans: { assertExists(plan: string): void },
+  /** Billing: creates the workspace with its subscription and first period's credits. */
+  workspaces: { openWorkspace(input: NewWorkspace): Promise<Workspace> },
 ) {
   return (app: App) => {
     app.post(
@@ -35,14 +36,15 @@ export function workspaceRoutes(
         preHandler: requireOperator,
         schema: {
           summary: 'Create a workspace',
+          description:
+            "Starts its subscription on the plan and grants the first period's credits; overageLimit defaults to the plan's.",
           tags: ['operator'],
           body: WorkspaceBody,
           response: { 201: WorkspaceReply, ...errors },
         },
       },
       async (request, reply) => {
-        plans.assertExists(request.body.plan);
-        const workspace = await ledger.createWorkspace({
+        const workspace = await workspaces.openWorkspace({
           name: request.body.name,
           plan: request.body.plan,
           overageLimit:

@@ -1,0 +1,97 @@
+import { TallyError } from '../domain/errors.ts';
+import { randomId } from '../ledger/random-id.ts';
+import type { Store } from '../store/store.ts';
+import type { Catalog } from './catalog.ts';
+
+export interface Agent {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** The agents a workspace has registered, limited by its plan. A downgrade never removes any. */
+export class Agents {
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: Catalog,
+  ) {}
+
+  async list(workspaceId: string): Promise<Agent[]> {
+    const rows = await this.store.db
+      .selectFrom('agents')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: new Date(Number(row.created_at)) }));
+  }
+
+  async count(workspaceId: string): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('agents')
+      .select((eb) => eb.fn.countAll<number>().as('agents'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    return Number(row?.agents ?? 0);
+  }
+
+  /**
+   * Registers an agent unless the plan's limit is reached. The count and the insert happen under the
+   * workspace's account lock, so of two creates racing for the last place exactly one wins. The same
+   * id and name again answers with the agent (`created: false`); the same id with another name is a 409.
+   */
+  async create(
+    workspaceId: string,
+    input: { id?: string; name: string },
+    now: Date,
+  ): Promise<{ agent: Agent; created: boolean }> {
+    const id = input.id ?? randomId('agt');
+    const name = input.name.trim();
+    if (name === '') throw new TallyError('invalid_request', 'name must not be empty.', { field: 'name' });
+    return this.store.transaction(async (tx, db) => {
+      const account = await tx.lockAccount(workspaceId);
+      if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+      const existing = await db
+        .selectFrom('agents')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (existing) {
+        if (existing.name !== name) {
+          throw new TallyError('idempotency_conflict', `Agent ${id} already exists with another name.`, { id });
+        }
+        return { agent: { id, name, createdAt: new Date(Number(existing.created_at)) }, created: false };
+      }
+      const plan = this.catalog.planOrFallback(account.plan);
+      const used = await db
+        .selectFrom('agents')
+        .select((eb) => eb.fn.countAll<number>().as('agents'))
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst();
+      const count = Number(used?.agents ?? 0);
+      if (count >= plan.agents) {
+        throw new TallyError(
+          'agent_limit_reached',
+          `The ${plan.name} plan allows ${plan.agents} agent${plan.agents === 1 ? '' : 's'} and ${count} are registered. Remove one or upgrade the plan.`,
+          { allowed: plan.agents, used: count, plan: plan.id, upgradeUrl: '/upgrade' },
+        );
+      }
+      await db
+        .insertInto('agents')
+        .values({ workspace_id: workspaceId, id, name, created_at: now.getTime() })
+        .execute();
+      return { agent: { id, name, createdAt: now }, created: true };
+    });
+  }
+
+  async remove(workspaceId: string, id: string): Promise<void> {
+    const result = await this.store.db
+      .deleteFrom('agents')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new TallyError('not_found', `Agent ${id} does not exist.`);
+  }
+}

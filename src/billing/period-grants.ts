@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import type { Grant } from '../domain/grants.ts';
+import type { Period } from '../domain/periods.ts';
+import type { AccountState } from '../ledger/account-state.ts';
+import { addGrant } from '../ledger/grant-credits.ts';
+import type { Database } from '../store/schema.ts';
+import type { LedgerTx } from '../store/store.ts';
+import { type Plan, terms } from './catalog.ts';
+
+/**
+ * Grant ids are derived from the workspace's period, so the grants table's unique key (workspace, id)
+ * makes each period's grant exist once however many processes, retries or catch-ups try to make it.
+ */
+export const periodGrantId = (period: Period): string => `period:${period.start.toISOString()}`;
+export const rolloverGrantId = (period: Period): string => `rollover:${period.start.toISOString()}`;
+export const upgradeGrantId = (period: Period, planId: string): string =>
+  `upgrade:${period.start.toISOString()}:${planId}`;
+
+const day = (at: Date) => at.toISOString().slice(0, 10);
+
+/** The plan's allocation for `period`, effective at its start and expiring at its end; null when the plan includes none. */
+export async function grantPeriod(
+  state: AccountState,
+  tx: LedgerTx,
+  workspaceId: string,
+  plan: Plan,
+  period: Period,
+  now: Date,
+): Promise<Grant | null> {
+  const amount = terms(plan).creditsPerPeriod;
+  if (amount <= 0) return null;
+  const { grant } = await addGrant(
+    state,
+    tx,
+    {
+      workspaceId,
+      id: periodGrantId(period),
+      amount,
+      source: 'subscription',
+      reason: `${plan.name} plan credits for ${day(period.start)} to ${day(period.end)}`,
+      effectiveAt: period.start,
+      expiresAt: period.end,
+    },
+    now,
+  );
+  return grant;
+}
+
+/** Carries `amount` into `period` as its own grant, spent before the period's allocation. */
+export async function grantRollover(
+  state: AccountState,
+  tx: LedgerTx,
+  workspaceId: string,
+  from: Plan,
+  amount: number,
+  period: Period,
+  now: Date,
+): Promise<Grant> {
+  const { grant } = await addGrant(
+    state,
+    tx,
+    {
+      workspaceId,
+      id: rolloverGrantId(period),
+      amount,
+      source: 'subscription',
+      reason: `Unused ${from.name} plan credits rolled over into ${day(period.start)} to ${day(period.end)}`,
+      // Rolled-over credits expire with the period like the allocation; spending them first keeps the cap honest.
+      priority: -1,
+      effectiveAt: period.start,
+      expiresAt: period.end,
+    },
+    now,
+  );
+  return grant;
+}
+
+/**
+ * What the subscription grants that expire at `expiry` (a period's allocation, its rollover and any
+ * upgrade top-up) held when they expired: what they still hold if the sweep has not written them off
+ * yet, plus what the sweep's expiry lines wrote off at that instant. Call it with the account locked,
+ * before this transaction sweeps. A refund into an already expired grant writes a refund and an
+ * expiry line at the refund's time, never at the expiry instant, so it does not count.
+ */
+export async function unusedAtExpiry(db: Kysely<Database>, workspaceId: string, expiry: Date): Promise<number> {
+  const grants = await db
+    .selectFrom('grants')
+    .select(['id', 'remaining'])
+    .where('workspace_id', '=', workspaceId)
+    .where('source', '=', 'subscription')
+    .where('expires_at', '=', expiry.getTime())
+    .execute();
+  if (grants.length === 0) return 0;
+  const written = await db
+    .selectFrom('ledger_lines')
+    .select((eb) => eb.fn.sum<number>('amount').as('total'))
+    .where('workspace_id', '=', workspaceId)
+    .where('kind', '=', 'expire')
+    .where(
+      'grant_id',
+      'in',
+      grants.map((g) => g.id),
+    )
+    .where('at', '=', expiry.getTime())
+    .executeTakeFirst();
+  const remaining = grants.reduce((sum, g) => sum + Number(g.remaining), 0);
+  return remaining - Number(written?.total ?? 0);
+}

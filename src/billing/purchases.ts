@@ -1,0 +1,57 @@
+import type { Grant } from '../domain/grants.ts';
+import { addMonthsClamped } from '../domain/periods.ts';
+import { AccountState } from '../ledger/account-state.ts';
+import { addGrant } from '../ledger/grant-credits.ts';
+import type { BillingEvents } from './events.ts';
+import type { BillingTx } from './plan-changes.ts';
+
+/** A pack as bought: taken from the Checkout Session's metadata, so a later catalog edit cannot change what was paid for. */
+export interface PackBought {
+  id: string;
+  name: string;
+  credits: number;
+  validityMonths: number;
+}
+
+export const purchaseGrantId = (paymentId: string): string => `purchase:${paymentId}`;
+
+/**
+ * Grants a bought pack once per payment: the grant id is the payment's, so a redelivered Stripe
+ * event or a retried manual purchase finds the grant and returns it unchanged. The pack's credits
+ * are valid for its validity months from the purchase.
+ */
+export async function completePurchase(
+  { tx, db, now }: BillingTx,
+  events: BillingEvents,
+  workspaceId: string,
+  pack: PackBought,
+  payment: { provider: 'manual' | 'stripe'; id: string },
+): Promise<{ grant: Grant; replayed: boolean }> {
+  const id = purchaseGrantId(payment.id);
+  const state = await AccountState.open(tx, workspaceId, now);
+  const existing = await tx.findGrant(workspaceId, id);
+  if (existing) {
+    await state.flush();
+    const { fingerprint: _ignored, ...grant } = existing;
+    return { grant, replayed: true };
+  }
+  const { grant } = await addGrant(
+    state,
+    tx,
+    {
+      workspaceId,
+      id,
+      amount: pack.credits,
+      source: 'purchase',
+      reason: `${pack.name} pack bought (${payment.provider === 'stripe' ? 'Stripe Checkout' : 'manual'} ${payment.id})`,
+      expiresAt: addMonthsClamped(now, pack.validityMonths),
+    },
+    now,
+  );
+  await state.flush();
+  await events.purchaseCompleted?.(
+    { workspaceId, packId: pack.id, grant, provider: payment.provider, paymentId: payment.id },
+    { trx: db, at: now },
+  );
+  return { grant, replayed: false };
+}

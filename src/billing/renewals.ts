@@ -1,0 +1,163 @@
+import { type Period, periodsStartedBetween } from '../domain/periods.ts';
+import { rolloverCarry } from '../domain/plan-rules.ts';
+import { AccountState } from '../ledger/account-state.ts';
+import type { Store } from '../store/store.ts';
+import { type Catalog, type Plan, terms } from './catalog.ts';
+import type { BillingEvents } from './events.ts';
+import { grantPeriod, grantRollover, unusedAtExpiry } from './period-grants.ts';
+import {
+  findSubscription,
+  insertSubscription,
+  type Subscription,
+  setWorkspacePlan,
+  updateSubscription,
+} from './subscription-rows.ts';
+
+export type PeriodOutcome = 'renewed' | 'already_renewed' | 'awaiting_payment' | 'no_subscription';
+
+export interface RenewalReport {
+  /** Periods granted by this run (a catch-up after downtime counts each missed period). */
+  renewed: number;
+  /** Workspaces whose next paid period waits for Stripe's payment. */
+  awaitingPayment: number;
+  /** Workspaces from before billing that were given a subscription on their plan. */
+  adopted: number;
+}
+
+const PAGE = 500;
+
+/**
+ * A Stripe-billed paid period is granted only once Stripe's paid invoices reach past its start, so
+ * credits follow money; a failed payment holds the period back until `invoice.paid` arrives.
+ */
+function awaitingPayment(subscription: Subscription, plan: Plan, period: Period): boolean {
+  if (subscription.provider !== 'stripe' || subscription.stripeSubscriptionId === null) return false;
+  if (plan.monthlyPrice <= 0) return false;
+  return subscription.paidThrough === null || subscription.paidThrough.getTime() <= period.start.getTime();
+}
+
+/**
+ * Starts `period` for one workspace in one transaction: applies a pending downgrade, carries over
+ * what the plan rolls over, grants the allocation, and moves the subscription on. Under the account
+ * lock the subscription row is read again, so of two processes renewing at once the second finds the
+ * period done; the grant ids are per period as well, so even without the lock a period is granted once.
+ */
+export async function renewPeriod(
+  store: Store,
+  catalog: Catalog,
+  events: BillingEvents,
+  workspaceId: string,
+  period: Period,
+  now: Date,
+): Promise<PeriodOutcome> {
+  return store.transaction(async (tx, db) => {
+    if (!(await tx.lockAccount(workspaceId))) return 'no_subscription';
+    const subscription = await findSubscription(db, workspaceId);
+    if (!subscription) return 'no_subscription';
+    if (subscription.currentPeriod.start.getTime() >= period.start.getTime()) return 'already_renewed';
+    const ending = catalog.planOrFallback(subscription.plan);
+    const next = subscription.pendingPlan ? catalog.planOrFallback(subscription.pendingPlan) : ending;
+    if (awaitingPayment(subscription, next, period)) return 'awaiting_payment';
+
+    const carry = rolloverCarry(
+      await unusedAtExpiry(db, workspaceId, subscription.currentPeriod.end),
+      terms(ending).rollover,
+    );
+    if (next.id !== ending.id || subscription.pendingPlan !== null) {
+      await setWorkspacePlan(db, workspaceId, next.id, terms(next).overageLimit);
+    }
+    const state = await AccountState.open(tx, workspaceId, now);
+    const rollover = carry > 0 ? await grantRollover(state, tx, workspaceId, ending, carry, period, now) : null;
+    const grant = await grantPeriod(state, tx, workspaceId, next, period, now);
+    await state.flush();
+    await updateSubscription(
+      db,
+      workspaceId,
+      {
+        plan: next.id,
+        pending_plan: null,
+        current_period_start: period.start.getTime(),
+        current_period_end: period.end.getTime(),
+      },
+      now,
+    );
+    await events.subscriptionRenewed?.({ workspaceId, plan: next, period, grant, rollover }, { trx: db, at: now });
+    return 'renewed';
+  });
+}
+
+/** Grants every period of one workspace that has started by `now` and not been granted, oldest first. */
+export async function renewWorkspace(
+  store: Store,
+  catalog: Catalog,
+  events: BillingEvents,
+  workspaceId: string,
+  now: Date,
+): Promise<{ renewed: number; awaitingPayment: boolean }> {
+  const subscription = await findSubscription(store.db, workspaceId);
+  if (!subscription) return { renewed: 0, awaitingPayment: false };
+  let renewed = 0;
+  for (const period of periodsStartedBetween(subscription.periodAnchor, subscription.currentPeriod.start, now)) {
+    const outcome = await renewPeriod(store, catalog, events, workspaceId, period, now);
+    if (outcome === 'renewed') renewed += 1;
+    if (outcome === 'awaiting_payment') return { renewed, awaitingPayment: true };
+    if (outcome === 'no_subscription') break;
+  }
+  return { renewed, awaitingPayment: false };
+}
+
+/** Gives a subscription, on its current plan and without a grant, to each workspace that has none. */
+async function adoptWorkspaces(store: Store, now: Date): Promise<number> {
+  let adopted = 0;
+  for (;;) {
+    const orphans = await store.db
+      .selectFrom('workspaces')
+      .leftJoin('subscriptions', 'subscriptions.workspace_id', 'workspaces.id')
+      .select(['workspaces.id', 'workspaces.plan', 'workspaces.period_anchor'])
+      .where('subscriptions.workspace_id', 'is', null)
+      .limit(PAGE)
+      .execute();
+    for (const row of orphans) {
+      await insertSubscription(
+        store.db,
+        { id: row.id, plan: row.plan, periodAnchor: new Date(Number(row.period_anchor)) },
+        now,
+      );
+    }
+    adopted += orphans.length;
+    if (orphans.length < PAGE) return adopted;
+  }
+}
+
+/**
+ * The renewal runner: main.ts calls it at start and every minute, in every process. Each period of
+ * each subscription is granted once, in order, also after Tally was down for several periods.
+ */
+export async function renewDue(
+  store: Store,
+  catalog: Catalog,
+  events: BillingEvents,
+  now: Date,
+): Promise<RenewalReport> {
+  const report: RenewalReport = { renewed: 0, awaitingPayment: 0, adopted: await adoptWorkspaces(store, now) };
+  let after = '';
+  for (;;) {
+    // One pass by workspace id: a subscription waiting for payment stays due, and must not be picked again.
+    const due = await store.db
+      .selectFrom('subscriptions')
+      .select('workspace_id')
+      .where('current_period_end', '<=', now.getTime())
+      .where('workspace_id', '>', after)
+      .orderBy('workspace_id')
+      .limit(PAGE)
+      .execute();
+    for (const { workspace_id } of due) {
+      const result = await renewWorkspace(store, catalog, events, workspace_id, now);
+      report.renewed += result.renewed;
+      if (result.awaitingPayment) report.awaitingPayment += 1;
+    }
+    const last = due.at(-1);
+    if (!last || due.length < PAGE) return report;
+    after = last.workspace_id;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely';
+import { type Period, periodAt } from '../domain/periods.ts';
+import type { Database, SubscriptionsTable } from '../store/schema.ts';
+
+export interface Subscription {
+  workspaceId: string;
+  plan: string;
+  pendingPlan: string | null;
+  status: 'active' | 'past_due';
+  provider: 'manual' | 'stripe';
+  periodAnchor: Date;
+  /** The latest period whose grant has been made. */
+  currentPeriod: Period;
+  paidThrough: Date | null;
+  stripeCustomerId: string | null;
+  stripeSubscriptionId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const date = (ms: number | null): Date | null => (ms === null ? null : new Date(Number(ms)));
+
+function fromRow(row: SubscriptionsTable): Subscription {
+  return {
+    workspaceId: row.workspace_id,
+    plan: row.plan,
+    pendingPlan: row.pending_plan,
+    status: row.status,
+    provider: row.provider,
+    periodAnchor: new Date(Number(row.period_anchor)),
+    currentPeriod: {
+      start: new Date(Number(row.current_period_start)),
+      end: new Date(Number(row.current_period_end)),
+    },
+    paidThrough: date(row.paid_through),
+    stripeCustomerId: row.stripe_customer_id,
+    stripeSubscriptionId: row.stripe_subscription_id,
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+  };
+}
+
+export async function findSubscription(db: Kysely<Database>, workspaceId: string): Promise<Subscription | null> {
+  const row = await db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return row ? fromRow(row) : null;
+}
+
+export async function findByStripeSubscription(db: Kysely<Database>, stripeId: string): Promise<Subscription | null> {
+  const row = await db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('stripe_subscription_id', '=', stripeId)
+    .executeTakeFirst();
+  return row ? fromRow(row) : null;
+}
+
+/**
+ * Starts a subscription whose current period counts as granted: a new workspace's first period is
+ * granted in the same transaction, and a workspace that predates billing kept whatever it was given.
+ * A second process doing the same at the same moment changes nothing.
+ */
+export async function insertSubscription(
+  db: Kysely<Database>,
+  workspace: { id: string; plan: string; periodAnchor: Date },
+  now: Date,
+): Promise<Subscription> {
+  const period = periodAt(workspace.periodAnchor, now);
+  await db
+    .insertInto('subscriptions')
+    .values({
+      workspace_id: workspace.id,
+      plan: workspace.plan,
+      pending_plan: null,
+      status: 'active',
+      provider: 'manual',
+      period_anchor: workspace.periodAnchor.getTime(),
+      current_period_start: period.start.getTime(),
+      current_period_end: period.end.getTime(),
+      paid_through: null,
+      stripe_customer_id: null,
+      stripe_subscription_id: null,
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+    })
+    .onConflict((oc) => oc.column('workspace_id').doNothing())
+    .execute();
+  const stored = await findSubscription(db, workspace.id);
+  if (!stored) throw new Error(`subscription of ${workspace.id} was not stored`);
+  return stored;
+}
+
+export type SubscriptionChanges = Partial<Omit<SubscriptionsTable, 'workspace_id' | 'created_at' | 'period_anchor'>>;
+
+export async function updateSubscription(
+  db: Kysely<Database>,
+  workspaceId: string,
+  changes: SubscriptionChanges,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('subscriptions')
+    .set({ ...changes, updated_at: now.getTime() })
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+}
+
+/** The workspace row carries the plan and its overage limit, which the ledger reads when it charges. */
+export async function setWorkspacePlan(
+  db: Kysely<Database>,
+  workspaceId: string,
+  plan: string,
+  overageLimit: number,
+): Promise<void> {
+  await db.updateTable('workspaces').set({ plan, overage_limit: overageLimit }).where('id', '=', workspaceId).execute();
+}

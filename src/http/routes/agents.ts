@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox';
+import type { Agent, Agents } from '../../billing/agents.ts';
+import { AgentBody, AgentReply, AgentsReply } from '../../contract/billing.ts';
+import { ErrorReply } from '../../contract/common.ts';
+import { requireScope, workspaceOf } from '../auth.ts';
+import { iso } from '../convert.ts';
+import type { App } from '../server.ts';
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+
+const agentReply = (agent: Agent) => ({ id: agent.id, name: agent.name, createdAt: iso(agent.createdAt) });
+
+/** The workspace's agents, as many as its plan allows. */
+export function agentRoutes(
+  agents: Agents,
+  limits: { agents(workspaceId: string): Promise<{ used: number; allowed: number | null }> },
+  clock: () => Date,
+) {
+  return (app: App) => {
+    app.get(
+      '/v1/agents',
+      {
+        // Read or admin: the dashboard shows them, the admin manages them.
+        preHandler: async (request, reply) => {
+          const scopes = request.principal?.kind === 'workspace' ? request.principal.scopes : [];
+          await requireScope(scopes.includes('admin') ? 'admin' : 'read')(request, reply);
+        },
+        schema: {
+          summary: "The workspace's agents and the plan's limit",
+          tags: ['admin'],
+          response: { 200: AgentsReply, ...errors },
+        },
+      },
+      async (request) => {
+        const workspaceId = workspaceOf(request);
+        const [list, limit] = await Promise.all([agents.list(workspaceId), limits.agents(workspaceId)]);
+        return { agents: list.map(agentReply), used: limit.used, allowed: limit.allowed ?? 0 };
+      },
+    );
+
+    app.post(
+      '/v1/agents',
+      {
+        preHandler: requireScope('admin'),
+        schema: {
+          summary: 'Register an agent',
+          description:
+            "409 agent_limit_reached when the plan's agents are all taken. Idempotent by id: the same id and name again answers 200 with the agent.",
+          tags: ['admin'],
+          body: AgentBody,
+          response: { 201: AgentReply, 200: AgentReply, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { agent, created } = await agents.create(workspaceOf(request), request.body, clock());
+        return reply.code(created ? 201 : 200).send(agentReply(agent));
+      },
+    );
+
+    app.delete(
+      '/v1/agents/:id',
+      {
+        preHandler: requireScope('admin'),
+        schema: {
+          summary: 'Remove an agent; its recorded usage stays',
+          tags: ['admin'],
+          params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
+          response: { 204: Type.Null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        await agents.remove(workspaceOf(request), request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

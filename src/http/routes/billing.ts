@@ -1,0 +1,255 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Billing } from '../../billing/billing.ts';
+import type { Pack, Plan } from '../../billing/catalog.ts';
+import type { Subscription } from '../../billing/subscription-rows.ts';
+import {
+  CatalogReply,
+  OperatorPurchaseBody,
+  type PackReply,
+  type PlanReply,
+  PlanRequestBody,
+  PlanRequestReply,
+  PurchaseBody,
+  PurchaseReply,
+  SubscriptionReply,
+  UpgradeOptionsReply,
+} from '../../contract/billing.ts';
+import { ErrorReply } from '../../contract/common.ts';
+import { requireAnyKey, requireOperator, requireScope, workspaceOf } from '../auth.ts';
+import { iso, isoOrNull } from '../convert.ts';
+import type { App } from '../server.ts';
+import { grantReply } from './replies.ts';
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 502: ErrorReply };
+const WorkspaceParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$',
+      description: 'Makes the request safe to retry: the same key returns the first result.',
+    }),
+  ),
+});
+
+export const planReply = (plan: Plan): PlanReply => ({
+  id: plan.id,
+  name: plan.name,
+  monthlyPrice: plan.monthlyPrice,
+  currency: plan.currency,
+  creditsPerPeriod: plan.creditsPerPeriod,
+  agents: plan.agents,
+  rollover: plan.rollover,
+  overageLimit: plan.overageLimit,
+});
+
+export const packReply = (pack: Pack): PackReply => ({
+  id: pack.id,
+  name: pack.name,
+  credits: pack.credits,
+  price: pack.price,
+  currency: pack.currency,
+  validityMonths: pack.validityMonths,
+});
+
+const subscriptionReply = (subscription: Subscription) => ({
+  plan: subscription.plan,
+  pendingPlan: subscription.pendingPlan,
+  status: subscription.status,
+  provider: subscription.provider,
+  currentPeriod: { start: iso(subscription.currentPeriod.start), end: iso(subscription.currentPeriod.end) },
+  paidThrough: isoOrNull(subscription.paidThrough),
+});
+
+/** Plans, the subscription, packs and the upgrade page's options; `publicUrl` is where Checkout returns to. */
+export function billingRoutes(billing: Billing, publicUrl: string | null) {
+  const requester = (request: FastifyRequest, asOperator: boolean, idempotencyKey?: string) => ({
+    asOperator,
+    returnUrl: `${publicUrl ?? `${request.protocol}://${request.host}`}/upgrade`,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
+
+  const requestPlan = async (workspaceId: string, plan: string, request: FastifyRequest, asOperator: boolean) => {
+    const result = await billing.requestPlan(workspaceId, plan, requester(request, asOperator));
+    if (result.kind === 'checkout') {
+      return { checkoutUrl: result.checkoutUrl, subscription: subscriptionReply(result.subscription) };
+    }
+    return {
+      change: result.change,
+      grant: result.grant ? grantReply(result.grant) : null,
+      subscription: subscriptionReply(result.subscription),
+    };
+  };
+
+  return (app: App) => {
+    app.get(
+      '/v1/plans',
+      {
+        preHandler: requireAnyKey,
+        schema: {
+          summary: 'The plan catalog: plans and pay-as-you-go packs',
+          tags: ['billing'],
+          response: { 200: CatalogReply, 401: ErrorReply },
+        },
+      },
+      async () => ({
+        plans: billing.catalog.data.plans.map(planReply),
+        packs: billing.catalog.data.packs.map(packReply),
+      }),
+    );
+
+    app.get(
+      '/v1/subscription',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          summary: "The workspace's plan, its current period and any downgrade waiting for the next one",
+          tags: ['billing'],
+          response: { 200: SubscriptionReply, ...errors },
+        },
+      },
+      async (request) => subscriptionReply(await billing.subscription(workspaceOf(request))),
+    );
+
+    app.post(
+      '/v1/subscription',
+      {
+        preHandler: requireScope('admin'),
+        schema: {
+          summary: 'Change plan',
+          description:
+            'An upgrade returns a Stripe Checkout URL (the plan changes when the payment arrives) or, with the manual provider, applies at once and returns the grant of the difference in credits for the rest of the period. A downgrade takes effect at the next period. Asking for the current plan cancels a pending downgrade.',
+          tags: ['billing'],
+          body: PlanRequestBody,
+          response: { 200: PlanRequestReply, ...errors },
+        },
+      },
+      async (request) => requestPlan(workspaceOf(request), request.body.plan, request, false),
+    );
+
+    app.post(
+      '/v1/purchases',
+      {
+        preHandler: requireScope('admin'),
+        schema: {
+          summary: 'Buy a credit pack',
+          description:
+            'Returns a Stripe Checkout URL (credits are granted when the payment arrives) or, with the manual provider, the grant. Idempotent by the Idempotency-Key header.',
+          tags: ['billing'],
+          headers: IdempotencyHeaders,
+          body: PurchaseBody,
+          response: { 200: PurchaseReply, 201: PurchaseReply, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const result = await billing.requestPack(
+          workspaceOf(request),
+          request.body.pack,
+          requester(request, false, request.headers['idempotency-key']),
+        );
+        if (result.kind === 'checkout') return reply.code(200).send({ checkoutUrl: result.checkoutUrl });
+        return reply.code(201).send({ grant: grantReply(result.grant) });
+      },
+    );
+
+    app.get(
+      '/v1/upgrade-options',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          summary: "What the dashboard's upgrade page offers: the plans above the current one, and the packs",
+          description: 'Start a checkout with POST /v1/subscription {plan} or POST /v1/purchases {pack}.',
+          tags: ['billing'],
+          response: { 200: UpgradeOptionsReply, ...errors },
+        },
+      },
+      async (request) => {
+        const options = await billing.upgradeOptions(workspaceOf(request));
+        return {
+          current: planReply(options.current),
+          pendingPlan: options.pendingPlan ? planReply(options.pendingPlan) : null,
+          plans: options.plans.map(planReply),
+          packs: options.packs.map(packReply),
+          provider: options.provider,
+        };
+      },
+    );
+
+    app.get(
+      '/v1/workspaces/:id/subscription',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: "A workspace's subscription",
+          tags: ['operator'],
+          params: WorkspaceParams,
+          response: { 200: SubscriptionReply, ...errors },
+        },
+      },
+      async (request) => subscriptionReply(await billing.subscription(request.params.id)),
+    );
+
+    app.post(
+      '/v1/workspaces/:id/subscription',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: "Change a workspace's plan by hand",
+          description:
+            'Applies without a payment: an upgrade at once (with its top-up grant), a downgrade at the next period.',
+          tags: ['operator'],
+          params: WorkspaceParams,
+          body: PlanRequestBody,
+          response: { 200: PlanRequestReply, ...errors },
+        },
+      },
+      async (request) => requestPlan(request.params.id, request.body.plan, request, true),
+    );
+
+    app.post(
+      '/v1/workspaces/:id/purchases',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'Record a pack bought outside Stripe and grant it',
+          description: 'Idempotent by id: the same id grants once.',
+          tags: ['operator'],
+          params: WorkspaceParams,
+          body: OperatorPurchaseBody,
+          response: { 201: PurchaseReply, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const result = await billing.requestPack(
+          request.params.id,
+          request.body.pack,
+          requester(request, true, request.body.id),
+        );
+        if (result.kind === 'checkout') throw new Error('an operator purchase never goes through checkout');
+        return reply.code(201).send({ grant: grantReply(result.grant) });
+      },
+    );
+
+    app.post(
+      '/v1/billing/renewals',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'Grant every subscription period that has started now',
+          description: 'Tally does this every minute by itself; this runs it at once.',
+          tags: ['operator'],
+          response: {
+            200: Type.Object({
+              renewed: Type.Integer(),
+              awaitingPayment: Type.Integer(),
+              adopted: Type.Integer(),
+            }),
+            401: ErrorReply,
+            403: ErrorReply,
+          },
+        },
+      },
+      async () => billing.renewDue(),
+    );
+  };
+}
