@@ -1,0 +1,108 @@
+import cookie from '@fastify/cookie';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorReply } from '../../contract/common.ts';
+import { SessionBody, SessionReply } from '../../contract/session.ts';
+import { TallyError } from '../../domain/errors.ts';
+import type { DashboardAuth } from '../../users/dashboard-auth.ts';
+import type { Session } from '../../users/sessions.ts';
+import { iso } from '../convert.ts';
+import type { App } from '../server.ts';
+import { SESSION_COOKIE } from '../session-auth.ts';
+
+export interface SessionRouteOptions {
+  /** An https public URL makes the cookie Secure even behind a proxy that speaks plain HTTP to Tally. */
+  publicUrl: string | null;
+}
+
+const sessionReply = (session: Session) => ({
+  user: { id: session.userId, email: session.email },
+  workspace: { id: session.workspaceId, name: session.workspaceName },
+  csrfToken: session.csrfToken,
+  expiresAt: iso(session.expiresAt),
+});
+
+function signedInSession(request: FastifyRequest) {
+  if (!request.dashboardSession) throw new TallyError('unauthorized', 'Not signed in: POST /v1/session to sign in.');
+  return request.dashboardSession;
+}
+
+/** Dashboard sign-in, who-am-I and sign-out, with an httpOnly SameSite session cookie. */
+export function sessionRoutes(auth: DashboardAuth, options: SessionRouteOptions) {
+  return async (app: App) => {
+    await app.register(cookie, { hook: false });
+    app.decorateRequest('dashboardSession', null);
+
+    const cookieOptions = (request: FastifyRequest) => ({
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: request.protocol === 'https' || options.publicUrl?.startsWith('https:') === true,
+    });
+    const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+
+    app.post(
+      '/v1/session',
+      {
+        schema: {
+          summary: 'Sign in to the dashboard with an email and password',
+          description:
+            'Sets an httpOnly session cookie and returns the CSRF token to send as X-CSRF-Token on writes. At most 10 attempts per email and address in 15 minutes.',
+          tags: ['dashboard'],
+          security: [],
+          body: SessionBody,
+          response: { 200: SessionReply, 400: ErrorReply, 401: ErrorReply, 429: ErrorReply },
+        },
+      },
+      async (request, reply) => {
+        noStore(reply);
+        try {
+          const signedIn = await auth.signIn(request.body.email, request.body.password, request.ip);
+          reply.setCookie(SESSION_COOKIE, signedIn.token, {
+            ...cookieOptions(request),
+            maxAge: Math.floor(auth.limits.maxMs / 1000),
+          });
+          return sessionReply(signedIn.session);
+        } catch (error) {
+          if (error instanceof TallyError && error.code === 'rate_limited') {
+            reply.header('retry-after', String(error.details?.retryAfterSeconds ?? 900));
+          }
+          throw error;
+        }
+      },
+    );
+
+    app.get(
+      '/v1/session',
+      {
+        schema: {
+          summary: 'The signed-in dashboard user, workspace and CSRF token',
+          tags: ['dashboard'],
+          security: [],
+          response: { 200: SessionReply, 401: ErrorReply },
+        },
+      },
+      async (request, reply) => {
+        noStore(reply);
+        return sessionReply(signedInSession(request).session);
+      },
+    );
+
+    app.delete(
+      '/v1/session',
+      {
+        schema: {
+          summary: 'Sign out of the dashboard',
+          tags: ['dashboard'],
+          security: [],
+          response: { 204: Type.Null(), 401: ErrorReply, 403: ErrorReply },
+        },
+      },
+      async (request, reply) => {
+        await auth.signOut(signedInSession(request).token);
+        reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,68 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { TallyError } from '../domain/errors.ts';
+import type { Session } from '../users/sessions.ts';
+import type { Authenticator } from './auth.ts';
+
+export const SESSION_COOKIE = 'tally_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the caller is a signed-in dashboard rather than an API key. */
+    dashboardSession: { session: Session; token: string } | null;
+  }
+}
+
+export interface SessionLookup {
+  current(token: string): Promise<Session | null>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameToken(sent: string, expected: string): boolean {
+  const left = Buffer.from(sent);
+  const right = Buffer.from(expected);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function sessionToken(request: FastifyRequest): string | null {
+  const header = request.headers.cookie;
+  if (!header) return null;
+  const token = request.server.parseCookie(header)[SESSION_COOKIE];
+  return token || null;
+}
+
+/**
+ * A dashboard session cookie stands for its workspace with the `read` and `admin` scopes (never
+ * `ingest`: people do not record usage). Writes must also carry the session's CSRF token in a
+ * header, which another site's page cannot read or set.
+ */
+export function sessionAuthenticator(sessions: SessionLookup): Authenticator {
+  return async (request) => {
+    // A bearer key decides on its own, and signing in again needs no old session.
+    if (request.headers.authorization) return null;
+    if (request.method === 'POST' && request.url.split('?')[0] === '/v1/session') return null;
+    const token = sessionToken(request);
+    if (!token) return null;
+    const session = await sessions.current(token);
+    if (!session) return null;
+    if (!SAFE_METHODS.has(request.method)) {
+      const sent = request.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !sameToken(sent, session.csrfToken)) {
+        throw new TallyError(
+          'forbidden',
+          'Writes from the dashboard need the X-CSRF-Token header given at sign-in (GET /v1/session returns it).',
+          { reason: 'csrf_token_missing_or_wrong' },
+        );
+      }
+    }
+    request.dashboardSession = { session, token };
+    return {
+      kind: 'workspace',
+      workspaceId: session.workspaceId,
+      scopes: ['read', 'admin'],
+      keyId: `session:${session.id.slice(0, 12)}`,
+    };
+  };
+}

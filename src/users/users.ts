@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { TallyError } from '../domain/errors.ts';
+import { randomId } from '../ledger/random-id.ts';
+import type { Store } from '../store/store.ts';
+import { hashPassword, PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
+
+export const DEMO_USER_EMAIL = 'demo@tally.local';
+
+/** A password to print for the demo user when TALLY_DEMO_PASSWORD is not set: 96 random bits, easy to copy. */
+export function generatePassword(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+export interface User {
+  id: string;
+  workspaceId: string;
+  email: string;
+  createdAt: Date;
+}
+
+export interface NewUser {
+  workspaceId: string;
+  email: string;
+  password: string;
+}
+
+/** Deliberately loose: one @, something on each side, no spaces. Whether mail arrives is not Tally's to check. */
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function validEmail(raw: string): string {
+  const email = normalizeEmail(raw);
+  if (email.length > 254 || !EMAIL.test(email)) {
+    throw new TallyError('invalid_request', `"${raw}" is not an email address.`, { field: 'email' });
+  }
+  return email;
+}
+
+function checkPassword(password: string): void {
+  if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
+    throw new TallyError(
+      'invalid_request',
+      `The password must be ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters long.`,
+      { field: 'password' },
+    );
+  }
+}
+
+async function assertWorkspace(store: Store, workspaceId: string): Promise<void> {
+  const workspace = await store.db
+    .selectFrom('workspaces')
+    .select('id')
+    .where('id', '=', workspaceId)
+    .executeTakeFirst();
+  if (!workspace) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+}
+
+/** A person who can sign in to the workspace's dashboard. An email belongs to one user only. */
+export async function createUser(store: Store, input: NewUser, now: Date = new Date()): Promise<User> {
+  const email = validEmail(input.email);
+  checkPassword(input.password);
+  await assertWorkspace(store, input.workspaceId);
+  const user: User = { id: randomId('usr'), workspaceId: input.workspaceId, email, createdAt: now };
+  const passwordHash = await hashPassword(input.password);
+  const inserted = await store.db
+    .insertInto('users')
+    .values({
+      id: user.id,
+      workspace_id: user.workspaceId,
+      email,
+      password_hash: passwordHash,
+      created_at: now.getTime(),
+    })
+    .onConflict((conflict) => conflict.column('email').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) throw new TallyError('conflict', `A user with the email ${email} already exists.`, { field: 'email' });
+  return user;
+}
+
+/**
+ * Makes `demo@tally.local` sign in to `workspaceId` with `password`: creates the user the first
+ * time, and when the password differs sets it and signs out the old sessions, so the password
+ * printed at start is the one that works. Calling it again with the same password changes nothing.
+ */
+export async function ensureDemoUser(
+  store: Store,
+  workspaceId: string,
+  password: string,
+  now: Date = new Date(),
+): Promise<{ email: string; created: boolean }> {
+  checkPassword(password);
+  await assertWorkspace(store, workspaceId);
+  const existing = await findUserByEmail(store, DEMO_USER_EMAIL);
+  if (!existing) {
+    try {
+      await createUser(store, { workspaceId, email: DEMO_USER_EMAIL, password }, now);
+      return { email: DEMO_USER_EMAIL, created: true };
+    } catch (error) {
+      // Another process created it first: fall through to setting the password on that one.
+      if (!(error instanceof TallyError) || error.code !== 'conflict') throw error;
+      return ensureDemoUser(store, workspaceId, password, now);
+    }
+  }
+  if (existing.workspaceId === workspaceId && (await verifyPassword(password, existing.passwordHash))) {
+    return { email: DEMO_USER_EMAIL, created: false };
+  }
+  const passwordHash = await hashPassword(password);
+  await store.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, workspace_id: workspaceId })
+      .where('id', '=', existing.id)
+      .execute();
+    await trx.deleteFrom('sessions').where('user_id', '=', existing.id).execute();
+  });
+  return { email: DEMO_USER_EMAIL, created: false };
+}
+
+export async function findUserByEmail(store: Store, email: string): Promise<(User & { passwordHash: string }) | null> {
+  const row = await store.db
+    .selectFrom('users')
+    .selectAll()
+    .where('email', '=', normalizeEmail(email))
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    email: row.email,
+    createdAt: new Date(Number(row.created_at)),
+    passwordHash: row.password_hash,
+  };
+}

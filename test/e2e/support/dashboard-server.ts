@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, type TallyApp } from '../../../src/app.ts';
+import { seedDemo } from '../../../src/demo/seed.ts';
+import { openSqlite } from '../../../src/store/sqlite/open.ts';
+import type { Store } from '../../../src/store/store.ts';
+import { ensureDemoUser } from '../../../src/users/users.ts';
+import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, demoAccount } from '../../fakes/twilio-demo-account.ts';
+import { FakeTwilio } from '../../fakes/twilio-server.ts';
+import { TEST_ADMIN_KEY } from '../../support/http.ts';
+
+export const DEMO_PASSWORD = 'e2e demo password';
+
+export interface Reply {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read reply fields directly and assert on them
+  body: any;
+}
+
+export interface RunningServer {
+  url: string;
+  app: TallyApp;
+  /** JSON over loopback with an optional bearer key. */
+  call(method: string, path: string, options?: { key?: string; body?: unknown }): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+/** The server on a loopback port; built with buildApp so the Twilio cache can be made short. */
+async function listen(app: TallyApp): Promise<RunningServer> {
+  const url = await app.server.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url,
+    app,
+    async call(method, path, options = {}) {
+      const headers: Record<string, string> = {};
+      if (options.key) headers.authorization = `Bearer ${options.key}`;
+      if (options.body !== undefined) headers['content-type'] = 'application/json';
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+      };
+    },
+    close: () => app.server.close(),
+  };
+}
+
+export interface DashboardServer {
+  server: RunningServer;
+  store: Store;
+  twilio: FakeTwilio;
+  workspaceId: string;
+  /** A workspace key with every scope, for the test's own API calls and to record usage. */
+  key: string;
+  email: string;
+  password: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server on a real SQLite file with the demo's three months of usage, its demo user, and
+ * its Twilio account connected to the local fake Twilio. Twilio figures go stale after a second
+ * so a test can watch the card react to a Twilio failure.
+ */
+export async function startDashboardServer(options: { connectTwilio?: boolean } = {}): Promise<DashboardServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
+  const store = await openSqlite(join(dir, 'tally.db'), { synchronous: 'normal' });
+  const twilio = await FakeTwilio.start({ accounts: [demoAccount()] });
+  const app = await buildApp({
+    store,
+    clock: () => new Date(),
+    logger: false,
+    config: { adminKey: TEST_ADMIN_KEY, rateLimitPerMinute: 0, bodyLimitBytes: 1_048_576, twilioApiUrl: twilio.url },
+    twilio: { ttlMs: 1000, retryAfterFailureMs: 500, timeoutMs: 1500 },
+  });
+  const server = await listen(app);
+  const now = new Date();
+  const demo = await seedDemo(store, server.app, now);
+  await ensureDemoUser(store, demo.workspaceId, DEMO_PASSWORD);
+  if (options.connectTwilio !== false) {
+    await server.app.twilio.connect(
+      demo.workspaceId,
+      { accountSid: DEMO_TWILIO_ACCOUNT_SID, authToken: DEMO_TWILIO_AUTH_TOKEN },
+      now,
+    );
+  }
+  const issued = await server.call('POST', `/v1/workspaces/${demo.workspaceId}/keys`, {
+    key: TEST_ADMIN_KEY,
+    body: { scopes: ['ingest', 'read', 'admin'], name: 'e2e' },
+  });
+  return {
+    server,
+    store,
+    twilio,
+    workspaceId: demo.workspaceId,
+    key: issued.body.key,
+    email: 'demo@tally.local',
+    password: DEMO_PASSWORD,
+    async close() {
+      await server.close();
+      await twilio.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

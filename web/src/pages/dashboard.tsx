@@ -1,0 +1,35 @@
+import { lazy, Suspense } from 'react';
+import { Card, CardLoading } from '../components/card.tsx';
+import { CreditGaugeCard } from '../components/credit-gauge.tsx';
+import { TwilioCard } from '../components/twilio-card.tsx';
+import { UsageSummaryCard } from '../components/usage-summary.tsx';
+
+// The chart library is most of the page's weight: it loads in parallel while the other cards fill in.
+const UsageHistoryCard = lazy(() =>
+  import('../components/usage-history.tsx').then((module) => ({ default: module.UsageHistoryCard })),
+);
+
+export function DashboardPage() {
+  return (
+    <>
+      <div className="page-title">
+        <h1>Usage</h1>
+        <p className="muted">Credits, conversations and phone costs of your agents. Figures update on their own.</p>
+      </div>
+      <div className="grid">
+        <CreditGaugeCard />
+        <TwilioCard />
+        <UsageSummaryCard />
+        <Suspense
+          fallback={
+            <Card title="Usage history" className="card-history">
+              <CardLoading label="the usage history" lines={6} />
+            </Card>
+          }
+        >
+          <UsageHistoryCard />
+        </Suspense>
+      </div>
+    </>
+  );
+}
