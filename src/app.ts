@@ -1,23 +1,59 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { billingWebhooks } from './alerts/billing-webhooks.ts';
+import { CreditAlerts } from './alerts/credit-alerts.ts';
+import { WebhookSubscriptions } from './alerts/subscriptions.ts';
+import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
 import { PlanInsights } from './billing/insights.ts';
-import type { Config } from './config.ts';
+import { type Config, DEFAULT_CONFIG } from './config.ts';
+import { dashboardRoutes } from './http/dashboard.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account.ts';
+import { agentRoutes } from './http/routes/agents.ts';
+import { alertRoutes } from './http/routes/alerts.ts';
+import { billingRoutes } from './http/routes/billing.ts';
 import { ingestRoutes } from './http/routes/ingest.ts';
+import { rateCardRoutes } from './http/routes/rate-cards.ts';
 import { responseRoutes } from './http/routes/responses.ts';
+import { sessionRoutes } from './http/routes/session.ts';
+import { stripeWebhookRoutes } from './http/routes/stripe-webhook.ts';
+import { twilioRoutes } from './http/routes/twilio.ts';
+import { usageRoutes } from './http/routes/usage.ts';
+import { webhookRoutes } from './http/routes/webhooks.ts';
 import { workspaceRoutes } from './http/routes/workspaces.ts';
 import { buildServer } from './http/server.ts';
+import { sessionAuthenticator } from './http/session-auth.ts';
 import { ApiKeys } from './keys/api-keys.ts';
 import { type Clock, createLedger } from './ledger/ledger.ts';
+import { createReports } from './reports/reports.ts';
 import type { Store } from './store/store.ts';
+import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
+import { DashboardAuth } from './users/dashboard-auth.ts';
 
 export interface AppDeps {
   store: Store;
-  config: Pick<Config, 'adminKey' | 'rateLimitPerMinute' | 'bodyLimitBytes' | 'twilioApiUrl'>;
+  config: Pick<Config, 'adminKey' | 'rateLimitPerMinute' | 'bodyLimitBytes' | 'twilioApiUrl'> &
+    Partial<
+      Pick<
+        Config,
+        | 'sessionIdleMinutes'
+        | 'sessionMaxHours'
+        | 'signInAttempts'
+        | 'publicUrl'
+        | 'webDir'
+        | 'stripeApiUrl'
+        | 'stripeSecretKey'
+        | 'stripeWebhookSecret'
+      >
+    >;
   clock: Clock;
   logger: FastifyBaseLogger | false;
   catalog?: Catalog;
+  /** Seals stored Twilio secrets: main.ts passes `loadSecretKey(...)`. Left out (tests), a throwaway key is used. */
+  secretKey?: Uint8Array;
+  /** Twilio timeouts and cache lifetimes; the defaults suit production. */
+  twilio?: Pick<TwilioServiceOptions, 'timeoutMs' | 'ttlMs' | 'retryAfterFailureMs' | 'verifyTimeoutMs'>;
 }
 
 /** Builds every service on one store and clock, and the HTTP server over them. Used by main.ts and the tests alike. */
@@ -27,7 +63,40 @@ export async function buildApp(deps: AppDeps) {
   const ledger = createLedger(store, clock);
   const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
-  const insights = new PlanInsights(store, catalog, '/upgrade');
+  const reports = createReports(store, catalog, clock);
+  // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
+  const alerts = new CreditAlerts(store);
+  alerts.observeLedger();
+  const webhooks = new WebhookSubscriptions(store);
+  const insights = new PlanInsights(store, catalog, '/upgrade', alerts);
+  const billing = new Billing({
+    store,
+    catalog,
+    clock,
+    events: billingWebhooks,
+    stripe:
+      config.stripeSecretKey && config.stripeWebhookSecret
+        ? {
+            secretKey: config.stripeSecretKey,
+            webhookSecret: config.stripeWebhookSecret,
+            apiUrl: config.stripeApiUrl ?? null,
+          }
+        : null,
+  });
+  const twilio = new TwilioService({
+    store,
+    secretKey: deps.secretKey ?? randomBytes(32),
+    baseUrl: config.twilioApiUrl,
+    ...deps.twilio,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
+  const dashboardAuth = new DashboardAuth(store, clock, {
+    sessions: {
+      idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
+      maxMs: (config.sessionMaxHours ?? DEFAULT_CONFIG.sessionMaxHours) * 3_600_000,
+    },
+    signInLimit: { attempts: config.signInAttempts ?? DEFAULT_CONFIG.signInAttempts, windowMs: 15 * 60_000 },
+  });
 
   const server = await buildServer({
     logger: deps.logger,
@@ -43,15 +112,27 @@ export async function buildApp(deps: AppDeps) {
         if (!header?.startsWith('Bearer ')) return null;
         return keys.authenticate(header.slice(7).trim());
       },
+      sessionAuthenticator(dashboardAuth),
     ],
     routes: [
-      workspaceRoutes(ledger, keys, clock, catalog),
+      workspaceRoutes(ledger, keys, clock, billing),
       ingestRoutes(ledger),
       responseRoutes(ledger, metrics),
       accountRoutes(ledger, insights),
+      billingRoutes(billing, config.publicUrl ?? null),
+      agentRoutes(billing.agents, insights, clock),
+      stripeWebhookRoutes(billing.stripeWebhooks),
+      rateCardRoutes(ledger),
+      usageRoutes(reports),
+      twilioRoutes(twilio, clock),
+      alertRoutes(alerts, clock),
+      webhookRoutes(webhooks, clock),
+      sessionRoutes(dashboardAuth, { publicUrl: config.publicUrl ?? null }),
+      // Last: its catch-all serves the page for every path no other route claims.
+      dashboardRoutes(config.webDir ?? DEFAULT_CONFIG.webDir),
     ],
   });
-  return { server, ledger, keys, catalog, metrics };
+  return { server, ledger, keys, catalog, metrics, reports, twilio, dashboardAuth, alerts, webhooks, billing };
 }
 
 export type TallyApp = Awaited<ReturnType<typeof buildApp>>;

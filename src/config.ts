@@ -1,4 +1,6 @@
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseSecretKey } from './twilio/secret-key.ts';
 
 /** Every setting Tally reads, from the environment, once, at start. */
 export interface Config {
@@ -14,15 +16,39 @@ export interface Config {
   demo: boolean;
   demoPassword: string | null;
   twilioApiUrl: string;
+  /** False when TALLY_TWILIO_API_URL is unset: then the demo may point Twilio calls at its local fake. */
+  twilioApiUrlSet: boolean;
   stripeApiUrl: string | null;
   stripeSecretKey: string | null;
   stripeWebhookSecret: string | null;
+  /** TALLY_PLANS_FILE: the operator's plan catalog (JSON); the built-in catalog when unset. */
+  plansFile: string | null;
   /** Requests per minute per API key; 0 turns rate limiting off. */
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   publicUrl: string | null;
+  /** A dashboard session unused this long ends. */
+  sessionIdleMinutes: number;
+  /** A dashboard session ends this long after sign-in, however much it is used. */
+  sessionMaxHours: number;
+  /** Dashboard sign-in attempts allowed per email and address in 15 minutes. */
+  signInAttempts: number;
+  /** The built dashboard that is served at `/`. */
+  webDir: string;
+  /** How long one outgoing webhook POST may take before it counts as failed and is retried later. */
+  webhookTimeoutMs: number;
+  /** How often each process looks for webhook deliveries that are due. */
+  webhookPollMs: number;
 }
+
+/** Defaults that buildApp also falls back on when a caller (a test) leaves a setting out. */
+export const DEFAULT_CONFIG = {
+  sessionIdleMinutes: 12 * 60,
+  sessionMaxHours: 7 * 24,
+  signInAttempts: 10,
+  webDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
+} as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -79,6 +105,19 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.TALLY_DATA_DIR || './data');
   const databaseUrl = url('TALLY_DATABASE_URL', null, ['postgres:', 'postgresql:']);
   const adminKey = env.TALLY_ADMIN_KEY || null;
+  if (env.TALLY_SECRET_KEY) {
+    try {
+      parseSecretKey(env.TALLY_SECRET_KEY, 'TALLY_SECRET_KEY');
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  // Stripe's keys come together: without the webhook secret no payment could ever be confirmed.
+  if (Boolean(env.TALLY_STRIPE_SECRET_KEY) !== Boolean(env.TALLY_STRIPE_WEBHOOK_SECRET)) {
+    problems.push(
+      'TALLY_STRIPE_SECRET_KEY and TALLY_STRIPE_WEBHOOK_SECRET must be set together (or neither, for manual billing).',
+    );
+  }
   if (adminKey !== null && adminKey.length < 24) problems.push('TALLY_ADMIN_KEY must be at least 24 characters long.');
 
   const config: Config = {
@@ -95,13 +134,21 @@ export function loadConfig(env: Env = process.env): Config {
     demoPassword: env.TALLY_DEMO_PASSWORD || null,
     twilioApiUrl:
       url('TALLY_TWILIO_API_URL', 'https://api.twilio.com', ['https:', 'http:']) ?? 'https://api.twilio.com',
+    twilioApiUrlSet: Boolean(env.TALLY_TWILIO_API_URL),
     stripeApiUrl: url('TALLY_STRIPE_API_URL', null, ['https:', 'http:']),
     stripeSecretKey: env.TALLY_STRIPE_SECRET_KEY || null,
     stripeWebhookSecret: env.TALLY_STRIPE_WEBHOOK_SECRET || null,
+    plansFile: env.TALLY_PLANS_FILE ? resolve(env.TALLY_PLANS_FILE) : null,
     rateLimitPerMinute: integer('TALLY_RATE_LIMIT_PER_MINUTE', 120_000, 0, 100_000_000),
     bodyLimitBytes: integer('TALLY_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     logLevel: oneOf('TALLY_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     publicUrl: url('TALLY_PUBLIC_URL', null, ['https:', 'http:']),
+    sessionIdleMinutes: integer('TALLY_SESSION_IDLE_MINUTES', DEFAULT_CONFIG.sessionIdleMinutes, 1, 60 * 24 * 30),
+    sessionMaxHours: integer('TALLY_SESSION_MAX_HOURS', DEFAULT_CONFIG.sessionMaxHours, 1, 24 * 365),
+    signInAttempts: integer('TALLY_SIGN_IN_ATTEMPTS', DEFAULT_CONFIG.signInAttempts, 1, 10_000),
+    webDir: env.TALLY_WEB_DIR ? resolve(env.TALLY_WEB_DIR) : DEFAULT_CONFIG.webDir,
+    webhookTimeoutMs: integer('TALLY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    webhookPollMs: integer('TALLY_WEBHOOK_POLL_MS', 2_000, 100, 600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

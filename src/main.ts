@@ -1,11 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { loadOrCreateAdminKey } from './admin-key.ts';
+import { WebhookWorker } from './alerts/worker.ts';
 import { buildApp } from './app.ts';
+import { Catalog } from './billing/catalog.ts';
 import type { Config } from './config.ts';
+import { loadOrCreateDemoPassword } from './demo/password.ts';
 import { seedDemo } from './demo/seed.ts';
+import { connectDemoTwilio, startDemoTwilio } from './demo/twilio.ts';
 import { sweepExpired } from './ledger/sweep-expired.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './open-store.ts';
+import { loadSecretKey } from './twilio/secret-key.ts';
+import { ensureDemoUser } from './users/users.ts';
 
 export interface RunningTally {
   url: string;
@@ -16,10 +22,23 @@ export interface RunningTally {
 export async function startTally(config: Config, say: (line: string) => void = console.log): Promise<RunningTally> {
   mkdirSync(config.dataDir, { recursive: true });
   const logger = createLogger(config);
+  // Before the store: a bad catalog file stops Tally at once with the reason.
+  const catalog = Catalog.load(config.plansFile);
   const store = await openStore(config);
   const admin = loadOrCreateAdminKey(config.adminKey, config.dataDir);
   const clock = () => new Date();
-  const tally = await buildApp({ store, config: { ...config, adminKey: admin.key }, clock, logger });
+  // Demo mode without a configured Twilio URL: Twilio calls go to the local fake so the demo works offline.
+  const demoTwilio = config.demo && !config.twilioApiUrlSet ? await startDemoTwilio() : null;
+  if (demoTwilio) config = { ...config, twilioApiUrl: demoTwilio.url };
+  const secretKey = loadSecretKey({ secretKey: config.secretKey ?? undefined, dataDir: config.dataDir });
+  const tally = await buildApp({
+    store,
+    config: { ...config, adminKey: admin.key },
+    clock,
+    logger,
+    secretKey,
+    catalog,
+  });
 
   const url = await tally.server.listen({ port: config.port, host: config.host });
   say(`Tally is listening on ${url} (${store.dialect === 'sqlite' ? `SQLite ${config.sqliteFile}` : 'PostgreSQL'})`);
@@ -27,7 +46,24 @@ export async function startTally(config: Config, say: (line: string) => void = c
   if (config.demo) {
     const demo = await seedDemo(store, tally, clock());
     say(`Demo workspace ${demo.workspaceId}: ${demo.summary}`);
+    const password = loadOrCreateDemoPassword(config.demoPassword, config.dataDir);
+    const user = await ensureDemoUser(store, demo.workspaceId, password, clock());
+    say(`Open ${url} and sign in as ${user.email} with password ${password}`);
+    if (demoTwilio) {
+      await connectDemoTwilio(tally, demo.workspaceId, clock());
+      say(
+        `Demo mode: Twilio calls go to a local fake Twilio at ${demoTwilio.url} (set TALLY_DEMO=0 to use Twilio's API).`,
+      );
+    }
   }
+
+  // Every process renews: each period's grant exists once whichever process makes it, and a start after
+  // downtime catches up every missed period.
+  const renew = () =>
+    tally.billing.renewDue().catch((error: unknown) => logger.error({ err: error }, 'subscription renewal failed'));
+  await renew();
+  const renewer = setInterval(() => void renew(), 60_000);
+  renewer.unref();
 
   // Expiry never waits for this (every read ignores expired grants); it only writes the expiry lines soon after.
   const sweeper = setInterval(() => {
@@ -35,12 +71,22 @@ export async function startTally(config: Config, say: (line: string) => void = c
   }, 60_000);
   sweeper.unref();
 
+  const webhooks = new WebhookWorker(store, clock, {
+    timeoutMs: config.webhookTimeoutMs,
+    pollMs: config.webhookPollMs,
+    onError: (error) => logger.error({ err: error }, 'webhook delivery round failed'),
+  });
+  webhooks.start();
+
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweeper);
+      clearInterval(renewer);
+      await webhooks.stop();
       await tally.server.close();
       await store.close();
+      await demoTwilio?.stop();
     })();
     return closing;
   };

@@ -9,6 +9,7 @@ import { SCOPES, type Scope } from '../keys/api-keys.ts';
 import { serve } from '../main.ts';
 import { openStore } from '../open-store.ts';
 import type { Store } from '../store/store.ts';
+import { createUser, generatePassword } from '../users/users.ts';
 
 const program = new Command()
   .name('tally')
@@ -222,6 +223,30 @@ program
       process.stdout.write((await app.reports.exportCsv(workspaceId, options.from, options.to)).csv);
     }),
   );
+
+program
+  .command('user')
+  .description('Dashboard users.')
+  .command('create')
+  .description(
+    'Create a dashboard user who signs in to one workspace; prints a generated password unless one is piped in.',
+  )
+  .argument('<workspaceId>')
+  .requiredOption('--email <email>', 'the address the user signs in with')
+  .option('--password-stdin', 'read the password from standard input instead of generating one')
+  .action(async (workspaceId: string, options: { email: string; passwordStdin?: boolean }) =>
+    withApp(async (_app, store) => {
+      const password = options.passwordStdin ? (await readStdin()).trim() : generatePassword();
+      const user = await createUser(store, { workspaceId, email: options.email, password });
+      print({ id: user.id, email: user.email, workspaceId, ...(options.passwordStdin ? {} : { password }) });
+    }),
+  );
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 program
   .command('seed-demo')

@@ -1,5 +1,5 @@
 import type { TallyApp } from '../app.ts';
-import { periodAt } from '../domain/periods.ts';
+import { addMonthsClamped, periodAt } from '../domain/periods.ts';
 import { chargeBatch, type ResponseInput } from '../ledger/charge-response.ts';
 import { grantCredits } from '../ledger/grant-credits.ts';
 import { createWorkspace } from '../ledger/workspaces.ts';
@@ -8,7 +8,10 @@ import { demoDay, seededRandom } from './usage-pattern.ts';
 
 export const DEMO_WORKSPACE_ID = 'ws_demo';
 const DAY = 86_400_000;
-const HISTORY_DAYS = 92;
+/** The demo's period started this many days ago, so the first screen shows a period well under way. */
+const DAYS_INTO_PERIOD = 18;
+/** Three full periods of history before the current one. */
+const HISTORY_PERIODS = 3;
 const AGENTS = ['agent-reception', 'agent-sales', 'agent-support'];
 
 export interface DemoSeed {
@@ -32,7 +35,9 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
   if (existing) return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
 
   const plan = tally.catalog.plan('growth');
-  const start = new Date(Math.floor(now.getTime() / DAY) * DAY - HISTORY_DAYS * DAY);
+  const today = Math.floor(now.getTime() / DAY) * DAY;
+  const start = addMonthsClamped(new Date(today - DAYS_INTO_PERIOD * DAY), -HISTORY_PERIODS);
+  const historyDays = Math.round((today - start.getTime()) / DAY);
   const workspace = await createWorkspace(
     store,
     { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit * 1000 },
@@ -50,7 +55,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
   const random = seededRandom(20261125);
   let responses = 0;
   let grantedPeriod = '';
-  for (let day = 0; day <= HISTORY_DAYS; day++) {
+  for (let day = 0; day <= historyDays; day++) {
     const dayStart = new Date(start.getTime() + day * DAY);
     const period = periodAt(workspace.periodAnchor, dayStart);
     if (period.start.toISOString() !== grantedPeriod) {
@@ -71,7 +76,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
     }
     const dayEnd = Math.min(dayStart.getTime() + DAY - 1, now.getTime());
     if (dayEnd <= dayStart.getTime()) break;
-    const { calls, chats } = demoDay(day, HISTORY_DAYS, dayStart, random);
+    const { calls, chats } = demoDay(day, historyDays, dayStart, random);
     const inputs: ResponseInput[] = [];
     const span = dayEnd - dayStart.getTime();
     for (const [channel, count, perConversation] of [
@@ -106,6 +111,6 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
     workspaceId: workspace.id,
     created: true,
     key: issued.key,
-    summary: `${responses} responses over ${HISTORY_DAYS} days; demo API key (shown once): ${issued.key}`,
+    summary: `${responses} responses over ${historyDays} days; demo API key (shown once): ${issued.key}`,
   };
 }

@@ -118,6 +118,164 @@ export interface IdempotencyRecordsTable {
   created_at: number;
 }
 
+/** A workspace's own Twilio account; the secret (Auth Token or API key secret) only ever sealed. */
+export interface TwilioConnectionsTable {
+  workspace_id: string;
+  account_sid: string;
+  auth_kind: 'auth_token' | 'api_key';
+  api_key_sid: string | null;
+  /** secret-box output, bound to the workspace and account SID so a row cannot be moved to another. */
+  secret_sealed: string;
+  connected_at: number;
+}
+
+/** The last figures Twilio returned, so a restart or an outage still has something to show. Money stays Twilio's decimal strings. */
+export interface TwilioFiguresTable {
+  workspace_id: string;
+  account_sid: string;
+  balance: string | null;
+  currency: string | null;
+  spend: string;
+  spend_currency: string;
+  calls: number | null;
+  call_minutes: number | null;
+  /** JSON `[{date, spend}]`, oldest first. */
+  daily: string;
+  fetched_at: number;
+}
+
+/** A person who signs in to a workspace's dashboard; the password only as an scrypt hash with its own salt. */
+export interface UsersTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  /** `scrypt$N$r$p$salt$hash`, base64url parts: the cost travels with the hash so it can be raised later. */
+  password_hash: string;
+  created_at: number;
+}
+
+/** A signed-in dashboard; `id` is the SHA-256 of the cookie's token, never the token. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  workspace_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/** Sign-in attempts per (email, address) in the current window. */
+export interface SignInAttemptsTable {
+  key: string;
+  window_start: number;
+  attempts: number;
+}
+
+/** The credit state last announced for a workspace, and its own low-credit threshold (null: the default). */
+export interface AlertStatesTable {
+  workspace_id: string;
+  /** Null until a state is first announced. */
+  state: 'ok' | 'low' | 'depleted' | null;
+  threshold_kind: 'share' | 'absolute' | null;
+  /** share: basis points of the period's allocation; absolute: millicredits. */
+  threshold_value: number | null;
+  updated_at: number;
+}
+
+/** Where the operator wants events POSTed; the secret signs them. */
+export interface WebhookSubscriptionsTable {
+  id: string;
+  url: string;
+  /** Space-separated event types. */
+  events: string;
+  description: string;
+  secret: string;
+  idempotency_key: string | null;
+  fingerprint: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+/** The outbox: one row per event, written in the transaction that caused it. */
+export interface WebhookEventsTable {
+  seq: Generated<number>;
+  id: string;
+  workspace_id: string;
+  type: string;
+  /** JSON, sent as the event's `data`. */
+  data: string;
+  dedupe_key: string | null;
+  created_at: number;
+}
+
+/** One event on its way to one subscription. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  event_seq: number;
+  subscription_id: string;
+  workspace_id: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: number;
+  next_attempt_at: number;
+  lease_token: string | null;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  created_at: number;
+}
+
+/** The delivery log: one row per POST tried. */
+export interface WebhookAttemptsTable {
+  seq: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  duration_ms: number;
+}
+
+/** A workspace's plan and where its periods stand; renewal grants each period after `current_period_start` once. */
+export interface SubscriptionsTable {
+  workspace_id: string;
+  plan: string;
+  /** A downgrade waiting for the next period start. */
+  pending_plan: string | null;
+  status: 'active' | 'past_due';
+  provider: 'manual' | 'stripe';
+  period_anchor: number;
+  /** The latest period whose grant has been made. */
+  current_period_start: number;
+  current_period_end: number;
+  /** Stripe: where the paid invoices' service periods reach; a paid period is granted only once this passes its start. */
+  paid_through: number | null;
+  stripe_customer_id: string | null;
+  stripe_subscription_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The agents a workspace has registered; the plan limits how many. */
+export interface AgentsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+/** Every Stripe event handled, so a redelivered event changes nothing. */
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  workspace_id: string | null;
+  outcome: string;
+  received_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   grants: GrantsTable;
@@ -129,4 +287,17 @@ export interface Database {
   rate_cards: RateCardsTable;
   api_keys: ApiKeysTable;
   idempotency_records: IdempotencyRecordsTable;
+  twilio_connections: TwilioConnectionsTable;
+  twilio_figures: TwilioFiguresTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  sign_in_attempts: SignInAttemptsTable;
+  alert_states: AlertStatesTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  subscriptions: SubscriptionsTable;
+  agents: AgentsTable;
+  stripe_events: StripeEventsTable;
 }

@@ -2,6 +2,8 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import type { Dialect } from '../store.ts';
 import * as ledger from './001-ledger.ts';
 import * as twilio from './002-twilio.ts';
+import * as billing from './003-billing.ts';
+import * as alerts from './004-alerts.ts';
 import * as users from './005-users.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -10,6 +12,8 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<voi
 const MIGRATIONS: Record<string, DialectMigration> = {
   '001-ledger': ledger,
   '002-twilio': twilio,
+  '003-billing': billing,
+  '004-alerts': alerts,
   '005-users': users,
 };
 
