@@ -95,12 +95,16 @@ export async function startTally(config: Config, say: (line: string) => void = c
 
 /** `npm start`: run until SIGTERM/SIGINT, then finish in-flight requests and exit. */
 export async function serve(config: Config): Promise<void> {
-  const tally = await startTally(config);
+  // The handlers go in before start-up begins: a signal that arrives while Tally is still starting
+  // waits for the start to finish, then closes it, instead of being lost or killing it half-way.
+  const started = startTally(config);
   const stop = async (signal: string) => {
     console.log(`${signal}: finishing in-flight requests`);
+    const tally = await started.catch(() => process.exit(1));
     await tally.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  await started;
 }

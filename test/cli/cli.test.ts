@@ -119,6 +119,9 @@ describe('the operator CLI', () => {
         method: 'POST',
         headers: admin,
         body: JSON.stringify({ name: `W${i}`, plan: 'free' }),
+        // A request queued on a socket the closing server drops can wait forever in the client; the
+        // timeout turns that into the 'refused' a real client would see.
+        signal: AbortSignal.timeout(15_000),
       }).then(
         (res) => res.status,
         () => 'refused',
