@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The slow multi-process suite has its own config and command (test:reliability).
+    exclude: ['**/node_modules/**', 'test/reliability/**'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
