@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'twilio_unavailable'
   | 'twilio_credentials_rejected'
-  | 'payment_provider_error';
+  | 'payment_provider_error'
+  | 'unavailable';
 
 export class TallyError extends Error {
   constructor(

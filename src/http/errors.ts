@@ -17,7 +17,42 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   twilio_unavailable: 503,
   twilio_credentials_rejected: 400,
   payment_provider_error: 502,
+  unavailable: 503,
 };
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * PostgreSQL shutting down or restarting (57P01-57P03), a connection that failed or broke (class 08,
+ * too many connections 53300), or the socket itself refused or reset: the database is away, not
+ * broken by this request, so the client gets a 503 to retry rather than a 500.
+ */
+const UNAVAILABLE_DB_CODES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'Client has encountered a connection error',
+  'timeout exceeded when trying to connect',
+  'Client was closed and is not queryable',
+];
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let at: unknown = error, depth = 0; at instanceof Error && depth < 4; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_DB_CODES.has(code) || UNAVAILABLE_NET_CODES.has(code))) return true;
+    if (UNAVAILABLE_MESSAGES.some((text) => at instanceof Error && at.message.includes(text))) return true;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown>; requestId: string };
@@ -83,6 +118,19 @@ export function handleError(error: FastifyError | TallyError | Error, request: F
     return reply
       .code(400)
       .send(errorBody('invalid_request', `The body is not valid JSON: ${error.message}`, requestId));
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, 'database unavailable');
+    return reply
+      .code(503)
+      .header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
+      .send(
+        errorBody(
+          'unavailable',
+          'The database cannot be reached right now; retry with the same id after Retry-After seconds (a charge is never recorded twice).',
+          requestId,
+        ),
+      );
   }
   const status = fastifyError.statusCode;
   if (status === 429) return reply.code(429).send(errorBody('rate_limited', fastifyError.message, requestId));
