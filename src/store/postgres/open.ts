@@ -24,6 +24,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   });
   // A dropped connection (database restart) surfaces on the next query; an idle client's error must not crash the process.
   pool.on('error', () => {});
+  // Nor may a checked-out one's: a connection that breaks between two queries of a transaction emits
+  // 'error' on its client, which would kill the process unheard. Its next query fails instead (a 503),
+  // and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   if (options.schema) {
     const client = await pool.connect();
     try {

@@ -115,6 +115,7 @@ export interface Reply {
   status: number;
   body: unknown;
   text: string;
+  headers: Headers;
 }
 
 /** One HTTP call; a connection that fails (server killed, refused) gives status 0. */
@@ -145,9 +146,9 @@ export async function call(
     } catch {
       body = text;
     }
-    return { status: response.status, body, text };
+    return { status: response.status, body, text, headers: response.headers };
   } catch {
-    return { status: 0, body: null, text: '' };
+    return { status: 0, body: null, text: '', headers: new Headers() };
   }
 }
 
