@@ -138,7 +138,11 @@ export interface Store {
   readonly dialect: Dialect;
   /** The query builder, for modules outside the ledger's hot path (keys, Twilio, billing, reports). */
   readonly db: Kysely<Database>;
-  /** Runs `fn` in one transaction; SQLite takes the write lock at BEGIN so concurrent writers queue, never deadlock. */
+  /**
+   * Runs `fn` atomically and settles only after its writes are committed. SQLite takes the write lock
+   * at BEGIN so concurrent writers queue, never deadlock, and callers that queue together share one
+   * COMMIT, each in its own savepoint (group commit).
+   */
   transaction<T>(fn: (tx: LedgerTx, db: Transaction<Database>) => Promise<T>): Promise<T>;
   /** The same reads as a transaction, without taking a lock (reads see one committed state per statement). */
   reader(): LedgerTx;

@@ -7,6 +7,7 @@ import { KyselyLedgerTx } from '../ledger-queries.ts';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
+import { GroupCommit } from './group-commit.ts';
 import { SqliteLedgerTx, SqliteStatements } from './sqlite-ledger-tx.ts';
 
 /**
@@ -46,11 +47,11 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   const statements = new SqliteStatements(database);
+  const group = new GroupCommit(db);
   return {
     dialect: 'sqlite',
     db,
-    transaction: (fn) =>
-      db.transaction().execute((trx) => fn(new SqliteLedgerTx(statements, trx, { observers, trx }), trx)),
+    transaction: (fn) => group.run((trx) => fn(new SqliteLedgerTx(statements, trx, { observers, trx }), trx)),
     reader: () => new KyselyLedgerTx(db, false),
     observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
