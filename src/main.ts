@@ -20,7 +20,7 @@ export interface RunningTally {
 
 /** The composition root: builds the store, the services and the server, starts the background work. */
 export async function startTally(config: Config, say: (line: string) => void = console.log): Promise<RunningTally> {
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = createLogger(config);
   // Before the store: a bad catalog file stops Tally at once with the reason.
   const catalog = Catalog.load(config.plansFile);

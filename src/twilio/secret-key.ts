@@ -34,7 +34,7 @@ export function loadSecretKey(options: SecretKeyOptions): Buffer {
   if (options.secretKey !== undefined && options.secretKey.trim() !== '') {
     return parseSecretKey(options.secretKey, 'TALLY_SECRET_KEY');
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, SECRET_KEY_FILE);
   const existing = readKeyFile(file);
   if (existing) return existing;

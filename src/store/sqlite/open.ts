@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
@@ -37,8 +37,10 @@ export interface SqliteOptions {
 }
 
 export async function openSqlite(file: string, options: SqliteOptions = {}): Promise<Store> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const database = new SQLite(file);
+  // The books are for Tally's user alone; SQLite gives the -wal and -shm files the same mode.
+  if (file !== ':memory:') chmodSync(file, 0o600);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${options.synchronous ?? 'full'}`);
   database.pragma('busy_timeout = 10000');
