@@ -1,7 +1,14 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+} from 'kysely';
 import { BalanceObservers } from '../balance-observers.ts';
 import { KyselyLedgerTx } from '../ledger-queries.ts';
 import { migrateToLatest } from '../migrations/index.ts';
@@ -9,6 +16,7 @@ import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SqliteLedgerTx, SqliteStatements } from './sqlite-ledger-tx.ts';
+import { cachingStatements } from './statement-cache.ts';
 
 /**
  * BEGIN IMMEDIATE takes SQLite's write lock when the transaction starts. With a plain BEGIN, two
@@ -22,7 +30,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SQLite.Database) {
+  constructor(private readonly database: SqliteDatabase) {
     super({ database });
   }
 
@@ -46,7 +54,7 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   const observers = new BalanceObservers();
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachingStatements(database)) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   const statements = new SqliteStatements(database);
   const group = new GroupCommit(db);
