@@ -36,7 +36,11 @@ describe('SQLite group commit', () => {
     const { store } = await open();
     const clock = new TestClock();
     const ws = await createWorkspace(store, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now());
-    await grantCredits(store, { workspaceId: ws.id, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' }, clock.now());
+    await grantCredits(
+      store,
+      { workspaceId: ws.id, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
+      clock.now(),
+    );
 
     const ids = [...Array.from({ length: 30 }, (_, i) => `r${i}`), 'r0', 'r1'];
     const outcomes = await Promise.allSettled(ids.map((id) => chargeResponse(store, chat(ws.id, id), clock.now())));
