@@ -5,7 +5,10 @@ const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Calendar days as `YYYY-MM-DD` (UTC), the unit the daily rollups are kept in. */
 export function isDay(value: string): boolean {
-  return DAY_PATTERN.test(value) && utcDay(new Date(`${value}T00:00:00Z`)) === value;
+  if (!DAY_PATTERN.test(value)) return false;
+  // Month 13 or day 32 is no date at all: asking it for its day would throw, not answer false.
+  const at = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(at.getTime()) && utcDay(at) === value;
 }
 
 export function addDays(day: string, days: number): string {

@@ -126,4 +126,18 @@ describeStores('usage reads', (ctx) => {
     const theirs = await server.call('GET', '/v1/usage/summary?from=2026-11-01&to=2026-11-30', { key: other.key });
     expect(theirs.body).toMatchObject({ creditsUsed: 0, calls: 0, chats: 0 });
   });
+
+  it('refuses a month or day out of range with a 400, not a 500 (found by the fuzz test)', async () => {
+    const ws = await server.workspace(10);
+    for (const path of ['/v1/usage/summary', '/v1/usage/history', '/v1/usage/export.csv']) {
+      for (const query of ['from=2026-13-01', 'to=2026-11-32', 'from=2026-00-10&to=2026-11-25']) {
+        const res = await server.call('GET', `${path}?${query}`, { key: ws.key });
+        expect(res.status, `${path}?${query}`).toBe(400);
+        expect(res.body.error).toMatchObject({
+          code: 'invalid_request',
+          details: { field: query.slice(0, query.indexOf('=')) },
+        });
+      }
+    }
+  });
 });
