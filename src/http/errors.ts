@@ -88,6 +88,35 @@ function describeValidation(error: FastifyError): { message: string; details: Re
   };
 }
 
+/**
+ * Errors Fastify's router raises before any route or hook runs (Fastify's `frameworkErrors`): the
+ * same error body as every other 4xx, instead of Fastify's own `{error, code, statusCode}`.
+ */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const requestId = String(request.id);
+  reply.header('x-request-id', requestId);
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return reply
+        .code(400)
+        .send(
+          errorBody(
+            'invalid_request',
+            'The path is not valid percent-encoding; encode each path segment (encodeURIComponent).',
+            requestId,
+            { in: 'path' },
+          ),
+        );
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return reply.code(400).send(
+        errorBody('invalid_request', 'A path segment is longer than any id Tally accepts.', requestId, {
+          in: 'path',
+        }),
+      );
+  }
+  return handleError(error, request, reply);
+}
+
 /** Maps every error to the contract's JSON shape. Only a fault of Tally's own is a 5xx. */
 export function handleError(error: FastifyError | TallyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const requestId = String(request.id);

@@ -67,4 +67,32 @@ describeStores('the service around the API', (ctx) => {
     expect(missing.body.error).toMatchObject({ code: 'not_found' });
     expect(missing.body.error.requestId).toBeTruthy();
   });
+
+  it('answers a path that is not valid percent-encoding, or too long for any id, with 400 in the error shape', async () => {
+    server = await startServer(ctx.store);
+    const ws = await server.workspace();
+    for (const path of ['/v1/agents/%ZZ', '/v1/agents/%', '/v1/agents/%C0%AF', `/v1/agents/${'x'.repeat(3000)}`]) {
+      const res = await server.call('DELETE', path, { key: ws.key });
+      expect(res.status, path).toBe(400);
+      expect(Object.keys(res.body), path).toEqual(['error']);
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', details: { in: 'path' } });
+      expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
+    }
+  });
+
+  it('routes the longest id the API accepts, even with every character percent-encoded', async () => {
+    server = await startServer(ctx.store);
+    const ws = await server.workspace(5);
+    const id = 'r:'.repeat(64);
+    const charged = await server.call('POST', '/v1/responses', {
+      key: ws.key,
+      body: { id, conversationId: 'c', channel: 'chat', agentId: 'a' },
+    });
+    expect(charged.status).toBe(201);
+    const refund = await server.call('POST', `/v1/responses/${encodeURIComponent(id)}/refund`, {
+      key: ws.key,
+      body: { reason: 'a long id' },
+    });
+    expect(refund.status).toBe(200);
+  });
 });

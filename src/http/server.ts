@@ -13,7 +13,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { Authenticator } from './auth.ts';
-import { errorBody, handleError } from './errors.ts';
+import { errorBody, handleError, handleFrameworkError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 
 export type App = FastifyInstance<
@@ -41,6 +41,13 @@ export interface ServerOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * The longest path segment routed: an id of the longest length the API accepts (128 characters,
+ * src/contract/common.ts) with every character percent-encoded. Fastify's default of 100 refused
+ * to route some ids the API had accepted.
+ */
+const MAX_PATH_PARAM_LENGTH = 3 * 128;
 
 function validators() {
   // Bodies are taken exactly as sent: no type coercion, no silently dropped fields.
@@ -74,6 +81,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     },
     requestIdHeader: false,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: handleFrameworkError,
     // One line per request, written by the onResponse hook below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
