@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../test/support/http.ts';
+import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../test/support/http.ts';
 import { describeStores } from '../../test/support/stores.ts';
 
 describeStores('the service around the API', (ctx) => {
@@ -78,6 +78,31 @@ describeStores('the service around the API', (ctx) => {
       expect(res.body.error).toMatchObject({ code: 'invalid_request', details: { in: 'path' } });
       expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
     }
+  });
+
+  it('refuses a NUL character in a body, query or path with 400 on both stores, and stores nothing', async () => {
+    server = await startServer(ctx.store);
+    const ws = await server.workspace(5);
+    const sent = [
+      await server.call('POST', '/v1/agents', { key: ws.key, body: { name: 'a\u0000b' } }),
+      await server.call('POST', '/v1/responses', {
+        key: ws.key,
+        body: { id: 'r1', conversationId: 'c', channel: 'chat', agentId: 'a', features: ['voice:\u0000'] },
+      }),
+      await server.call('GET', '/v1/usage/summary?from=%00', { key: ws.key }),
+      await server.call('DELETE', '/v1/agents/a%00b', { key: ws.key }),
+      await server.call('GET', `/v1/workspaces/${ws.id}%00`, { key: TEST_ADMIN_KEY }),
+    ];
+    expect(sent.map((res) => res.status)).toEqual([400, 400, 400, 400, 400]);
+    expect(sent.map((res) => res.body.error.details)).toEqual([
+      { in: 'body', field: 'name' },
+      { in: 'body', field: 'features.0' },
+      { in: 'querystring', field: 'from' },
+      { in: 'params', field: 'id' },
+      { in: 'params', field: 'id' },
+    ]);
+    expect((await server.call('GET', '/v1/agents', { key: ws.key })).body.agents).toEqual([]);
+    expect((await server.call('GET', '/v1/balance', { key: ws.key })).body.available).toBe(5);
   });
 
   it('routes the longest id the API accepts, even with every character percent-encoded', async () => {

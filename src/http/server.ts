@@ -15,6 +15,7 @@ import Fastify, {
 import type { Authenticator } from './auth.ts';
 import { errorBody, handleError, handleFrameworkError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { refuseNulCharacters } from './nul-guard.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -111,6 +112,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       }
     }
   });
+
+  app.addHook('preValidation', refuseNulCharacters);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
