@@ -59,7 +59,9 @@ export async function publishRateCard(store: Store, input: NewRateCard, now: Dat
       });
     }
     const card: RateCard = { version: (latest?.version ?? 0) + 1, ...input };
-    await trx
+    // Another publish may have read the same latest version and taken this one first (PostgreSQL
+    // runs them side by side): the unique key decides, and the loser is a conflict, not a 500.
+    const inserted = await trx
       .insertInto('rate_cards')
       .values({
         version: card.version,
@@ -68,7 +70,18 @@ export async function publishRateCard(store: Store, input: NewRateCard, now: Dat
         features: JSON.stringify(card.features),
         created_at: now.getTime(),
       })
-      .execute();
+      .onConflict((conflict) => conflict.doNothing())
+      .returning('version')
+      .executeTakeFirst();
+    if (!inserted) {
+      throw new TallyError(
+        'conflict',
+        'Another rate card version was published at the same moment; read them and retry.',
+        {
+          field: 'effectiveAt',
+        },
+      );
+    }
     return card;
   });
 }
