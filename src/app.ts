@@ -50,7 +50,7 @@ export interface AppDeps {
   clock: Clock;
   logger: FastifyBaseLogger | false;
   catalog?: Catalog;
-  /** Seals stored Twilio secrets: main.ts passes `loadSecretKey(...)`. Left out (tests), a throwaway key is used. */
+  /** Seals stored Twilio secrets and webhook signing secrets: main.ts passes `loadSecretKey(...)`. Left out (tests), a throwaway key is used. */
   secretKey?: Uint8Array;
   /** Twilio timeouts and cache lifetimes; the defaults suit production. */
   twilio?: Pick<TwilioServiceOptions, 'timeoutMs' | 'ttlMs' | 'retryAfterFailureMs' | 'verifyTimeoutMs'>;
@@ -59,6 +59,7 @@ export interface AppDeps {
 /** Builds every service on one store and clock, and the HTTP server over them. Used by main.ts and the tests alike. */
 export async function buildApp(deps: AppDeps) {
   const { store, config, clock } = deps;
+  const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
   const ledger = createLedger(store, clock);
   const keys = new ApiKeys(store, config.adminKey);
@@ -67,7 +68,7 @@ export async function buildApp(deps: AppDeps) {
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
   const alerts = new CreditAlerts(store);
   alerts.observeLedger();
-  const webhooks = new WebhookSubscriptions(store);
+  const webhooks = new WebhookSubscriptions(store, secretKey);
   const insights = new PlanInsights(store, catalog, '/upgrade', alerts);
   const billing = new Billing({
     store,
@@ -85,7 +86,7 @@ export async function buildApp(deps: AppDeps) {
   });
   const twilio = new TwilioService({
     store,
-    secretKey: deps.secretKey ?? randomBytes(32),
+    secretKey,
     baseUrl: config.twilioApiUrl,
     ...deps.twilio,
     ...(deps.logger ? { logger: deps.logger } : {}),
@@ -132,7 +133,20 @@ export async function buildApp(deps: AppDeps) {
       dashboardRoutes(config.webDir ?? DEFAULT_CONFIG.webDir),
     ],
   });
-  return { server, ledger, keys, catalog, metrics, reports, twilio, dashboardAuth, alerts, webhooks, billing };
+  return {
+    server,
+    ledger,
+    keys,
+    catalog,
+    metrics,
+    reports,
+    twilio,
+    dashboardAuth,
+    alerts,
+    webhooks,
+    billing,
+    secretKey,
+  };
 }
 
 export type TallyApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSecretKey } from './twilio/secret-key.ts';
+import { parseSecretKey } from './secrets/secret-key.ts';
 
 /** Every setting Tally reads, from the environment, once, at start. */
 export interface Config {

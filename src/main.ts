@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { loadOrCreateAdminKey } from './admin-key.ts';
+import { sealPlainSigningSecrets } from './alerts/signing-secrets.ts';
 import { WebhookWorker } from './alerts/worker.ts';
 import { buildApp } from './app.ts';
 import { Catalog } from './billing/catalog.ts';
@@ -10,7 +11,7 @@ import { connectDemoTwilio, startDemoTwilio } from './demo/twilio.ts';
 import { sweepExpired } from './ledger/sweep-expired.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './open-store.ts';
-import { loadSecretKey } from './twilio/secret-key.ts';
+import { loadSecretKey } from './secrets/secret-key.ts';
 import { ensureDemoUser } from './users/users.ts';
 
 export interface RunningTally {
@@ -39,6 +40,8 @@ export async function startTally(config: Config, say: (line: string) => void = c
     secretKey,
     catalog,
   });
+  const sealed = await sealPlainSigningSecrets(store, secretKey);
+  if (sealed > 0) logger.info({ sealed }, 'sealed webhook signing secrets stored in plain text by an earlier version');
 
   const url = await tally.server.listen({ port: config.port, host: config.host });
   say(`Tally is listening on ${url} (${store.dialect === 'sqlite' ? `SQLite ${config.sqliteFile}` : 'PostgreSQL'})`);
@@ -71,7 +74,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
   }, 60_000);
   sweeper.unref();
 
-  const webhooks = new WebhookWorker(store, clock, {
+  const webhooks = new WebhookWorker(store, secretKey, clock, {
     timeoutMs: config.webhookTimeoutMs,
     pollMs: config.webhookPollMs,
     onError: (error) => logger.error({ err: error }, 'webhook delivery round failed'),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { HOUR, MINUTE, TestClock } from '../../test/support/clock.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
@@ -6,16 +7,18 @@ import type { Store } from '../store/store.ts';
 import { type DeliveryOptions, deliverDue } from './delivery.ts';
 import { type EventType, recordEvent } from './events.ts';
 import { verifyTallySignature } from './signature.ts';
+import { sealPlainSigningSecrets } from './signing-secrets.ts';
 import { WebhookSubscriptions } from './subscriptions.ts';
 
 describeStores('delivering webhooks', (ctx) => {
+  const secretKey = randomBytes(32);
   let receiver: WebhookReceiver;
   let clock: TestClock;
   let subscriptions: WebhookSubscriptions;
   beforeEach(async () => {
     receiver = await startReceiver();
     clock = new TestClock();
-    subscriptions = new WebhookSubscriptions(ctx.store);
+    subscriptions = new WebhookSubscriptions(ctx.store, secretKey);
   });
   afterEach(() => receiver.close());
 
@@ -31,7 +34,7 @@ describeStores('delivering webhooks', (ctx) => {
   async function drain(store: Store = ctx.store, options: DeliveryOptions = {}) {
     let claimed = 0;
     for (;;) {
-      const round = await deliverDue(store, clock.now(), options);
+      const round = await deliverDue(store, secretKey, clock.now(), options);
       expect(round.claimed).toBeLessThanOrEqual(options.batchSize ?? 20);
       if (round.claimed === 0) return claimed;
       claimed += round.claimed;
@@ -43,8 +46,8 @@ describeStores('delivering webhooks', (ctx) => {
     const low = await record('credits.low', { available: 9, threshold: 10 });
     await record('purchase.completed', { pack: 'pack-500' });
 
-    expect(await deliverDue(ctx.store, clock.now())).toMatchObject({ claimed: 1, delivered: 1 });
-    expect(await deliverDue(ctx.store, clock.now())).toMatchObject({ claimed: 0 });
+    expect(await deliverDue(ctx.store, secretKey, clock.now())).toMatchObject({ claimed: 1, delivered: 1 });
+    expect(await deliverDue(ctx.store, secretKey, clock.now())).toMatchObject({ claimed: 0 });
     expect(receiver.received).toHaveLength(1);
     const [hook] = receiver.received;
     expect(hook?.event).toEqual({
@@ -70,6 +73,50 @@ describeStores('delivering webhooks', (ctx) => {
     ]);
   });
 
+  const storedSecret = async (id: string) =>
+    (
+      await ctx.store.db
+        .selectFrom('webhook_subscriptions')
+        .select('secret')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).secret;
+
+  it('stores the signing secret sealed, and sends nothing unsigned when it no longer opens', async () => {
+    const { subscription, secret } = await subscribe(['credits.low']);
+    const stored = await storedSecret(subscription.id);
+    expect(stored).toMatch(/^v1\./);
+    expect(stored).not.toContain(secret.slice('whsec_'.length));
+    expect((await subscriptions.create({ url: receiver.url, events: ['credits.low'] }, clock.now())).secret).not.toBe(
+      secret,
+    );
+
+    await record('credits.low');
+    // TALLY_SECRET_KEY replaced: the secret cannot be opened, so the attempt fails without a POST.
+    expect(await deliverDue(ctx.store, randomBytes(32), clock.now())).toMatchObject({ claimed: 2, retrying: 2 });
+    expect(receiver.requests).toBe(0);
+    const { deliveries } = await subscriptions.deliveries(subscription.id, null, 10);
+    expect(deliveries[0]?.log).toMatchObject([
+      { statusCode: null, error: expect.stringContaining('does not open with this TALLY_SECRET_KEY') },
+    ]);
+  });
+
+  it('seals the secrets an earlier version stored in plain text once, and signs with them as before', async () => {
+    const { subscription, secret } = await subscribe(['credits.low']);
+    await ctx.store.db.updateTable('webhook_subscriptions').set({ secret }).where('id', '=', subscription.id).execute();
+
+    expect(await sealPlainSigningSecrets(ctx.store, secretKey)).toBe(1);
+    expect(await sealPlainSigningSecrets(ctx.store, secretKey)).toBe(0);
+    expect(await storedSecret(subscription.id)).toMatch(/^v1\./);
+
+    await record('credits.low');
+    expect(await deliverDue(ctx.store, secretKey, clock.now())).toMatchObject({ delivered: 1 });
+    const [hook] = receiver.received;
+    expect(
+      verifyTallySignature(secret, String(hook?.headers['tally-signature']), hook?.body ?? '', 300, clock.now()),
+    ).toBe(true);
+  });
+
   it('loses nothing while the receiver is down for an hour, and logs every attempt', async () => {
     const { subscription, secret } = await subscribe();
     receiver.mode = 'down';
@@ -78,7 +125,7 @@ describeStores('delivering webhooks', (ctx) => {
     for (let minute = 0; minute <= 180; minute += 1) {
       if (minute === 10) sent.push(await record('purchase.completed', { pack: 'pack-500' }));
       if (minute === 60) receiver.mode = 'up';
-      await deliverDue(ctx.store, clock.now());
+      await deliverDue(ctx.store, secretKey, clock.now());
       clock.advance(MINUTE);
     }
 
@@ -144,7 +191,7 @@ describeStores('delivering webhooks', (ctx) => {
     await record('credits.low');
     const outcomes = [];
     for (let i = 0; i < 4; i += 1) {
-      outcomes.push(await deliverDue(ctx.store, clock.now(), { maxAttempts: 3 }));
+      outcomes.push(await deliverDue(ctx.store, secretKey, clock.now(), { maxAttempts: 3 }));
       clock.advance(3 * HOUR);
     }
     expect(outcomes.map((o) => [o.retrying, o.failed])).toEqual([
@@ -168,10 +215,10 @@ describeStores('delivering webhooks', (ctx) => {
     const { subscription } = await subscribe();
     receiver.mode = 'hanging';
     await record('credits.depleted');
-    expect(await deliverDue(ctx.store, clock.now(), { timeoutMs: 200 })).toMatchObject({ retrying: 1 });
+    expect(await deliverDue(ctx.store, secretKey, clock.now(), { timeoutMs: 200 })).toMatchObject({ retrying: 1 });
     receiver.mode = 'up';
     clock.advance(2 * MINUTE);
-    expect(await deliverDue(ctx.store, clock.now(), { timeoutMs: 200 })).toMatchObject({ delivered: 1 });
+    expect(await deliverDue(ctx.store, secretKey, clock.now(), { timeoutMs: 200 })).toMatchObject({ delivered: 1 });
     const [delivery] = (await subscriptions.deliveries(subscription.id, null, 10)).deliveries;
     expect(delivery?.log.map((entry) => entry.error)).toEqual(['no answer within 200 ms', null]);
   });

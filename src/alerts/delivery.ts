@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { randomId } from '../ledger/random-id.ts';
+import { SecretBoxError } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
 import { MAX_ATTEMPTS, retryDelayMs } from './retry-schedule.ts';
 import { SIGNATURE_HEADER, signTallyPayload } from './signature.ts';
+import { openSigningSecret } from './signing-secrets.ts';
 
 export interface DeliveryOptions {
   /** How long one POST may take, connection to last byte read. */
@@ -37,7 +39,9 @@ interface Claimed {
   workspace_id: string;
   data: string;
   event_created_at: number;
+  subscription_id: string;
   url: string;
+  /** Sealed: see signing-secrets.ts. */
   secret: string;
   deleted_at: number | null;
 }
@@ -100,11 +104,14 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   return typeof cause?.message === 'string' ? cause.message : error.message;
 }
 
-async function post(
-  row: Claimed,
-  now: Date,
-  timeoutMs: number,
-): Promise<{ statusCode: number | null; error: string | null; excerpt: string | null; durationMs: number }> {
+interface PostResult {
+  statusCode: number | null;
+  error: string | null;
+  excerpt: string | null;
+  durationMs: number;
+}
+
+async function post(row: Claimed, secret: string, now: Date, timeoutMs: number): Promise<PostResult> {
   const body = JSON.stringify({
     id: row.event_id,
     type: row.type,
@@ -119,7 +126,7 @@ async function post(
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Tally-Webhooks/1',
-        [SIGNATURE_HEADER]: signTallyPayload(row.secret, body, now),
+        [SIGNATURE_HEADER]: signTallyPayload(secret, body, now),
         'Tally-Event-Id': row.event_id,
         'Tally-Event-Type': row.type,
         'Tally-Delivery-Id': row.id,
@@ -150,8 +157,26 @@ async function post(
   }
 }
 
+/** Signs and sends; a secret that no longer opens (TALLY_SECRET_KEY changed) is a failed attempt, never an unsigned POST. */
+async function send(row: Claimed, secretKey: Uint8Array, now: Date, timeoutMs: number): Promise<PostResult> {
+  let secret: string;
+  try {
+    secret = openSigningSecret(secretKey, row.subscription_id, row.secret);
+  } catch (error) {
+    if (!(error instanceof SecretBoxError)) throw error;
+    return {
+      statusCode: null,
+      error: 'not sent: the signing secret does not open with this TALLY_SECRET_KEY; create the subscription again',
+      excerpt: null,
+      durationMs: 0,
+    };
+  }
+  return post(row, secret, now, timeoutMs);
+}
+
 async function attempt(
   store: Store,
+  secretKey: Uint8Array,
   row: Claimed,
   now: Date,
   token: string,
@@ -163,7 +188,7 @@ async function attempt(
     await mine(store.db).set({ status: 'cancelled', lease_token: null }).execute();
     return 'cancelled';
   }
-  const result = await post(row, now, options.timeoutMs);
+  const result = await send(row, secretKey, now, options.timeoutMs);
   const number = row.attempts + 1;
   const outcome: Outcome = result.error === null ? 'delivered' : number >= options.maxAttempts ? 'failed' : 'retrying';
   await store.db.transaction().execute(async (trx) => {
@@ -200,7 +225,12 @@ async function attempt(
  * attempt in the delivery log. A failed attempt is retried later on the backoff schedule until
  * `maxAttempts`; a 2xx answer ends it. At least once: a receiver should ignore an event id it has seen.
  */
-export async function deliverDue(store: Store, now: Date, options: DeliveryOptions = {}): Promise<DeliveryRound> {
+export async function deliverDue(
+  store: Store,
+  secretKey: Uint8Array,
+  now: Date,
+  options: DeliveryOptions = {},
+): Promise<DeliveryRound> {
   const settings: Required<DeliveryOptions> = {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -230,13 +260,14 @@ export async function deliverDue(store: Store, now: Date, options: DeliveryOptio
       'd.workspace_id',
       'e.data',
       'e.created_at as event_created_at',
+      'd.subscription_id',
       's.url',
       's.secret',
       's.deleted_at',
     ])
     .where('d.lease_token', '=', token)
     .execute();
-  const outcomes = await Promise.all(rows.map((row) => attempt(store, row, now, token, settings)));
+  const outcomes = await Promise.all(rows.map((row) => attempt(store, secretKey, row, now, token, settings)));
   for (const outcome of outcomes) round[outcome] += 1;
   return round;
 }

@@ -5,6 +5,7 @@ import type { WebhookSubscriptionsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type EventType, isEventType } from './events.ts';
 import { newSigningSecret } from './signature.ts';
+import { openSigningSecret, sealSigningSecret } from './signing-secrets.ts';
 
 export interface NewSubscription {
   url: string;
@@ -98,7 +99,11 @@ function parseCursor(cursor: string | null): number | null {
 
 /** The operator's webhook subscriptions and their delivery log. */
 export class WebhookSubscriptions {
-  constructor(private readonly store: Store) {}
+  /** `secretKey` seals each signing secret before it is stored; the delivery worker needs the same key. */
+  constructor(
+    private readonly store: Store,
+    private readonly secretKey: Uint8Array,
+  ) {}
 
   async create(
     input: NewSubscription,
@@ -108,12 +113,14 @@ export class WebhookSubscriptions {
     const events = checkEvents(input.events);
     const description = input.description ?? '';
     const print = fingerprint({ url: input.url, events, description });
+    const id = randomId('wh');
+    const secret = newSigningSecret();
     const row = {
-      id: randomId('wh'),
+      id,
       url: input.url,
       events: events.join(' '),
       description,
-      secret: newSigningSecret(),
+      secret: sealSigningSecret(this.secretKey, id, secret),
       idempotency_key: input.idempotencyKey ?? null,
       fingerprint: print,
       created_at: now.getTime(),
@@ -125,7 +132,7 @@ export class WebhookSubscriptions {
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (inserted) return { subscription: fromRow(row), secret: row.secret, replayed: false };
+    if (inserted) return { subscription: fromRow(row), secret, replayed: false };
 
     const first = await this.store.db
       .selectFrom('webhook_subscriptions')
@@ -135,7 +142,11 @@ export class WebhookSubscriptions {
     if (first.fingerprint !== print) {
       throw new TallyError('idempotency_conflict', 'This Idempotency-Key was used to create a different subscription.');
     }
-    return { subscription: fromRow(first), secret: first.secret, replayed: true };
+    return {
+      subscription: fromRow(first),
+      secret: openSigningSecret(this.secretKey, first.id, first.secret),
+      replayed: true,
+    };
   }
 
   async list(): Promise<Subscription[]> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeStores } from '../../test/support/stores.ts';
 import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
@@ -21,9 +22,13 @@ describeStores('the webhook worker', (ctx) => {
   afterEach(() => receiver.close());
 
   it('delivers events recorded while it runs, and delivers nothing after stop', async () => {
-    await new WebhookSubscriptions(ctx.store).create({ url: receiver.url, events: ['credits.low'] }, new Date());
+    const secretKey = randomBytes(32);
+    await new WebhookSubscriptions(ctx.store, secretKey).create(
+      { url: receiver.url, events: ['credits.low'] },
+      new Date(),
+    );
     const errors: unknown[] = [];
-    const worker = new WebhookWorker(ctx.store, () => new Date(), {
+    const worker = new WebhookWorker(ctx.store, secretKey, () => new Date(), {
       pollMs: 20,
       onError: (error) => errors.push(error),
     });

@@ -20,6 +20,7 @@ export class WebhookWorker {
 
   constructor(
     private readonly store: Store,
+    private readonly secretKey: Uint8Array,
     private readonly clock: () => Date,
     private readonly options: WorkerOptions = {},
   ) {}
@@ -39,7 +40,7 @@ export class WebhookWorker {
   }
 
   deliverDue(now: Date = this.clock()): Promise<DeliveryRound> {
-    return deliverDue(this.store, now, this.options);
+    return deliverDue(this.store, this.secretKey, now, this.options);
   }
 
   private schedule(delayMs: number): void {

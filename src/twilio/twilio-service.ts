@@ -1,6 +1,6 @@
 import { TallyError } from '../domain/errors.ts';
+import { openSecret, SecretBoxError, sealSecret } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
-import { openSecret, SecretBoxError, sealSecret } from './secret-box.ts';
 import { SingleFlight } from './single-flight.ts';
 import {
   drawCard,

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSecretKey, SECRET_KEY_FILE } from '../../src/twilio/secret-key.ts';
+import { parseSecretKey, SECRET_KEY_FILE } from '../../src/secrets/secret-key.ts';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../fakes/stripe-server.ts';
 import { FakeTwilio } from '../fakes/twilio-server.ts';
 import { recordFigure } from './support/figures.ts';
@@ -238,6 +238,12 @@ beforeAll(async () => {
   secret('admin key', ADMIN_KEY);
   secret('Stripe secret key', FAKE_STRIPE_SECRET_KEY);
   secret('Stripe webhook secret', FAKE_STRIPE_WEBHOOK_SECRET);
+  const hook = await call(tally.url, 'POST', '/v1/webhooks', {
+    key: ADMIN_KEY,
+    body: { url: 'http://127.0.0.1:9/tally-events', events: ['credits.low'] },
+  });
+  expectStatus(hook, 201, 'webhook subscription');
+  secret('webhook signing secret', field<string>(hook.body, 'secret'));
   const sealingKey = readFileSync(join(books.dataDir, SECRET_KEY_FILE), 'utf8').trim();
   secret('sealing key (as written)', sealingKey);
   secret('sealing key (raw bytes)', parseSecretKey(sealingKey, SECRET_KEY_FILE));

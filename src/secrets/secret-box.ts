@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * Seals short secrets (Twilio Auth Tokens, API key secrets) for storage with AES-256-GCM.
+ * Seals short secrets (Twilio Auth Tokens and API key secrets, webhook signing secrets) for storage with AES-256-GCM.
  *
  * Format: `v1.<nonce>.<ciphertext>.<tag>`, each part base64url. The version prefix lets a later
  * format (another cipher, a key id for rotation) be read side by side with rows already written.

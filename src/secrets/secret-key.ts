@@ -27,8 +27,9 @@ export function parseSecretKey(text: string, source: string): Buffer {
 }
 
 /**
- * The key that seals stored Twilio secrets. Losing it makes every stored secret unreadable (the
- * workspaces must reconnect Twilio), so the generated one is written once and reused on every start.
+ * The key that seals stored secrets (Twilio credentials, webhook signing secrets). Losing it makes
+ * every stored secret unreadable (workspaces must reconnect Twilio, webhook subscriptions must be
+ * created again), so the generated one is written once and reused on every start.
  */
 export function loadSecretKey(options: SecretKeyOptions): Buffer {
   if (options.secretKey !== undefined && options.secretKey.trim() !== '') {
