@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type Latency, latencyOf, round } from './stats.ts';
+import { type Latency, round, timeCalls } from './stats.ts';
 
 /** The storage floor: the raw store, with Tally's durability settings, doing the least a charge must do. */
 export interface RawStore {
@@ -103,12 +103,6 @@ export async function writeFloor(store: RawStore, seconds: number, rowsPerTransa
   return round(rows / seconds, 1);
 }
 
-export async function readFloor(store: RawStore, samples: number): Promise<Latency> {
-  const times: number[] = [];
-  for (let n = 0; n < samples; n++) {
-    const start = performance.now();
-    await store.read();
-    times.push(performance.now() - start);
-  }
-  return latencyOf(times);
+export function readFloor(store: RawStore, samples: number): Promise<Latency> {
+  return timeCalls(samples, () => store.read());
 }

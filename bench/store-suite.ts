@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createLedger } from '../src/ledger/ledger.ts';
 import { openStore } from '../src/open-store.ts';
@@ -12,7 +11,7 @@ import { type LoadRun, type LoadSpec, load } from './load.ts';
 import type { BenchOptions } from './options.ts';
 import { startTally } from './processes.ts';
 import { postgresTarget, type SeedTarget, seedOtherWorkspaces, seedResponses, sqliteTarget } from './seed.ts';
-import { type Latency, latencyOf, round } from './stats.ts';
+import { type Latency, round, timeCalls } from './stats.ts';
 
 export type StoreName = 'sqlite' | 'postgres';
 
@@ -162,13 +161,7 @@ async function inProcessCheck(databaseUrl: string | null, sqliteFile: string, wo
   const store = await openStore({ databaseUrl, sqliteFile, sqliteSynchronous: 'full' });
   try {
     const ledger = createLedger(store, () => new Date());
-    const times: number[] = [];
-    for (let n = 0; n < samples; n++) {
-      const start = performance.now();
-      await ledger.check({ workspaceId });
-      times.push(performance.now() - start);
-    }
-    return latencyOf(times);
+    return await timeCalls(samples, () => ledger.check({ workspaceId }));
   } finally {
     await store.close();
   }
