@@ -105,6 +105,28 @@ describeStores('the service around the API', (ctx) => {
     expect((await server.call('GET', '/v1/balance', { key: ws.key })).body.available).toBe(5);
   });
 
+  it('refuses a JSON body that gives a field twice with 400 naming it, and charges nothing', async () => {
+    server = await startServer(ctx.store);
+    const ws = await server.workspace(5);
+    const twice = await server.call('POST', '/v1/responses', {
+      key: ws.key,
+      body: '{"id":"r1","conversationId":"c","channel":"chat","agentId":"a","features":[],"features":["voice:premium"]}',
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'features' } });
+    expect(twice.body.error.message).toContain('"features" twice');
+    const batch = await server.call('POST', '/v1/responses/batch', {
+      key: ws.key,
+      body: '{"responses":[{"id":"r2","conversationId":"c","channel":"chat","agentId":"a","id":"r3"}]}',
+    });
+    expect(batch.status).toBe(400);
+    expect(batch.body.error.details).toEqual({ field: 'responses.0.id' });
+    const poisoned = await server.call('POST', '/v1/agents', { key: ws.key, body: '{"name":"a","__proto__":{"x":1}}' });
+    expect(poisoned.status).toBe(400);
+    expect((await server.call('GET', '/v1/balance', { key: ws.key })).body.available).toBe(5);
+    expect((await server.call('GET', '/v1/agents', { key: ws.key })).body.agents).toEqual([]);
+  });
+
   it('routes the longest id the API accepts, even with every character percent-encoded', async () => {
     server = await startServer(ctx.store);
     const ws = await server.workspace(5);

@@ -12,7 +12,9 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import { TallyError } from '../domain/errors.ts';
 import type { Authenticator } from './auth.ts';
+import { duplicateKeyIn } from './duplicate-keys.ts';
 import { errorBody, handleError, handleFrameworkError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { refuseNulCharacters } from './nul-guard.ts';
@@ -91,6 +93,23 @@ export async function buildServer(options: ServerOptions): Promise<App> {
 
   // JSON only: any other body type is a 415 with a message, not a string that fails validation later.
   app.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parser (prototype-poisoning checks and all), then one more refusal: a key twice.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = String(body);
+    parseJson(request, text, (error, value) => {
+      if (error) return done(error, undefined);
+      const repeated = duplicateKeyIn(text);
+      if (repeated === null) return done(null, value);
+      done(
+        new TallyError('invalid_request', `The JSON body gives "${repeated}" twice; send each field once.`, {
+          field: repeated,
+        }),
+        undefined,
+      );
+    });
+  });
 
   const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.text).compile(schema));
