@@ -101,10 +101,11 @@ export class AccountState {
   }
 
   /**
-   * Writes the collected lines and the debt, then reports the balance change to the store's
+   * Writes what a batch held back, the collected lines and the debt, then reports the balance change to the store's
    * observers — also when nothing moved, since expiry and lapsed holds change it without a write.
    */
   async flush(): Promise<void> {
+    await this.tx.writeDeferred();
     for (const [grantId, delta] of this.grantDeltas) {
       // Conditional update: under the account lock it always applies; if it ever did not, the transaction aborts.
       if (delta !== 0 && !(await this.tx.adjustGrant(this.account.id, grantId, delta))) {

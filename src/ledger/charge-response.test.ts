@@ -218,6 +218,63 @@ describeStores('charging a response', (ctx) => {
     ]);
     expect((await verifyLedger(ctx.store)).differences).toEqual([]);
   });
+
+  it('gives a batch the same answers as one charge after another, against earlier rows and its own', async () => {
+    const clock = new TestClock();
+    const ws = await workspaceWith(10, clock);
+    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('old', { conversationId: 'known' }) }, clock.now());
+    const batch = [
+      chat('old', { conversationId: 'known' }),
+      chat('old', { conversationId: 'other' }),
+      chat('n1', { conversationId: 'known' }),
+      chat('n2', { conversationId: 'fresh' }),
+      chat('n3', { conversationId: 'fresh' }),
+      chat('n4', { conversationId: 'fresh', channel: 'call' }),
+      chat('n2', { conversationId: 'fresh' }),
+      chat('n5', { conversationId: 'fresh', features: ['voice:unknown'] }),
+      chat('n6', { conversationId: 'last', channel: 'call' }),
+    ].map((r) => ({ workspaceId: ws, ...r }));
+    const results = await chargeBatch(ctx.store, ws, batch, clock.now());
+    expect(results.map((r) => (r.ok ? (r.result.replayed ? 'replayed' : r.result.available) : r.error.code))).toEqual([
+      'replayed',
+      'idempotency_conflict',
+      8000,
+      7000,
+      6000,
+      'invalid_request',
+      'replayed',
+      'invalid_request',
+      5000,
+    ]);
+
+    const conversations = await ctx.store.db
+      .selectFrom('conversations')
+      .select(['id', 'channel'])
+      .where('workspace_id', '=', ws)
+      .orderBy('id')
+      .execute();
+    expect(conversations).toEqual([
+      { id: 'fresh', channel: 'chat' },
+      { id: 'known', channel: 'chat' },
+      { id: 'last', channel: 'call' },
+    ]);
+    const rollup = await ctx.store.db
+      .selectFrom('daily_rollups')
+      .select((eb) => [
+        eb.fn.sum<number>('responses').as('responses'),
+        eb.fn.sum<number>('conversations').as('conversations'),
+      ])
+      .where('workspace_id', '=', ws)
+      .executeTakeFirstOrThrow();
+    expect({ responses: Number(rollup.responses), conversations: Number(rollup.conversations) }).toEqual({
+      responses: 5,
+      conversations: 3,
+    });
+    const again = await chargeBatch(ctx.store, ws, batch.slice(2, 5), clock.now());
+    expect(again.map((r) => r.ok && r.result.replayed)).toEqual([true, true, true]);
+    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(5000);
+    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+  });
 });
 
 describe('a workspace that does not exist', () => {

@@ -190,12 +190,31 @@ export async function chargeBatch(
   inputs: readonly ResponseInput[],
   now: Date,
 ): Promise<BatchItemResult[]> {
+  const problems = inputs.map((input) => {
+    try {
+      validateResponse(input, now);
+      return null;
+    } catch (error) {
+      if (!(error instanceof TallyError)) throw error;
+      return error;
+    }
+  });
+  const valid = inputs.filter((_, i) => problems[i] === null);
   return store.transaction(async (tx) => {
     const state = await AccountState.open(tx, workspaceId, now);
+    await tx.prefetch(
+      workspaceId,
+      valid.map((input) => input.id),
+      valid.map((input) => input.conversationId),
+    );
     const results: BatchItemResult[] = [];
-    for (const input of inputs) {
+    for (const [i, input] of inputs.entries()) {
+      const problem = problems[i];
+      if (problem) {
+        results.push({ ok: false, error: problem });
+        continue;
+      }
       try {
-        validateResponse(input, now);
         results.push({ ok: true, result: await chargeWithState(tx, state, input, now) });
       } catch (error) {
         if (!(error instanceof TallyError)) throw error;

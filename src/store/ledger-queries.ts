@@ -70,6 +70,73 @@ function holdFromRow(row: HoldsTable): Hold {
   };
 }
 
+function responseRow(response: StoredResponse) {
+  return {
+    workspace_id: response.workspaceId,
+    id: response.id,
+    conversation_id: response.conversationId,
+    channel: response.channel,
+    agent_id: response.agentId,
+    features: JSON.stringify(response.features),
+    occurred_at: response.occurredAt.getTime(),
+    cost: response.cost,
+    rate_card_version: response.rateCardVersion,
+    reservation_id: response.reservationId,
+    fingerprint: response.fingerprint,
+    available_after: response.availableAfter,
+    draws: JSON.stringify(response.draws),
+    status: response.status,
+    created_at: response.createdAt.getTime(),
+  };
+}
+
+function conversationRow(conversation: Conversation, now: Date) {
+  return {
+    workspace_id: conversation.workspaceId,
+    id: conversation.id,
+    channel: conversation.channel,
+    agent_id: conversation.agentId,
+    started_at: conversation.startedAt.getTime(),
+    created_at: now.getTime(),
+  };
+}
+
+function conversationFromRow(row: {
+  workspace_id: string;
+  id: string;
+  channel: string;
+  agent_id: string;
+  started_at: number;
+}): Conversation {
+  return {
+    workspaceId: row.workspace_id,
+    id: row.id,
+    channel: row.channel as Channel,
+    agentId: row.agent_id,
+    startedAt: new Date(Number(row.started_at)),
+  };
+}
+
+/** Rows per bulk statement: 1,000 responses are 15,000 parameters, well under PostgreSQL's 65,535. */
+const BULK_ROWS = 1000;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let at = 0; at < items.length; at += BULK_ROWS) out.push(items.slice(at, at + BULK_ROWS));
+  return out;
+}
+
+/** What `prefetch` read for one workspace's batch, and the rows the batch adds, written by `writeDeferred`. */
+interface BatchCache {
+  workspaceId: string;
+  /** Every prefetched id: its row, or null when it does not exist (yet). */
+  responses: Map<string, StoredResponse | null>;
+  conversations: Map<string, Conversation | null>;
+  cards: RateCard[];
+  newResponses: StoredResponse[];
+  newConversations: ReturnType<typeof conversationRow>[];
+}
+
 /** The ledger's queries written once with Kysely; the dialects differ only in how the account row is locked. */
 export class KyselyLedgerTx implements LedgerTx {
   /**
@@ -89,6 +156,56 @@ export class KyselyLedgerTx implements LedgerTx {
    * the same sum several times per charge without a query each.
    */
   private readonly heldSums = new Map<string, Millicredits>();
+
+  /** Set by `prefetch` for a batch: lookups of its ids come from here, and its new rows wait here. */
+  private batch: BatchCache | null = null;
+
+  async prefetch(workspaceId: string, responseIds: readonly string[], conversationIds: readonly string[]) {
+    const cards = await this.rateCards();
+    const responses = new Map<string, StoredResponse | null>(responseIds.map((id) => [id, null]));
+    for (const ids of chunks([...responses.keys()])) {
+      const rows = await this.db
+        .selectFrom('responses')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .execute();
+      for (const row of rows) responses.set(row.id, responseFromRow(row));
+    }
+    const conversations = new Map<string, Conversation | null>(conversationIds.map((id) => [id, null]));
+    for (const ids of chunks([...conversations.keys()])) {
+      const rows = await this.db
+        .selectFrom('conversations')
+        .select(['workspace_id', 'id', 'channel', 'agent_id', 'started_at'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .execute();
+      for (const row of rows) conversations.set(row.id, conversationFromRow(row));
+    }
+    this.batch = { workspaceId, responses, conversations, cards, newResponses: [], newConversations: [] };
+  }
+
+  async writeDeferred(): Promise<void> {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = null;
+    for (const rows of chunks(batch.newConversations)) {
+      await this.db
+        .insertInto('conversations')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['workspace_id', 'id']).doNothing())
+        .execute();
+    }
+    for (const rows of chunks(batch.newResponses)) {
+      await this.db.insertInto('responses').values(rows.map(responseRow)).execute();
+    }
+  }
+
+  /** The batch's cache when it covers `id` of `workspaceId`; otherwise the database answers. */
+  private cached<T>(workspaceId: string, id: string, of: (batch: BatchCache) => Map<string, T | null>) {
+    if (this.batch?.workspaceId !== workspaceId) return undefined;
+    return of(this.batch).get(id);
+  }
 
   get balanceObserved(): boolean {
     return this.observed?.observers.any ?? false;
@@ -189,6 +306,8 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async findResponse(workspaceId: string, id: string): Promise<StoredResponse | null> {
+    const known = this.cached(workspaceId, id, (batch) => batch.responses);
+    if (known !== undefined) return known;
     const row = await this.db
       .selectFrom('responses')
       .selectAll()
@@ -199,26 +318,12 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async insertResponse(response: StoredResponse): Promise<void> {
-    await this.db
-      .insertInto('responses')
-      .values({
-        workspace_id: response.workspaceId,
-        id: response.id,
-        conversation_id: response.conversationId,
-        channel: response.channel,
-        agent_id: response.agentId,
-        features: JSON.stringify(response.features),
-        occurred_at: response.occurredAt.getTime(),
-        cost: response.cost,
-        rate_card_version: response.rateCardVersion,
-        reservation_id: response.reservationId,
-        fingerprint: response.fingerprint,
-        available_after: response.availableAfter,
-        draws: JSON.stringify(response.draws),
-        status: response.status,
-        created_at: response.createdAt.getTime(),
-      })
-      .execute();
+    if (this.batch?.workspaceId === response.workspaceId) {
+      this.batch.newResponses.push(response);
+      this.batch.responses.set(response.id, response);
+      return;
+    }
+    await this.db.insertInto('responses').values(responseRow(response)).execute();
   }
 
   async markResponseRefunded(workspaceId: string, id: string): Promise<boolean> {
@@ -233,36 +338,31 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async insertConversation(conversation: Conversation, now: Date): Promise<boolean> {
+    const batch = this.batch;
+    if (batch?.workspaceId === conversation.workspaceId && batch.conversations.has(conversation.id)) {
+      if (batch.conversations.get(conversation.id)) return false;
+      batch.newConversations.push(conversationRow(conversation, now));
+      batch.conversations.set(conversation.id, conversation);
+      return true;
+    }
     const result = await this.db
       .insertInto('conversations')
-      .values({
-        workspace_id: conversation.workspaceId,
-        id: conversation.id,
-        channel: conversation.channel,
-        agent_id: conversation.agentId,
-        started_at: conversation.startedAt.getTime(),
-        created_at: now.getTime(),
-      })
+      .values(conversationRow(conversation, now))
       .onConflict((oc) => oc.columns(['workspace_id', 'id']).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   async findConversation(workspaceId: string, id: string): Promise<Conversation | null> {
+    const known = this.cached(workspaceId, id, (batch) => batch.conversations);
+    if (known !== undefined) return known;
     const row = await this.db
       .selectFrom('conversations')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row) return null;
-    return {
-      workspaceId: row.workspace_id,
-      id: row.id,
-      channel: row.channel as Channel,
-      agentId: row.agent_id,
-      startedAt: new Date(Number(row.started_at)),
-    };
+    return row ? conversationFromRow(row) : null;
   }
 
   async findHold(workspaceId: string, id: string): Promise<Hold | null> {
@@ -354,6 +454,7 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async rateCards(): Promise<RateCard[]> {
+    if (this.batch) return this.batch.cards;
     const rows = await this.db.selectFrom('rate_cards').selectAll().orderBy('effective_at').execute();
     return rows.map((row) => ({
       version: row.version,

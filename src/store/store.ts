@@ -132,6 +132,15 @@ export interface LedgerTx {
   heldAmount(workspaceId: string, now: Date, exceptHoldId?: string): Promise<Millicredits>;
   bumpRollup(delta: RollupDelta): Promise<void>;
   rateCards(): Promise<RateCard[]>;
+  /**
+   * Before a batch of charges: reads its responses, its conversations and the rate cards in a few
+   * statements, so each item's lookups need no round trip of their own, and holds back the batch's
+   * new responses and conversations until `writeDeferred`. A store whose single lookups cost
+   * microseconds (SQLite's prepared statements) may do nothing.
+   */
+  prefetch(workspaceId: string, responseIds: readonly string[], conversationIds: readonly string[]): Promise<void>;
+  /** Writes the rows held back since `prefetch`, a few statements for the whole batch; nothing when none are. */
+  writeDeferred(): Promise<void>;
 }
 
 export interface Store {

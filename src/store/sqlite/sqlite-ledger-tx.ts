@@ -215,6 +215,9 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
     );
   }
 
+  /** Each prepared lookup takes microseconds in-process: a bulk read first would only add work. */
+  override async prefetch(): Promise<void> {}
+
   override async rateCards(): Promise<RateCard[]> {
     const version = this.statements.rateCardVersion.get()?.version ?? 0;
     const cached = this.statements.cachedCards;
