@@ -17,6 +17,8 @@ export interface LoadSpec {
   headers: Record<string, string>;
   /** A fresh body per request (unique response ids); omitted for reads. */
   body?: () => string;
+  /** Workspace keys taken in turn, one per request, instead of the authorization in `headers`. */
+  keys?: readonly string[];
   seconds: number;
   connections: number;
   /** A fixed offered rate (requests per second across all connections) instead of saturation. */
@@ -25,7 +27,16 @@ export interface LoadSpec {
 
 /** Drives one route with autocannon, collecting each response's exact latency. */
 export async function load(spec: LoadSpec): Promise<LoadRun> {
-  const makeBody = spec.body;
+  const { body: makeBody, keys } = spec;
+  let turn = 0;
+  const setupRequest =
+    makeBody || keys
+      ? (request: autocannon.Request) => {
+          if (makeBody) request.body = makeBody();
+          if (keys) request.headers = { ...spec.headers, authorization: `Bearer ${keys[turn++ % keys.length]}` };
+          return request;
+        }
+      : undefined;
   const samples: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -39,14 +50,7 @@ export async function load(spec: LoadSpec): Promise<LoadRun> {
         method: spec.method,
         path: spec.path,
         headers: spec.headers,
-        ...(makeBody
-          ? {
-              setupRequest: (request: autocannon.Request) => {
-                request.body = makeBody();
-                return request;
-              },
-            }
-          : {}),
+        ...(setupRequest ? { setupRequest } : {}),
       },
     ],
   };

@@ -7,6 +7,8 @@ export interface BenchOptions {
   seconds: number;
   /** Concurrent connections when saturating the charge endpoint. */
   connections: number;
+  /** Workspaces the spread charge run takes turns on: each has its own account lock. */
+  spreadWorkspaces: number;
   batchSize: number;
   /** Calls timed one by one for the in-process check and the storage read floor. */
   inProcessSamples: number;
@@ -27,6 +29,7 @@ export const FULL: BenchOptions = {
   databaseUrl: DATABASE_URL,
   seconds: 10,
   connections: 16,
+  spreadWorkspaces: 16,
   batchSize: 1000,
   inProcessSamples: 10_000,
   dashboardResponses: 10_000_000,

@@ -18,6 +18,8 @@ export type StoreName = 'sqlite' | 'postgres';
 export interface StoreResult {
   store: StoreName;
   charge: { rps: number; failed: number };
+  /** The same saturated charges taking turns on several workspaces, so they do not all wait for one account lock. */
+  chargeSpread: { rps: number; failed: number; workspaces: number };
   chargeAtRate: { rate: number; p50: number; p99: number; failed: number };
   batch: { chargesPerSec: number; requestsPerSec: number; batchSize: number; failed: number };
   checkHttp: Latency;
@@ -108,6 +110,15 @@ export async function benchStore(store: StoreName, options: BenchOptions): Promi
     );
     const after = await availableCredits(server.url, main.key);
 
+    const spreadKeys = [main.key];
+    while (spreadKeys.length < options.spreadWorkspaces) {
+      spreadKeys.push((await createWorkspace(server.url, adminKey, `Spread ${spreadKeys.length}`)).key);
+    }
+    const spread = await post('/v1/responses', () => JSON.stringify(response()), {
+      connections: options.connections,
+      keys: spreadKeys,
+    });
+
     const check = await post('/v1/check', () => '{}');
     const reserve = await post('/v1/reservations', () => '{"ttlSeconds":1}');
 
@@ -130,6 +141,7 @@ export async function benchStore(store: StoreName, options: BenchOptions): Promi
     return {
       store,
       charge: { rps: charge.rps, failed: charge.failed },
+      chargeSpread: { rps: spread.rps, failed: spread.failed, workspaces: spreadKeys.length },
       chargeAtRate: { rate, p50: atRate.latency.p50, p99: atRate.latency.p99, failed: atRate.failed },
       batch: {
         chargesPerSec: round(batch.rps * options.batchSize, 0),

@@ -67,6 +67,7 @@ export function summaryLine(result: BenchResult): string {
     chargeRps: store.charge.rps,
     httpFloorRps: result.httpFloor.rps,
     chargeVsFloor: round(store.charge.rps / result.httpFloor.rps),
+    chargeSpreadRps: store.chargeSpread.rps,
     storageFloorWritesPerSec: store.floors.writesPerSec,
     chargeVsStorageFloor: round(store.charge.rps / store.floors.writesPerSec),
     chargeP99MsAtRate: store.chargeAtRate.p99,

@@ -11,6 +11,7 @@ describe('npm run bench', () => {
       ...QUICK,
       seconds: 1,
       connections: 4,
+      spreadWorkspaces: 3,
       inProcessSamples: 200,
       dashboardResponses: 3000,
       workspaces: 3,
@@ -22,6 +23,8 @@ describe('npm run bench', () => {
     const [sqlite] = result.stores;
     if (!sqlite) throw new Error('no SQLite result');
     expect(sqlite.charge.rps).toBeGreaterThan(0);
+    expect(sqlite.chargeSpread).toMatchObject({ workspaces: 3, failed: 0 });
+    expect(sqlite.chargeSpread.rps).toBeGreaterThan(0);
     expect(sqlite.chargeAtRate.rate).toBeGreaterThan(0);
     expect(sqlite.batch.chargesPerSec).toBeGreaterThan(0);
     expect(sqlite.checkHttp.samples).toBeGreaterThan(0);
