@@ -35,8 +35,8 @@ import {
  *   handled once;
  * - repeated wrong passwords get 429 with Retry-After; an expired session gets 401;
  * - after all of it, no secret (API keys, admin key, Twilio auth token and API key secret, dashboard
- *   password and session token, the sealing key, Stripe's keys) appears in the child's stdout/stderr
- *   or in the raw bytes of tally.db, tally.db-wal and tally.db-shm.
+ *   password and session token, the sealing key, Stripe's keys, a webhook signing secret) appears
+ *   in the child's stdout/stderr or in the raw bytes of tally.db, tally.db-wal and tally.db-shm.
  */
 
 const RUN = randomBytes(4).toString('hex');
