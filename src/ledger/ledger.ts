@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import { getBalance } from './balance.ts';
-import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
+import { ChargeCoalescer } from './charge-coalescer.ts';
+import { chargeBatch, type ResponseInput } from './charge-response.ts';
 import { type CheckInput, checkCredits } from './check-credits.ts';
 import { type GrantInput, grantCredits } from './grant-credits.ts';
 import { listRateCards, type NewRateCard, publishRateCard } from './rate-cards.ts';
@@ -15,12 +16,14 @@ export type Clock = () => Date;
 
 /** The ledger's use cases bound to one store and clock: what the HTTP layer and the CLI call. */
 export function createLedger(store: Store, clock: Clock) {
+  const charges = new ChargeCoalescer(store, clock);
   return {
     createWorkspace: (input: NewWorkspace) => createWorkspace(store, input, clock()),
     getWorkspace: (id: string) => getWorkspace(store, id),
     listWorkspaces: (after: string | null, limit: number) => listWorkspaces(store, after, limit),
     grant: (input: GrantInput) => grantCredits(store, input, clock()),
-    charge: (input: ResponseInput) => chargeResponse(store, input, clock()),
+    /** Concurrent charges of one workspace share a transaction: see ChargeCoalescer. */
+    charge: (input: ResponseInput) => charges.charge(input),
     chargeBatch: (workspaceId: string, inputs: readonly ResponseInput[]) =>
       chargeBatch(store, workspaceId, inputs, clock()),
     recordConversation: (input: ConversationInput) => recordConversation(store, input, clock()),
