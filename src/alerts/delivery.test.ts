@@ -101,6 +101,17 @@ describeStores('delivering webhooks', (ctx) => {
     ]);
   });
 
+  it('answers a retried create with the same secret, or with a clear conflict once the key has changed', async () => {
+    const input = { url: receiver.url, events: ['credits.low'], idempotencyKey: 'create-once' };
+    const first = await subscriptions.create(input, clock.now());
+    expect(await subscriptions.create(input, clock.now())).toMatchObject({ secret: first.secret, replayed: true });
+    const rekeyed = new WebhookSubscriptions(ctx.store, randomBytes(32));
+    await expect(rekeyed.create(input, clock.now())).rejects.toMatchObject({
+      code: 'conflict',
+      details: { id: first.subscription.id },
+    });
+  });
+
   it('seals the secrets an earlier version stored in plain text once, and signs with them as before', async () => {
     const { subscription, secret } = await subscribe(['credits.low']);
     await ctx.store.db.updateTable('webhook_subscriptions').set({ secret }).where('id', '=', subscription.id).execute();

@@ -1,6 +1,7 @@
 import { TallyError } from '../domain/errors.ts';
 import { fingerprint } from '../ledger/fingerprint.ts';
 import { randomId } from '../ledger/random-id.ts';
+import { SecretBoxError } from '../secrets/secret-box.ts';
 import type { WebhookSubscriptionsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type EventType, isEventType } from './events.ts';
@@ -142,11 +143,21 @@ export class WebhookSubscriptions {
     if (first.fingerprint !== print) {
       throw new TallyError('idempotency_conflict', 'This Idempotency-Key was used to create a different subscription.');
     }
-    return {
-      subscription: fromRow(first),
-      secret: openSigningSecret(this.secretKey, first.id, first.secret),
-      replayed: true,
-    };
+    return { subscription: fromRow(first), secret: this.storedSecret(first), replayed: true };
+  }
+
+  /** The secret of a subscription already stored, shown again to a retried create. */
+  private storedSecret(row: Pick<WebhookSubscriptionsTable, 'id' | 'secret'>): string {
+    try {
+      return openSigningSecret(this.secretKey, row.id, row.secret);
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      throw new TallyError(
+        'conflict',
+        `Subscription ${row.id} was created under another TALLY_SECRET_KEY, so its secret cannot be shown again; delete it and create a new one.`,
+        { id: row.id },
+      );
+    }
   }
 
   async list(): Promise<Subscription[]> {
