@@ -120,6 +120,19 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`, String(request.id))),
   );
 
+  // Closing: connections idle at that moment are closed at once (forceCloseConnections: 'idle'), and
+  // every response still in flight tells its client to reconnect, so its keep-alive socket ends with
+  // it. Without this, a client that keeps sockets open (undici, browsers) held close() for Fastify's
+  // 72 s keep-alive timeout, and a SIGTERM under load did not end the process.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
