@@ -10,8 +10,6 @@ const COMMA = 0x2c;
 interface Level {
   /** The keys seen so far in this object; null for an array. */
   keys: Set<string> | null;
-  /** Where this level sits in the document: "responses.3". */
-  path: string;
   /** Array levels: the index of the element being read. */
   index: number;
   /** Object levels: the key whose value is being read. */
@@ -19,10 +17,9 @@ interface Level {
   expectingKey: boolean;
 }
 
-const childPath = (level: Level) => {
-  const name = level.keys ? level.key : String(level.index);
-  return level.path ? `${level.path}.${name}` : name;
-};
+/** "responses.3.id": where each open level sits in its parent, then the repeated key. */
+const pathTo = (stack: Level[], key: string) =>
+  [...stack.slice(0, -1).map((level) => (level.keys ? level.key : String(level.index))), key].join('.');
 
 /**
  * The dotted path of the first key that appears twice in one object of `text`, or null. `text`
@@ -50,9 +47,8 @@ export function duplicateKeyIn(text: string): string | null {
         } else if (next === QUOTE) break;
       }
       if (level?.keys && level.expectingKey) {
-        const raw = text.slice(at + 1, end);
-        const key = escaped ? (JSON.parse(text.slice(at, end + 1)) as string) : raw;
-        if (level.keys.has(key)) return level.path ? `${level.path}.${key}` : key;
+        const key = escaped ? (JSON.parse(text.slice(at, end + 1)) as string) : text.slice(at + 1, end);
+        if (level.keys.has(key)) return pathTo(stack, key);
         level.keys.add(key);
         level.key = key;
         level.expectingKey = false;
@@ -61,7 +57,6 @@ export function duplicateKeyIn(text: string): string | null {
     } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
       stack.push({
         keys: code === OPEN_OBJECT ? new Set() : null,
-        path: level ? childPath(level) : '',
         index: 0,
         key: '',
         expectingKey: code === OPEN_OBJECT,

@@ -101,8 +101,9 @@ export class AccountState {
   }
 
   /**
-   * Writes what a batch held back, the collected lines and the debt, then reports the balance change to the store's
-   * observers — also when nothing moved, since expiry and lapsed holds change it without a write.
+   * Writes what a batch held back, the collected lines and the debt, then reports the balance
+   * change to the store's observers — also when nothing moved, since expiry and lapsed holds
+   * change it without a write.
    */
   async flush(): Promise<void> {
     await this.tx.writeDeferred();

@@ -1,15 +1,14 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
+import { workspaceWithCredits } from '../../test/support/ledger.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Store } from '../store/store.ts';
 import { getBalance } from './balance.ts';
 import { ChargeCoalescer } from './charge-coalescer.ts';
 import type { ChargeResult } from './charge-response.ts';
-import { grantCredits } from './grant-credits.ts';
 import { getStatement } from './statement.ts';
 import { verifyLedger } from './verify-ledger.ts';
-import { createWorkspace } from './workspaces.ts';
 
 const chat = (workspaceId: string, id: string, conversationId = `conv-${id}`) =>
   ({ workspaceId, id, conversationId, channel: 'chat', agentId: 'agent-1' }) as const;
@@ -40,15 +39,7 @@ const outcome = (settled: PromiseSettledResult<ChargeResult>) =>
       : String(settled.reason);
 
 describeStores('coalescing concurrent charges of a workspace', (ctx) => {
-  async function workspaceWith(credits: number, clock: TestClock) {
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now());
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws.id, id: 'g1', amount: credits * 1000, source: 'promotion', reason: 'welcome' },
-      clock.now(),
-    );
-    return ws.id;
-  }
+  const workspaceWith = (credits: number, clock: TestClock) => workspaceWithCredits(ctx.store, credits, clock.now());
 
   it('answers a burst exactly as one charge after another would, in far fewer transactions', async () => {
     const clock = new TestClock();

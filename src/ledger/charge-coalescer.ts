@@ -6,8 +6,7 @@ import {
   type ResponseInput,
   validateResponse,
 } from './charge-response.ts';
-
-type Clock = () => Date;
+import type { Clock } from './ledger.ts';
 
 interface Waiting {
   input: ResponseInput;

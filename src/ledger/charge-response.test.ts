@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, TestClock } from '../../test/support/clock.ts';
+import { workspaceWithCredits } from '../../test/support/ledger.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { TallyError } from '../domain/errors.ts';
 import { getBalance } from './balance.ts';
@@ -7,7 +8,6 @@ import { chargeBatch, chargeResponse, type ResponseInput } from './charge-respon
 import { grantCredits } from './grant-credits.ts';
 import { getStatement } from './statement.ts';
 import { verifyLedger } from './verify-ledger.ts';
-import { createWorkspace } from './workspaces.ts';
 
 const chat = (id: string, extra: Partial<ResponseInput> = {}): Omit<ResponseInput, 'workspaceId'> => ({
   id,
@@ -28,17 +28,8 @@ async function refusal(promise: Promise<unknown>): Promise<TallyError> {
 }
 
 describeStores('charging a response', (ctx) => {
-  async function workspaceWith(credits: number, clock: TestClock, overageLimit = 0) {
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'free', overageLimit }, clock.now());
-    if (credits > 0) {
-      await grantCredits(
-        ctx.store,
-        { workspaceId: ws.id, id: 'g1', amount: credits * 1000, source: 'promotion', reason: 'welcome' },
-        clock.now(),
-      );
-    }
-    return ws.id;
-  }
+  const workspaceWith = (credits: number, clock: TestClock, overageLimit = 0) =>
+    workspaceWithCredits(ctx.store, credits, clock.now(), { overageLimit });
 
   it('takes one credit per response and reports what is left', async () => {
     const clock = new TestClock();

@@ -1,15 +1,14 @@
 import { expect, it } from 'vitest';
 import { SECOND, TestClock } from '../../test/support/clock.ts';
+import { workspaceWithCredits } from '../../test/support/ledger.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { TallyError } from '../domain/errors.ts';
 import { getBalance } from './balance.ts';
 import { chargeResponse, type ResponseInput } from './charge-response.ts';
 import { checkCredits } from './check-credits.ts';
-import { grantCredits } from './grant-credits.ts';
 import { releaseReservation, reserveCredits } from './reservations.ts';
 import { getStatement } from './statement.ts';
 import { verifyLedger } from './verify-ledger.ts';
-import { createWorkspace } from './workspaces.ts';
 
 async function refusal(promise: Promise<unknown>): Promise<TallyError> {
   try {
@@ -22,15 +21,8 @@ async function refusal(promise: Promise<unknown>): Promise<TallyError> {
 }
 
 describeStores('reserving credits before a response', (ctx) => {
-  async function workspaceWith(credits: number, clock: TestClock, overageLimit = 0) {
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'free', overageLimit }, clock.now());
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws.id, id: 'g1', amount: credits * 1000, source: 'purchase', reason: 'pack' },
-      clock.now(),
-    );
-    return ws.id;
-  }
+  const workspaceWith = (credits: number, clock: TestClock, overageLimit = 0) =>
+    workspaceWithCredits(ctx.store, credits, clock.now(), { overageLimit, source: 'purchase', reason: 'pack' });
 
   const response = (workspaceId: string, id: string, extra: Partial<ResponseInput> = {}): ResponseInput => ({
     workspaceId,
