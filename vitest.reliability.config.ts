@@ -14,6 +14,7 @@ class RestartLast extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/reliability/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     // One file at a time: they start Tally processes and one restarts PostgreSQL; 2 cores are shared.
     fileParallelism: false,

@@ -1,8 +1,11 @@
 /** Every size and duration of a run: the full run, --quick, and the smoke test's tiny run differ only here. */
 export interface BenchOptions {
   stores: ('sqlite' | 'postgres')[];
-  /** A PostgreSQL URL whose role may create databases: each run migrates a scratch database. */
-  databaseUrl: string;
+  /**
+   * A PostgreSQL URL whose role may create databases: each run migrates a scratch database. Unset,
+   * `npm run bench` starts a throwaway PostgreSQL of its own (test/support/postgres-server.ts).
+   */
+  databaseUrl?: string;
   /** Length of each load run. */
   seconds: number;
   /** Concurrent connections when saturating the charge endpoint. */
@@ -19,14 +22,9 @@ export interface BenchOptions {
   otherWorkspaceResponses: number;
 }
 
-const DATABASE_URL =
-  process.env.TALLY_BENCH_DATABASE_URL ??
-  process.env.TALLY_TEST_DATABASE_URL ??
-  'postgres://tally:tally@127.0.0.1:5432/tally';
-
 export const FULL: BenchOptions = {
   stores: ['sqlite', 'postgres'],
-  databaseUrl: DATABASE_URL,
+  databaseUrl: process.env.TALLY_BENCH_DATABASE_URL,
   seconds: 10,
   connections: 16,
   spreadWorkspaces: 16,

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { startThrowawayPostgres } from '../test/support/postgres-server.ts';
 import { runBench } from './bench.ts';
 import { FULL, QUICK } from './options.ts';
 import { renderReport } from './report.ts';
@@ -15,7 +16,13 @@ const program = new Command()
 const flags = program.opts<{ quick?: boolean; out: string }>();
 const options = flags.quick ? QUICK : FULL;
 const command = flags.quick ? 'npm run bench -- --quick' : 'npm run bench';
-const result = await runBench(options, (line) => console.error(`[bench] ${line}`));
+const log = (line: string) => console.error(`[bench] ${line}`);
+const postgres =
+  options.stores.includes('postgres') && !options.databaseUrl ? await startThrowawayPostgres() : undefined;
+if (postgres) log('TALLY_BENCH_DATABASE_URL is unset: started a throwaway PostgreSQL for this run');
+const result = await runBench({ ...options, databaseUrl: options.databaseUrl ?? postgres?.url }, log).finally(() =>
+  postgres?.remove(),
+);
 if (!flags.quick) {
   writeFileSync(flags.out, renderReport(result, command));
   console.error(`[bench] wrote ${flags.out}`);

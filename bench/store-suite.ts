@@ -68,7 +68,8 @@ async function storageFloors(raw: RawStore, options: BenchOptions): Promise<Stor
 
 export async function benchStore(store: StoreName, options: BenchOptions): Promise<StoreResult> {
   const dir = mkdtempSync(join(tmpdir(), `tally-bench-${store}-`));
-  const scratch = store === 'postgres' ? await scratchDatabase(options.databaseUrl) : null;
+  if (store === 'postgres' && !options.databaseUrl) throw new Error('a PostgreSQL run needs options.databaseUrl');
+  const scratch = store === 'postgres' && options.databaseUrl ? await scratchDatabase(options.databaseUrl) : null;
   const databaseUrl = scratch?.url ?? null;
   const adminKey = `op_bench_${'k'.repeat(40)}`;
   const server = await startTally({ dataDir: dir, adminKey, databaseUrl });

@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PostgresServer, startThrowawayPostgres } from '../support/postgres-server.ts';
 import { openBooks, readBooks } from './support/books.ts';
 import { recordFigure } from './support/figures.ts';
 import {
@@ -20,25 +20,24 @@ import {
  * `unavailable` with Retry-After, never a 500 or a hang); once it is back, Tally must serve again by
  * itself, without a restart of its own; and no charge it acknowledged may be lost.
  *
- * This stops the shared PostgreSQL server (cluster TALLY_TEST_PG_CLUSTER, "15 main" by default, as
- * root), so it runs in the one-file-at-a-time reliability suite and always starts the server again.
+ * It stops and starts a PostgreSQL server of its own (never the run's shared server, nor the
+ * machine's), so nothing else that runs meanwhile is disturbed.
  */
 
-const run = promisify(execFile);
-const [PG_VERSION = '15', PG_CLUSTER = 'main'] = (process.env.TALLY_TEST_PG_CLUSTER ?? '15 main').split(' ');
 const LANES = 4;
 const OCCURRED_AT = new Date().toISOString();
 
-async function pgctl(action: 'stop' | 'start'): Promise<void> {
-  await run('pg_ctlcluster', [PG_VERSION, PG_CLUSTER, action, ...(action === 'stop' ? ['-m', 'fast'] : [])]);
-}
+let postgres: PostgresServer;
 
 async function postgresReady(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: postgres.url, connectionTimeoutMillis: 2000 });
   try {
-    await run('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-t', '2']);
+    await client.connect();
     return true;
   } catch {
     return false;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -50,12 +49,6 @@ async function waitFor(what: string, ready: () => Promise<boolean>, seconds = 60
   }
 }
 
-/** Whatever happens in the test, the shared server is running and accepting connections afterwards. */
-async function ensurePostgresRunning(): Promise<void> {
-  if (!(await postgresReady())) await pgctl('start').catch(() => undefined);
-  await waitFor('PostgreSQL accepts connections again', postgresReady);
-}
-
 function chargeBody(id: string) {
   return { id, conversationId: 'conv-restart', channel: 'chat', agentId: 'agent-1', occurredAt: OCCURRED_AT };
 }
@@ -63,14 +56,17 @@ function chargeBody(id: string) {
 describe('PostgreSQL restarted under load', () => {
   let books: Books | undefined;
   let tally: Tally | undefined;
+  beforeAll(async () => {
+    postgres = await startThrowawayPostgres();
+  });
   afterAll(async () => {
-    await ensurePostgresRunning();
     await tally?.kill('SIGTERM');
-    await books?.remove();
+    await books?.remove().catch(() => undefined);
+    await postgres?.remove();
   });
 
   it('gets 503 unavailable while the database is away, recovers by itself, and loses no acknowledged charge', async () => {
-    books = await postgresBooks();
+    books = await postgresBooks(postgres.url);
     const running = await startTally(books);
     tally = running;
     const workspace = await workspaceWithKey(running.url, 100_000);
@@ -112,7 +108,7 @@ describe('PostgreSQL restarted under load', () => {
     await sleep(1500);
     const beforeOutage = acknowledged.size;
 
-    await pgctl('stop');
+    await postgres.stop();
     // While the server is down, every request that needs it is refused plainly and promptly.
     await sleep(2000);
     const down = await call(running.url, 'POST', '/v1/responses', {
@@ -127,7 +123,7 @@ describe('PostgreSQL restarted under load', () => {
     const ready = await call(running.url, 'GET', '/readyz');
     expect(ready.status).toBe(503);
 
-    await pgctl('start');
+    await postgres.start();
     await waitFor('PostgreSQL accepts connections again', postgresReady);
     // Tally serves again without being restarted: the lanes' charges succeed once more.
     const afterRestart = acknowledged.size;

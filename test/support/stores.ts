@@ -8,8 +8,15 @@ import { openPostgres } from '../../src/store/postgres/open.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
 import type { Store } from '../../src/store/store.ts';
 
-/** The PostgreSQL server `.ci/run` starts; tests fail rather than skip when it is not there. */
-export const TEST_DATABASE_URL = process.env.TALLY_TEST_DATABASE_URL ?? 'postgres://tally:tally@127.0.0.1:5432/tally';
+/** The PostgreSQL server of this run: yours, or the one test/global-setup.ts started for it. */
+export const TEST_DATABASE_URL = testDatabaseUrl();
+
+function testDatabaseUrl(): string {
+  const url = process.env.TALLY_TEST_DATABASE_URL;
+  if (!url)
+    throw new Error('TALLY_TEST_DATABASE_URL is unset: run the tests through vitest, whose global setup provides it');
+  return url;
+}
 
 export interface StoreFactory {
   name: 'sqlite' | 'postgres';

@@ -1,11 +1,12 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { findChromium } from '../../support/chromium.ts';
 
-/** Debian's Chromium; CI installs the same package. */
-export const CHROMIUM = process.env.TALLY_CHROMIUM ?? '/usr/bin/chromium';
-
-export function launchChromium(): Promise<Browser> {
+/** Chromium headless, found as test/support/chromium.ts says, with this machine's network closed. */
+export async function launchChromium(): Promise<Browser> {
+  const { executablePath, env } = await findChromium();
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
+    env: { ...process.env, ...env },
     headless: true,
     args: [
       '--no-sandbox',

@@ -22,11 +22,11 @@ export function sqliteBooks(): Books {
   return { dataDir, databaseUrl: null, remove: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
-/** A fresh database of its own, so nothing another test does can touch it. */
-export async function postgresBooks(): Promise<Books> {
+/** A fresh database of its own on the run's server (or `server`), so nothing another test does can touch it. */
+export async function postgresBooks(server = TEST_DATABASE_URL): Promise<Books> {
   const name = `tally_rel_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create database ${name}`);
-  const url = new URL(TEST_DATABASE_URL);
+  await adminQuery(server, `create database ${name}`);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-rel-'));
   return {
@@ -34,13 +34,13 @@ export async function postgresBooks(): Promise<Books> {
     databaseUrl: url.toString(),
     async remove() {
       rmSync(dataDir, { recursive: true, force: true });
-      await adminQuery(`drop database if exists ${name} with (force)`);
+      await adminQuery(server, `drop database if exists ${name} with (force)`);
     },
   };
 }
 
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+async function adminQuery(server: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
   await client.connect();
   try {
     await client.query(text);
