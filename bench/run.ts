@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { startThrowawayPostgres } from '../test/support/postgres-server.ts';
 import { runBench } from './bench.ts';
 import { FULL, QUICK } from './options.ts';
@@ -9,13 +9,16 @@ import { summaryLine } from './summary.ts';
 const program = new Command()
   .name('npm run bench --')
   .description('Measure Tally against bare node:http and the raw store; the last line printed is a JSON summary.')
-  .option('--quick', 'SQLite only, short runs, 100k seeded responses: under a minute; writes no report')
+  .option('--quick', 'short runs, 100k seeded responses, SQLite unless --store says otherwise; writes no report')
+  .addOption(new Option('--store <store>', 'which stores to measure').choices(['sqlite', 'postgres', 'both']))
   .option('--out <file>', 'where the full run writes its report', 'docs/benchmarks.md')
   .parse();
 
-const flags = program.opts<{ quick?: boolean; out: string }>();
-const options = flags.quick ? QUICK : FULL;
-const command = flags.quick ? 'npm run bench -- --quick' : 'npm run bench';
+const STORES = { sqlite: ['sqlite'], postgres: ['postgres'], both: ['sqlite', 'postgres'] } as const;
+const flags = program.opts<{ quick?: boolean; out: string; store?: keyof typeof STORES }>();
+const options = { ...(flags.quick ? QUICK : FULL), ...(flags.store && { stores: [...STORES[flags.store]] }) };
+const args = process.argv.slice(2);
+const command = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
 const log = (line: string) => console.error(`[bench] ${line}`);
 const postgres =
   options.stores.includes('postgres') && !options.databaseUrl ? await startThrowawayPostgres() : undefined;
