@@ -143,7 +143,8 @@ export function handleError(error: FastifyError | TallyError | Error, request: F
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return reply.code(400).send(errorBody('invalid_request', 'Content-Length does not match the body.', requestId));
   }
-  if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+  // Only the body parser's own error: a SyntaxError thrown by Tally's code (BigInt("1e-7") once) is a fault, not bad input.
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return reply
       .code(400)
       .send(errorBody('invalid_request', `The body is not valid JSON: ${error.message}`, requestId));

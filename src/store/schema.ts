@@ -129,19 +129,19 @@ export interface TwilioConnectionsTable {
   connected_at: number;
 }
 
-/** The last figures Twilio returned, so a restart or an outage still has something to show. Money stays Twilio's decimal strings. */
+/**
+ * The last figures Twilio returned, so a restart or an outage still has something to show: the
+ * balance and the usage apart, each with its own time. Money stays Twilio's decimal strings.
+ */
 export interface TwilioFiguresTable {
   workspace_id: string;
   account_sid: string;
   balance: string | null;
   currency: string | null;
-  spend: string;
-  spend_currency: string;
-  calls: number | null;
-  call_minutes: number | null;
-  /** JSON `[{date, spend}]`, oldest first. */
-  daily: string;
-  fetched_at: number;
+  balance_fetched_at: number | null;
+  /** JSON of the usage part (see src/twilio/twilio-rows.ts). */
+  usage: string | null;
+  usage_fetched_at: number | null;
 }
 
 /** A person who signs in to a workspace's dashboard; the password only as an scrypt hash with its own salt. */

@@ -13,7 +13,7 @@ describeStores('the Twilio card', (ctx) => {
     expect(t.fake.totalRequests).toBe(0);
   });
 
-  it('shows the balance, the 30-day spend, calls and minutes, and a daily series with zero days', async () => {
+  it('shows the balance, the 30-day spend split by category, calls and minutes, and a daily series with zero days', async () => {
     const service = t.service();
     await service.connect(t.workspaceId, credentials, t.clock.now());
     const card = await service.card(t.workspaceId, t.clock.now());
@@ -23,9 +23,24 @@ describeStores('the Twilio card', (ctx) => {
       balance: 42.17,
       currency: 'USD',
       // 1.50 + 0.418 + 3.492; the 99.00 of 2026-10-02 is outside the window.
-      last30Days: { spend: 5.41, currency: 'USD', calls: 17, callMinutes: 40 },
+      consoleUrl: 'https://console.twilio.com/',
+      last30Days: {
+        spend: 5.41,
+        currency: 'USD',
+        calls: 17,
+        callMinutes: 40,
+        from: '2026-10-03',
+        to: '2026-11-01',
+        includesSubaccounts: false,
+        // Parents only: calls-inbound and phonenumbers-local are in calls and phonenumbers already.
+        byCategory: { calls: 0.56, sms: 0.3, phoneNumbers: 3.4, recordings: 0.1, other: 1.05 },
+      },
       asOf: '2026-11-01T12:00:00.000Z',
       stale: false,
+      parts: {
+        balance: { asOf: '2026-11-01T12:00:00.000Z', stale: false },
+        usage: { asOf: '2026-11-01T12:00:00.000Z', stale: false },
+      },
     });
     expect(card.problem).toBeUndefined();
     expect(card.daily).toHaveLength(30);
@@ -35,37 +50,50 @@ describeStores('the Twilio card', (ctx) => {
     expect(card.daily?.filter((d) => d.spend !== 0)).toHaveLength(3);
   });
 
-  it('follows Twilio paging for the daily series', async () => {
-    await t.fake.set({ maxPageSize: 7 });
+  it.each(['relative', 'absolute'] as const)('follows Twilio paging with %s page links', async (pageLinks) => {
+    await t.fake.set({ maxPageSize: 4, pageLinks });
     const service = t.service();
     const card = await service.connect(t.workspaceId, credentials, t.clock.now());
-    expect(t.fake.count(PATHS.daily)).toBe(5); // 30 days in pages of 7
+    expect(t.fake.count(PATHS.daily)).toBe(8); // 30 days in pages of 4
+    expect(t.fake.count(PATHS.records)).toBe(2); // 7 categories in pages of 4
     expect(card.daily).toHaveLength(30);
     expect(card.daily?.[29]).toEqual({ date: '2026-11-01', spend: 3.492 });
+    expect(card.last30Days).toMatchObject({ spend: 5.41, calls: 17, byCategory: { other: 1.05 } });
   });
 
-  it('shows a subaccount without a balance but with its spend', async () => {
-    const sid = 'AC11111111111111111111111111111111';
-    const token = '11111111111111111111111111111111';
-    t.fake.addAccount({
-      sid,
-      authToken: token,
-      balance: null,
-      usage: { '2026-11-01': { calls: 1, minutes: 2, callPrice: '0.03', totalPrice: '0.05' } },
-    });
-    const card = await t.service().connect(t.workspaceId, { accountSid: sid, authToken: token }, t.clock.now());
-    expect(card.balance).toBeUndefined();
-    expect(card).toMatchObject({ last30Days: { spend: 0.05, calls: 1, callMinutes: 2 }, stale: false });
+  it('asks Twilio only for the three resources of a refresh, each once, in ways it describes', async () => {
+    await t.service().connect(t.workspaceId, credentials, t.clock.now());
+    const refresh = t.fake.requests.filter((r) => r.path !== PATHS.account);
+    expect(refresh.map((r) => ({ path: r.path, query: r.query }))).toEqual(
+      expect.arrayContaining([
+        { path: PATHS.balance, query: {} },
+        {
+          path: PATHS.records,
+          query: { StartDate: '2026-10-03', EndDate: '2026-11-01', IncludeSubaccounts: 'false', PageSize: '1000' },
+        },
+        {
+          path: PATHS.daily,
+          query: {
+            Category: 'totalprice',
+            StartDate: '2026-10-03',
+            EndDate: '2026-11-01',
+            IncludeSubaccounts: 'false',
+            PageSize: '1000',
+          },
+        },
+      ]),
+    );
+    expect(refresh).toHaveLength(3);
   });
 
   it('answers from the cache within the TTL and asks Twilio again after it', async () => {
     const service = t.service();
     await service.connect(t.workspaceId, credentials, t.clock.now());
-    expect(t.refreshCounts()).toEqual([1, 1, 1, 1]);
+    expect(t.refreshCounts()).toEqual([1, 1, 1]);
     for (let i = 0; i < 5; i++) await service.card(t.workspaceId, t.clock.advance(10 * SECOND));
-    expect(t.refreshCounts()).toEqual([1, 1, 1, 1]);
+    expect(t.refreshCounts()).toEqual([1, 1, 1]);
     const later = await service.card(t.workspaceId, t.clock.advance(TWILIO_DEFAULTS.ttlMs));
-    expect(t.refreshCounts()).toEqual([2, 2, 2, 2]);
+    expect(t.refreshCounts()).toEqual([2, 2, 2]);
     expect(later).toMatchObject({ stale: false, asOf: t.clock.now().toISOString() });
   });
 
@@ -76,8 +104,8 @@ describeStores('the Twilio card', (ctx) => {
     await t.fake.set({ delayMs: 100 });
     const now = t.clock.advance(TWILIO_DEFAULTS.ttlMs + SECOND);
     const cards = await Promise.all(Array.from({ length: 20 }, () => service.card(t.workspaceId, now)));
-    expect(t.refreshCounts()).toEqual([1, 1, 1, 1]);
-    expect(t.fake.totalRequests).toBe(4);
+    expect(t.refreshCounts()).toEqual([1, 1, 1]);
+    expect(t.fake.totalRequests).toBe(3);
     expect(new Set(cards.map((c) => JSON.stringify(c))).size).toBe(1);
     expect(cards[0]).toMatchObject({ stale: false, balance: 42.17 });
   });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeTwilio } from '../../test/fakes/twilio-server.ts';
+import { bodyProblems } from '../../test/fakes/twilio-spec.ts';
 import { TestClock } from '../../test/support/clock.ts';
 import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, TEST_ACCOUNT } from '../../test/support/twilio.ts';
 import { TwilioClient, type TwilioCredentials, TwilioRequestError } from './twilio-client.ts';
@@ -34,7 +35,7 @@ describe('the Twilio REST client against the fake', () => {
   });
 
   it('reads the balance as Twilio writes it, a decimal string', async () => {
-    expect(await client.fetchBalance(signal())).toEqual({ accountSid: ACCOUNT_SID, balance: '42.17', currency: 'USD' });
+    expect(await client.fetchBalance(signal())).toEqual({ balance: '42.17', currency: 'USD' });
   });
 
   it('authenticates with an API key SID and secret', async () => {
@@ -53,6 +54,7 @@ describe('the Twilio REST client against the fake', () => {
       { Category: 'totalprice', StartDate: '2026-10-03', EndDate: '2026-11-01' },
       signal(),
     );
+    expect(fake.invalidRequests).toEqual([]);
     expect(records).toHaveLength(30);
     expect(records.map((r) => r.startDate)).toEqual([...new Set(records.map((r) => r.startDate))].sort());
     expect(records.find((r) => r.startDate === '2026-10-20')).toMatchObject({ price: '0.418', priceUnit: 'USD' });
@@ -61,6 +63,9 @@ describe('the Twilio REST client against the fake', () => {
 
   it.each([
     [{ failure: 'reject_credentials' as const }, 'credentials_rejected', 401, 20003],
+    [{ failure: 'forbidden' as const }, 'forbidden', 403, 20403],
+    [{ failure: 'not_found' as const }, 'not_found', 404, 20404],
+    [{ failure: 'server_error' as const }, 'twilio_error', 500, 20500],
     [{ failure: 'rate_limited' as const, retryAfterSeconds: 7 }, 'rate_limited', 429, 20429],
     [{ failure: 'unavailable' as const }, 'twilio_error', 503, 20503],
   ])('sorts Twilio error answers (%j) by kind, with its code', async (settings, kind, status, twilioCode) => {
@@ -89,11 +94,63 @@ describe('the Twilio REST client against the fake', () => {
       );
     };
     const stubbed = new TwilioClient({ baseUrl: 'https://api.twilio.com', credentials: tokenAuth, fetch: stub });
-    const error = await failure(stubbed.listUsageRecords('Last30Days', { Category: 'calls' }, signal()));
+    const error = await failure(stubbed.listUsageRecords('Records', { Category: 'calls' }, signal()));
     expect(error.kind).toBe('unexpected_response');
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatch(
-      /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Usage\/Records\/Last30Days\.json\?Category=calls$/,
+      /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Usage\/Records\.json\?Category=calls$/,
     );
+  });
+
+  it('reads a usage record whose every nullable field is null, and prices as numbers or strings', async () => {
+    const nulls = {
+      account_sid: null,
+      api_version: null,
+      as_of: null,
+      category: null,
+      count: null,
+      count_unit: null,
+      description: null,
+      end_date: null,
+      price: null,
+      price_unit: null,
+      start_date: null,
+      subresource_uris: null,
+      uri: null,
+      usage: null,
+      usage_unit: null,
+    };
+    const body = {
+      first_page_uri: '/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Usage/Records.json?Page=0',
+      next_page_uri: null,
+      page: 0,
+      page_size: 50,
+      uri: '/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Usage/Records.json?Page=0',
+      usage_records: [
+        nulls,
+        { ...nulls, category: 'totalprice', price: 1e-7, price_unit: 'eur' },
+        { ...nulls, category: 'calls', price: '0.25', count: '3' },
+        { ...nulls, category: 'sms', price: 12.5 },
+      ],
+    };
+    expect(bodyProblems('/2010-04-01/Accounts/{AccountSid}/Usage/Records.json', body)).toEqual([]);
+    const stub: typeof fetch = async () => new Response(JSON.stringify(body), { status: 200 });
+    const stubbed = new TwilioClient({ baseUrl: 'https://api.twilio.com', credentials: tokenAuth, fetch: stub });
+    const records = await stubbed.listUsageRecords('Records', {}, signal());
+    expect(records).toEqual([
+      {
+        category: null,
+        startDate: null,
+        endDate: null,
+        count: '0',
+        usage: '0',
+        usageUnit: null,
+        price: '0',
+        priceUnit: null,
+      },
+      expect.objectContaining({ category: 'totalprice', price: '0.0000001', priceUnit: 'EUR' }),
+      expect.objectContaining({ category: 'calls', price: '0.25', count: '3' }),
+      expect.objectContaining({ category: 'sms', price: '12.5' }),
+    ]);
   });
 });

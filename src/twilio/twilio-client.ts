@@ -1,7 +1,11 @@
+import { decimalOfNumber, isDecimal } from './decimal.ts';
+
 /**
- * The few read-only calls Tally makes to Twilio's REST API (2010-04-01), over fetch.
+ * The few read-only calls Tally makes to Twilio's REST API (2010-04-01), over fetch, read as
+ * Twilio's own OpenAPI description allows: most fields nullable, `price` a number (or, as in its
+ * examples, a string), page links relative to the API host or absolute.
  *
- * Plain fetch rather than the `twilio` package: four GETs do not need a large SDK, and here every
+ * Plain fetch rather than the `twilio` package: three GETs do not need a large SDK, and here every
  * request takes the caller's AbortSignal (one deadline for a whole refresh), any base URL works,
  * and each failure is sorted into the kinds the dashboard explains.
  */
@@ -15,6 +19,7 @@ export type TwilioCredentials =
 /** Why a request to Twilio gave no usable answer. */
 export type TwilioFailureKind =
   | 'credentials_rejected'
+  | 'forbidden'
   | 'not_found'
   | 'rate_limited'
   | 'timeout'
@@ -51,33 +56,36 @@ export interface TwilioAccount {
   type: string;
 }
 
+/** Both null for a subaccount: Twilio keeps the balance on the parent account. */
 export interface TwilioBalance {
-  accountSid: string;
   /** A decimal string as Twilio sends it, e.g. "42.17". */
-  balance: string;
-  currency: string;
+  balance: string | null;
+  /** Upper case ISO 4217, e.g. "USD". */
+  currency: string | null;
 }
 
+/** A usage record; every field but the amounts may be null in Twilio's description. */
 export interface TwilioUsageRecord {
-  category: string;
-  startDate: string;
-  endDate: string;
-  /** Decimal strings, as on the wire: events (e.g. calls), billed usage (e.g. minutes), price. */
+  category: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  /** Decimal strings: events (e.g. calls), billed usage (e.g. minutes), price. An absent amount is "0". */
   count: string;
-  countUnit: string;
   usage: string;
-  usageUnit: string;
+  usageUnit: string | null;
   price: string;
-  priceUnit: string;
+  /** Upper case ISO 4217, e.g. "USD". */
+  priceUnit: string | null;
 }
 
-export type UsagePeriod = 'Last30Days' | 'Daily';
+/** The list of all categories over a date range (`Records`), or its per-day sub-list (`Daily`). */
+export type UsageList = 'Records' | 'Daily';
 
 export interface TwilioClientOptions {
   baseUrl?: string;
   credentials: TwilioCredentials;
   fetch?: typeof fetch;
-  /** Pages followed per list before giving up; a 30-day list is one page at Twilio's default size. */
+  /** Pages followed per list before giving up. */
   maxPages?: number;
 }
 
@@ -124,36 +132,31 @@ export class TwilioClient {
     const path = this.accountPath('/Balance.json');
     const body = await this.get(path, signal);
     return {
-      accountSid: text(body, 'account_sid', path),
-      balance: decimal(body.balance, 'balance', path, null),
-      currency: text(body, 'currency', path).toUpperCase(),
+      balance: body.balance === null || body.balance === undefined ? null : decimal(body.balance, 'balance', path),
+      currency: currencyCode(body.currency),
     };
   }
 
-  /** Every record of a usage list, following Twilio's `next_page_uri` paging. */
+  /** Every record of a usage list, following Twilio's `next_page_uri` paging (relative or absolute links). */
   async listUsageRecords(
-    period: UsagePeriod,
+    list: UsageList,
     query: Record<string, string>,
     signal: AbortSignal,
   ): Promise<TwilioUsageRecord[]> {
-    const first = `${this.accountPath(`/Usage/Records/${period}.json`)}?${new URLSearchParams(query).toString()}`;
+    const suffix = list === 'Records' ? '/Usage/Records.json' : `/Usage/Records/${list}.json`;
+    const first = `${this.accountPath(suffix)}?${new URLSearchParams(query).toString()}`;
     const records: TwilioUsageRecord[] = [];
     let next: string | null = first;
     for (let page = 0; next !== null; page++) {
       if (page === this.maxPages) {
-        throw new TwilioRequestError(
-          'unexpected_response',
-          `Twilio's ${period} usage list ran past ${this.maxPages} pages.`,
-          {
-            path: first,
-          },
-        );
+        const message = `Twilio's ${list} usage list ran past ${this.maxPages} pages.`;
+        throw new TwilioRequestError('unexpected_response', message, { path: first });
       }
       const path: string = next;
       const body = await this.get(path, signal);
-      const list = body.usage_records;
-      if (!Array.isArray(list)) throw malformed(path, 'usage_records is not a list');
-      for (const item of list) records.push(usageRecord(item, path));
+      const items = body.usage_records;
+      if (!Array.isArray(items)) throw malformed(path, 'usage_records is not a list');
+      for (const item of items) records.push(usageRecord(item, path));
       next = optionalText(body.next_page_uri) ?? null;
     }
     return records;
@@ -218,7 +221,8 @@ function statusFailure(response: Response, body: unknown, path: string): TwilioR
   const said = twilioMessage ? `: ${twilioMessage}` : '';
   const details: TwilioFailureDetails = { path, status, ...(twilioCode !== undefined ? { twilioCode } : {}) };
   const answer = `Twilio answered ${status}${twilioCode !== undefined ? ` (code ${twilioCode})` : ''}${said}`;
-  if (status === 401 || status === 403) return new TwilioRequestError('credentials_rejected', `${answer}.`, details);
+  if (status === 401) return new TwilioRequestError('credentials_rejected', `${answer}.`, details);
+  if (status === 403) return new TwilioRequestError('forbidden', `${answer}.`, details);
   if (status === 404) return new TwilioRequestError('not_found', `${answer}.`, details);
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -259,30 +263,40 @@ function text(body: Json, field: string, path: string): string {
   return value;
 }
 
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-
 /**
- * Twilio sends amounts and counts as strings; a number is accepted too, and kept as a decimal string.
- * `missing` is what an absent value means (usage fields are empty for some categories), or null when it must be there.
+ * An amount as a decimal string. Twilio's description types `price` as a number while its examples
+ * send strings, and JSON numbers arrive as doubles (1e-7): both become the plain decimal they denote.
  */
-function decimal(value: unknown, field: string, path: string, missing: string | null): string {
-  if (typeof value === 'string' && DECIMAL.test(value.trim())) return value.trim();
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (missing !== null && (value === null || value === undefined || value === '')) return missing;
+function decimal(value: unknown, field: string, path: string): string {
+  if (typeof value === 'string' && isDecimal(value.trim())) return value.trim();
+  if (typeof value === 'number' && Number.isFinite(value)) return decimalOfNumber(value);
   throw malformed(path, `${field} is not a number`);
+}
+
+/** Usage fields are nullable and empty for some categories: nothing used. */
+function amount(value: unknown, field: string, path: string): string {
+  return value === null || value === undefined || value === '' ? '0' : decimal(value, field, path);
+}
+
+function nullableText(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** Twilio writes currencies as "USD" on the balance and "usd" on usage records. */
+function currencyCode(value: unknown): string | null {
+  return typeof value === 'string' && /^[A-Za-z]{3}$/.test(value) ? value.toUpperCase() : null;
 }
 
 function usageRecord(item: unknown, path: string): TwilioUsageRecord {
   if (!isObject(item)) throw malformed(path, 'a usage record is not an object');
   return {
-    category: text(item, 'category', path),
-    startDate: text(item, 'start_date', path),
-    endDate: text(item, 'end_date', path),
-    count: decimal(item.count, 'count', path, '0'),
-    countUnit: optionalText(item.count_unit) ?? '',
-    usage: decimal(item.usage, 'usage', path, '0'),
-    usageUnit: optionalText(item.usage_unit) ?? '',
-    price: decimal(item.price, 'price', path, '0'),
-    priceUnit: (optionalText(item.price_unit) ?? '').toUpperCase(),
+    category: nullableText(item.category),
+    startDate: nullableText(item.start_date),
+    endDate: nullableText(item.end_date),
+    count: amount(item.count, 'count', path),
+    usage: amount(item.usage, 'usage', path),
+    usageUnit: nullableText(item.usage_unit),
+    price: amount(item.price, 'price', path),
+    priceUnit: currencyCode(item.price_unit),
   };
 }

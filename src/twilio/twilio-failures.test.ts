@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeTwilioSettings } from '../../test/fakes/twilio-server.ts';
 import { SECOND } from '../../test/support/clock.ts';
 import { describeStores } from '../../test/support/stores.ts';
@@ -15,8 +15,11 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
 
   const modes: Array<[string, Partial<FakeTwilioSettings>, string]> = [
     ['rejects the credentials', { failure: 'reject_credentials' }, 'credentials_rejected'],
+    ['forbids these credentials', { failure: 'forbidden' }, 'permission_denied'],
     ['rate limits', { failure: 'rate_limited' }, 'rate_limited'],
     ['answers 503', { failure: 'unavailable' }, 'twilio_error'],
+    ['answers 500', { failure: 'server_error' }, 'twilio_error'],
+    ['answers 404', { failure: 'not_found' }, 'not_found'],
     ['refuses connections', { failure: 'refused' }, 'unreachable'],
     ['is too slow', { delayMs: 5000 }, 'timeout'],
   ];
@@ -43,6 +46,43 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
     await t.fake.set({ failure: 'reject_credentials' });
     const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
     expect(card.problem?.message).toMatch(/Reconnect Twilio/);
+  });
+
+  const partModes: Array<[string, Partial<FakeTwilioSettings>, string]> = [
+    ['answers 404', { failure: 'not_found' }, 'not_found'],
+    ['answers 500', { failure: 'server_error' }, 'twilio_error'],
+    ['answers 503', { failure: 'unavailable' }, 'twilio_error'],
+    ['rate limits', { failure: 'rate_limited' }, 'rate_limited'],
+    ['is too slow', { delayMs: 5000 }, 'timeout'],
+  ];
+  const parts = [
+    ['balance', 'usage'],
+    ['usage', 'balance'],
+  ] as const;
+
+  describe.each(parts)('when only the %s fails', (failing, working) => {
+    it.each(partModes)('and Twilio %s, the %s stays current beside it', async (_name, settings, code) => {
+      const service = t.service({ timeoutMs: 300 });
+      await service.connect(t.workspaceId, credentials, t.clock.now());
+      await t.fake.set({ ...settings, affects: failing });
+      const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+      const now = t.clock.now().toISOString();
+      expect(card.parts?.[working]).toEqual({ asOf: now, stale: false });
+      expect(card.parts?.[failing]).toMatchObject({ asOf: '2026-11-01T12:00:00.000Z', stale: true, problem: { code } });
+      expect(card).toMatchObject({ ...lastGood, asOf: '2026-11-01T12:00:00.000Z', stale: true, problem: { code } });
+      // Nothing a reconnect could fix, so the card does not suggest one.
+      expect(card.problem?.message).not.toMatch(/reconnect twilio|reconnect with/i);
+    });
+
+    it('shows the other part even when this one never answered', async () => {
+      await t.fake.set({ failure: 'not_found', affects: failing });
+      const card = await t.service().connect(t.workspaceId, credentials, t.clock.now());
+      expect(card.parts?.[working]).toEqual({ asOf: '2026-11-01T12:00:00.000Z', stale: false });
+      expect(card.parts?.[failing]).toEqual({ stale: true, problem: expect.objectContaining({ code: 'not_found' }) });
+      if (working === 'balance') expect(card).toMatchObject({ balance: 42.17, currency: 'USD' });
+      else expect(card.last30Days).toMatchObject({ spend: 5.41, currency: 'USD' });
+      expect(working === 'balance' ? card.last30Days : card.balance).toBeUndefined();
+    });
   });
 
   it('answers within the timeout setting while Twilio hangs', async () => {
@@ -94,7 +134,7 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
     const now = t.clock.advance(PAST_TTL);
     const cards = await Promise.all(Array.from({ length: 20 }, () => service.card(t.workspaceId, now)));
     expect(cards.every((c) => c.problem?.code === 'rate_limited' && c.stale)).toBe(true);
-    expect(t.fake.totalRequests).toBeLessThanOrEqual(4);
+    expect(t.fake.totalRequests).toBeLessThanOrEqual(3);
   });
 
   it('shows the problem without figures when Twilio fails before any figures were kept', async () => {
@@ -103,13 +143,16 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
     await ctx.store.db.deleteFrom('twilio_figures').execute();
     await t.fake.set({ failure: 'refused' });
     const card = await t.service().card(t.workspaceId, t.clock.now());
+    const unreachable = expect.objectContaining({ code: 'unreachable' });
     expect(card).toEqual({
       connected: true,
       accountSid: ACCOUNT_SID,
       authKind: 'auth_token',
       connectedAt: '2026-11-01T12:00:00.000Z',
+      consoleUrl: 'https://console.twilio.com/',
       stale: true,
-      problem: expect.objectContaining({ code: 'unreachable' }),
+      problem: unreachable,
+      parts: { balance: { stale: true, problem: unreachable }, usage: { stale: true, problem: unreachable } },
     });
   });
 

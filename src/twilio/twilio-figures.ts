@@ -1,9 +1,18 @@
+import { addDecimals, negate } from './decimal.ts';
 import type { TwilioClient, TwilioUsageRecord } from './twilio-client.ts';
-import { TwilioRequestError } from './twilio-client.ts';
 
-/** The window the card shows: 30 UTC days, today included, matching Twilio's Last30Days list. */
+/** The window the card shows: 30 UTC days, today included. */
 export const USAGE_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Usage of the connected account alone, never of its subaccounts: the balance shown is this
+ * account's, so the spend beside it is too. Twilio's default (true) would add every subaccount's.
+ */
+export const INCLUDE_SUBACCOUNTS = false;
+
+/** Enough for Twilio's whole category list on one page (its maximum; the default is 50). */
+const PAGE_SIZE = '1000';
 
 export interface DailySpend {
   /** A UTC day, `YYYY-MM-DD`, as Twilio dates its usage. */
@@ -11,20 +20,46 @@ export interface DailySpend {
   spend: string;
 }
 
-/** What one refresh read from Twilio. Money stays in Twilio's decimal strings until the card is drawn. */
-export interface TwilioFigures {
-  accountSid: string;
+/** Spend by Twilio's top-level usage categories; `other` is the rest of `totalprice`. */
+export interface SpendByCategory {
+  calls: string;
+  sms: string;
+  phoneNumbers: string;
+  recordings: string;
+  other: string;
+}
+
+/** The Balance resource. Money stays in Twilio's decimal strings until the card is drawn. */
+export interface BalanceFigures {
   /** Null for a subaccount: Twilio keeps the balance on the parent account. */
   balance: string | null;
   currency: string | null;
+  fetchedAt: Date;
+}
+
+/** The usage lists over the 30-day window. */
+export interface UsageFigures {
+  from: string;
+  to: string;
   spend: string;
-  spendCurrency: string;
+  /** From the records' `price_unit`; null when Twilio did not say. */
+  currency: string | null;
+  byCategory: SpendByCategory;
   /** Null when Twilio has no call usage to report for the account. */
   calls: number | null;
   callMinutes: number | null;
   daily: DailySpend[];
   fetchedAt: Date;
 }
+
+/** What Tally last read from Twilio, each part on its own: one failing never hides the other. */
+export interface TwilioFigures {
+  accountSid: string;
+  balance: BalanceFigures | null;
+  usage: UsageFigures | null;
+}
+
+export type FiguresPart = 'balance' | 'usage';
 
 export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);
@@ -37,52 +72,45 @@ export function windowDays(now: Date): string[] {
   return days;
 }
 
-/** Adds decimal strings exactly, at Twilio's precision, so a total never picks up binary rounding. */
-export function addDecimals(values: readonly string[]): string {
-  const scale = Math.max(0, ...values.map((v) => v.split('.')[1]?.length ?? 0));
-  let total = 0n;
-  for (const value of values) {
-    const negative = value.startsWith('-');
-    const [whole = '0', fraction = ''] = value.replace('-', '').split('.');
-    const units = BigInt(whole + fraction.padEnd(scale, '0'));
-    total += negative ? -units : units;
-  }
-  const sign = total < 0n ? '-' : '';
-  const digits = (total < 0n ? -total : total).toString().padStart(scale + 1, '0');
-  return scale === 0 ? `${sign}${digits}` : `${sign}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+export async function readBalance(client: TwilioClient, now: Date, deadline: AbortSignal): Promise<BalanceFigures> {
+  const { balance, currency } = await client.fetchBalance(deadline);
+  return { balance, currency, fetchedAt: now };
 }
 
 /**
- * Reads balance, 30-day spend, 30-day calls and the daily spend series in parallel under one
- * deadline. The card shows a whole set of figures or none; every request is settled before the
- * answer, so nothing of a finished refresh is still talking to Twilio afterwards.
+ * Two lists in parallel under one deadline: every category over the window (`Usage/Records.json`,
+ * one record per category) and `totalprice` per day (`Usage/Records/Daily.json`). Both are settled
+ * before the answer, so nothing of a finished refresh is still talking to Twilio afterwards.
  */
-export async function readFigures(client: TwilioClient, now: Date, deadline: AbortSignal): Promise<TwilioFigures> {
+export async function readUsage(client: TwilioClient, now: Date, deadline: AbortSignal): Promise<UsageFigures> {
   const days = windowDays(now);
-  const first = days[0] ?? utcDay(now);
-  const last = days[days.length - 1] ?? utcDay(now);
+  const range = {
+    StartDate: days[0] ?? utcDay(now),
+    EndDate: days[days.length - 1] ?? utcDay(now),
+    IncludeSubaccounts: String(INCLUDE_SUBACCOUNTS),
+    PageSize: PAGE_SIZE,
+  };
   const requests = [
-    // A subaccount has no Balance resource of its own; that is not a failure of the card.
-    client.fetchBalance(deadline).catch(nullWhenNotFound),
-    client.listUsageRecords('Last30Days', { Category: 'totalprice' }, deadline),
-    client.listUsageRecords('Last30Days', { Category: 'calls' }, deadline),
-    client.listUsageRecords('Daily', { Category: 'totalprice', StartDate: first, EndDate: last }, deadline),
+    client.listUsageRecords('Records', range, deadline),
+    client.listUsageRecords('Daily', { Category: 'totalprice', ...range }, deadline),
   ] as const;
   await Promise.allSettled(requests);
-  // All settled by now: this yields the values, or the first failure in the order above.
-  const [balance, spendRecords, callRecords, dailyRecords] = await Promise.all(requests);
+  const [records, dailyRecords] = await Promise.all(requests);
 
   const perDay = new Map<string, string[]>();
   for (const record of dailyRecords) {
+    // A record Twilio did not date cannot be placed on a day; the 30-day total still counts it.
+    if (record.startDate === null) continue;
     perDay.set(record.startDate, [...(perDay.get(record.startDate) ?? []), record.price]);
   }
-  const calls = callRecords.filter((r) => r.category === 'calls');
+  const calls = records.filter((r) => r.category === 'calls');
+  const byCategory = spendByCategory(records);
   return {
-    accountSid: client.accountSid,
-    balance: balance?.balance ?? null,
-    currency: balance?.currency ?? null,
-    spend: addDecimals(prices(spendRecords, 'totalprice')),
-    spendCurrency: currencyOf(spendRecords) ?? balance?.currency ?? 'USD',
+    from: range.StartDate,
+    to: range.EndDate,
+    spend: byCategory.total,
+    currency: records.find((r) => r.priceUnit !== null)?.priceUnit ?? null,
+    byCategory: byCategory.split,
     calls: calls.length === 0 ? null : Math.round(sum(calls.map((r) => r.count))),
     callMinutes:
       calls.length === 0 ? null : Math.round(sum(calls.filter((r) => r.usageUnit === 'minutes').map((r) => r.usage))),
@@ -91,18 +119,24 @@ export async function readFigures(client: TwilioClient, now: Date, deadline: Abo
   };
 }
 
-function nullWhenNotFound(error: unknown): null {
-  if (error instanceof TwilioRequestError && error.kind === 'not_found') return null;
-  throw error;
-}
-
-function prices(records: readonly TwilioUsageRecord[], category: string): string[] {
-  const matching = records.filter((r) => r.category === category).map((r) => r.price);
-  return matching.length === 0 ? ['0'] : matching;
-}
-
-function currencyOf(records: readonly TwilioUsageRecord[]): string | undefined {
-  return records.find((r) => r.priceUnit !== '')?.priceUnit;
+/**
+ * Twilio lists parents beside their children (`calls` and `calls-inbound`, …) and `totalprice`
+ * over all of them, so summing every record counts money twice. The total is `totalprice`; the
+ * split reads four top-level categories, which do not overlap, and `other` is what remains.
+ */
+function spendByCategory(records: readonly TwilioUsageRecord[]): { total: string; split: SpendByCategory } {
+  const priceOf = (category: string) =>
+    addDecimals(['0', ...records.filter((r) => r.category === category).map((r) => r.price)]);
+  const split = {
+    calls: priceOf('calls'),
+    sms: priceOf('sms'),
+    phoneNumbers: priceOf('phonenumbers'),
+    recordings: priceOf('recordings'),
+  };
+  const total = priceOf('totalprice');
+  const rest = addDecimals([total, ...Object.values(split).map(negate)]);
+  // Below zero only when Twilio's totals round differently from their parts: nothing else was spent.
+  return { total, split: { ...split, other: rest.startsWith('-') ? '0' : rest } };
 }
 
 function sum(values: readonly string[]): number {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { TwilioFigures } from './twilio-figures.ts';
+import type { BalanceFigures, TwilioFigures, UsageFigures } from './twilio-figures.ts';
 
 export type TwilioAuthKind = 'auth_token' | 'api_key';
 
@@ -78,6 +78,9 @@ export async function deleteConnection(db: Kysely<Database>, workspaceId: string
   });
 }
 
+/** The usage part as stored: its figures without the time, which has a column of its own. */
+type StoredUsage = Omit<UsageFigures, 'fetchedAt'>;
+
 export async function findFigures(db: Kysely<Database>, workspaceId: string): Promise<TwilioFigures | null> {
   const row = await db
     .selectFrom('twilio_figures')
@@ -87,49 +90,84 @@ export async function findFigures(db: Kysely<Database>, workspaceId: string): Pr
   if (!row) return null;
   return {
     accountSid: row.account_sid,
-    balance: row.balance,
-    currency: row.currency,
-    spend: row.spend,
-    spendCurrency: row.spend_currency,
-    calls: row.calls === null ? null : Number(row.calls),
-    callMinutes: row.call_minutes === null ? null : Number(row.call_minutes),
-    daily: JSON.parse(row.daily) as TwilioFigures['daily'],
-    fetchedAt: new Date(Number(row.fetched_at)),
+    balance:
+      row.balance_fetched_at === null
+        ? null
+        : { balance: row.balance, currency: row.currency, fetchedAt: new Date(Number(row.balance_fetched_at)) },
+    usage:
+      row.usage === null || row.usage_fetched_at === null
+        ? null
+        : { ...(JSON.parse(row.usage) as StoredUsage), fetchedAt: new Date(Number(row.usage_fetched_at)) },
   };
 }
 
-/** Keeps the newest figures only: a slow refresh finishing after a quicker one never overwrites it. */
-export async function saveFigures(db: Kysely<Database>, workspaceId: string, figures: TwilioFigures): Promise<void> {
-  const values = {
-    workspace_id: workspaceId,
-    account_sid: figures.accountSid,
-    balance: figures.balance,
-    currency: figures.currency,
-    spend: figures.spend,
-    spend_currency: figures.spendCurrency,
-    calls: figures.calls,
-    call_minutes: figures.callMinutes,
-    daily: JSON.stringify(figures.daily),
-    fetched_at: figures.fetchedAt.getTime(),
-  };
+/** Keeps the newest balance only: a slow refresh finishing after a quicker one never overwrites it. */
+export async function saveBalance(
+  db: Kysely<Database>,
+  workspaceId: string,
+  accountSid: string,
+  figures: BalanceFigures,
+): Promise<void> {
+  const fetchedAt = figures.fetchedAt.getTime();
   await db
     .insertInto('twilio_figures')
-    .values(values)
+    .values({
+      workspace_id: workspaceId,
+      account_sid: accountSid,
+      balance: figures.balance,
+      currency: figures.currency,
+      balance_fetched_at: fetchedAt,
+      usage: null,
+      usage_fetched_at: null,
+    })
     .onConflict((oc) =>
       oc
         .column('workspace_id')
         .doUpdateSet((eb) => ({
-          account_sid: eb.ref('excluded.account_sid'),
           balance: eb.ref('excluded.balance'),
           currency: eb.ref('excluded.currency'),
-          spend: eb.ref('excluded.spend'),
-          spend_currency: eb.ref('excluded.spend_currency'),
-          calls: eb.ref('excluded.calls'),
-          call_minutes: eb.ref('excluded.call_minutes'),
-          daily: eb.ref('excluded.daily'),
-          fetched_at: eb.ref('excluded.fetched_at'),
+          balance_fetched_at: eb.ref('excluded.balance_fetched_at'),
         }))
-        .where('twilio_figures.fetched_at', '<=', values.fetched_at),
+        .where((eb) =>
+          eb.or([
+            eb('twilio_figures.balance_fetched_at', 'is', null),
+            eb('twilio_figures.balance_fetched_at', '<=', fetchedAt),
+          ]),
+        ),
+    )
+    .execute();
+}
+
+/** Keeps the newest usage only, as saveBalance does for the balance. */
+export async function saveUsage(
+  db: Kysely<Database>,
+  workspaceId: string,
+  accountSid: string,
+  figures: UsageFigures,
+): Promise<void> {
+  const { fetchedAt, ...stored } = figures;
+  const at = fetchedAt.getTime();
+  await db
+    .insertInto('twilio_figures')
+    .values({
+      workspace_id: workspaceId,
+      account_sid: accountSid,
+      balance: null,
+      currency: null,
+      balance_fetched_at: null,
+      usage: JSON.stringify(stored satisfies StoredUsage),
+      usage_fetched_at: at,
+    })
+    .onConflict((oc) =>
+      oc
+        .column('workspace_id')
+        .doUpdateSet((eb) => ({
+          usage: eb.ref('excluded.usage'),
+          usage_fetched_at: eb.ref('excluded.usage_fetched_at'),
+        }))
+        .where((eb) =>
+          eb.or([eb('twilio_figures.usage_fetched_at', 'is', null), eb('twilio_figures.usage_fetched_at', '<=', at)]),
+        ),
     )
     .execute();
 }

@@ -5,6 +5,7 @@ import { SingleFlight } from './single-flight.ts';
 import {
   drawCard,
   NOT_CONNECTED,
+  type PartView,
   problemFor,
   SECRET_UNREADABLE,
   type TwilioCard,
@@ -12,13 +13,14 @@ import {
 } from './twilio-card.ts';
 import { TwilioClient, type TwilioCredentials, TwilioRequestError } from './twilio-client.ts';
 import { validateCredentials } from './twilio-credentials.ts';
-import { readFigures, type TwilioFigures } from './twilio-figures.ts';
+import { type BalanceFigures, type FiguresPart, readBalance, readUsage, type UsageFigures } from './twilio-figures.ts';
 import {
   deleteConnection,
   findConnection,
   findFigures,
+  saveBalance,
   saveConnection,
-  saveFigures,
+  saveUsage,
   type TwilioConnection,
 } from './twilio-rows.ts';
 
@@ -52,12 +54,19 @@ export const TWILIO_DEFAULTS = {
   verifyTimeoutMs: 5000,
 } as const;
 
+interface PartState<T> {
+  figures: T | null;
+  failure: { problem: TwilioProblem; retryAt: number } | null;
+}
+
 interface CacheEntry {
   /** Which connection these figures belong to: a reconnect starts a new entry. */
   connectionKey: string;
-  figures: TwilioFigures | null;
-  failure: { problem: TwilioProblem; retryAt: number } | null;
+  balance: PartState<BalanceFigures>;
+  usage: PartState<UsageFigures>;
 }
+
+const PARTS: readonly FiguresPart[] = ['balance', 'usage'];
 
 const SILENT: TwilioLogger = { warn: () => {} };
 
@@ -66,7 +75,8 @@ const SILENT: TwilioLogger = { warn: () => {} };
  *
  * The card never waits on Twilio longer than `timeoutMs`, asks it at most once per `ttlMs` per
  * workspace however many dashboards are open, and when Twilio fails it shows the last figures it
- * had (from memory, else from the database) marked stale, with a problem saying why.
+ * had (from memory, else from the database) marked stale, with a problem saying why. The balance
+ * and the usage are two parts, refreshed, cached and failing each on its own.
  */
 export class TwilioService {
   private readonly store: Store;
@@ -134,55 +144,57 @@ export class TwilioService {
       return NOT_CONNECTED;
     }
     const entry = this.entryFor(connection);
-    let answer = this.answerFromCache(connection, entry, now);
-    if (answer) return answer;
+    if (this.partsToAsk(entry, now).length === 0) return this.draw(connection, entry, now);
 
     // Another process, or this one before a restart, may have stored newer figures.
     const stored = await findFigures(this.store.db, workspaceId);
-    if (
-      stored &&
-      stored.accountSid === connection.accountSid &&
-      (!entry.figures || stored.fetchedAt.getTime() > entry.figures.fetchedAt.getTime())
-    ) {
-      entry.figures = stored;
+    if (stored && stored.accountSid === connection.accountSid) {
+      if (isNewer(stored.balance, entry.balance.figures)) entry.balance.figures = stored.balance;
+      if (isNewer(stored.usage, entry.usage.figures)) entry.usage.figures = stored.usage;
     }
-    answer = this.answerFromCache(connection, entry, now);
-    if (answer) return answer;
+    if (this.partsToAsk(entry, now).length === 0) return this.draw(connection, entry, now);
 
     await this.refresh(connection, entry, now);
-    return this.draw(connection, entry, now, entry.failure?.problem ?? null);
+    return this.draw(connection, entry, now);
   }
 
   private entryFor(connection: TwilioConnection): CacheEntry {
     const key = connectionKey(connection);
     const existing = this.cache.get(connection.workspaceId);
     if (existing && existing.connectionKey === key) return existing;
-    const entry: CacheEntry = { connectionKey: key, figures: null, failure: null };
+    const entry: CacheEntry = {
+      connectionKey: key,
+      balance: { figures: null, failure: null },
+      usage: { figures: null, failure: null },
+    };
     this.cache.set(connection.workspaceId, entry);
     return entry;
   }
 
-  private isFresh(figures: TwilioFigures | null, now: Date): boolean {
+  private isFresh(figures: { fetchedAt: Date } | null, now: Date): boolean {
     return figures !== null && now.getTime() - figures.fetchedAt.getTime() < this.ttlMs;
   }
 
-  /** A card without asking Twilio, when the cache allows one. */
-  private answerFromCache(connection: TwilioConnection, entry: CacheEntry, now: Date): TwilioCard | null {
-    if (this.isFresh(entry.figures, now)) return this.draw(connection, entry, now, null);
-    if (entry.failure && now.getTime() < entry.failure.retryAt) {
-      return this.draw(connection, entry, now, entry.failure.problem);
-    }
-    return null;
+  /** The parts whose figures are not fresh and that are not waiting out a failure. */
+  private partsToAsk(entry: CacheEntry, now: Date): FiguresPart[] {
+    return PARTS.filter((part) => {
+      const state = entry[part];
+      if (this.isFresh(state.figures, now)) return false;
+      return !(state.failure && now.getTime() < state.failure.retryAt);
+    });
   }
 
-  private draw(connection: TwilioConnection, entry: CacheEntry, now: Date, problem: TwilioProblem | null): TwilioCard {
+  private view<T extends { fetchedAt: Date }>(state: PartState<T>, now: Date): PartView<T> {
+    return { figures: state.figures, fresh: this.isFresh(state.figures, now), problem: state.failure?.problem ?? null };
+  }
+
+  private draw(connection: TwilioConnection, entry: CacheEntry, now: Date): TwilioCard {
     return drawCard({
       accountSid: connection.accountSid,
       authKind: connection.authKind,
       connectedAt: connection.connectedAt,
-      figures: entry.figures,
-      fresh: this.isFresh(entry.figures, now),
-      problem,
+      balance: this.view(entry.balance, now),
+      usage: this.view(entry.usage, now),
     });
   }
 
@@ -193,6 +205,7 @@ export class TwilioService {
   }
 
   private async runRefresh(connection: TwilioConnection, entry: CacheEntry, now: Date): Promise<void> {
+    const parts = this.partsToAsk(entry, now);
     let credentials: TwilioCredentials;
     try {
       credentials = this.credentialsOf(connection);
@@ -202,43 +215,72 @@ export class TwilioService {
         { workspaceId: connection.workspaceId, accountSid: connection.accountSid, problem: SECRET_UNREADABLE.code },
         'stored Twilio secret does not open with the configured secret key',
       );
-      entry.failure = { problem: SECRET_UNREADABLE, retryAt: now.getTime() + this.retryAfterFailureMs };
+      for (const part of parts) {
+        entry[part].failure = { problem: SECRET_UNREADABLE, retryAt: now.getTime() + this.retryAfterFailureMs };
+      }
       return;
     }
     const client = this.client(credentials);
-    let figures: TwilioFigures;
+    // One deadline for the whole refresh, both parts and every page.
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const { db } = this.store;
+    const { workspaceId, accountSid } = connection;
+    await Promise.all([
+      parts.includes('balance')
+        ? this.refreshPart(connection, entry, now, 'balance', entry.balance, {
+            read: () => readBalance(client, now, deadline),
+            save: (figures) => saveBalance(db, workspaceId, accountSid, figures),
+          })
+        : undefined,
+      parts.includes('usage')
+        ? this.refreshPart(connection, entry, now, 'usage', entry.usage, {
+            read: () => readUsage(client, now, deadline),
+            save: (figures) => saveUsage(db, workspaceId, accountSid, figures),
+          })
+        : undefined,
+    ]);
+  }
+
+  private async refreshPart<T>(
+    connection: TwilioConnection,
+    entry: CacheEntry,
+    now: Date,
+    part: FiguresPart,
+    state: PartState<T>,
+    io: { read: () => Promise<T>; save: (figures: T) => Promise<void> },
+  ): Promise<void> {
+    let figures: T;
     try {
-      figures = await readFigures(client, now, AbortSignal.timeout(this.timeoutMs));
+      figures = await io.read();
     } catch (error) {
       if (!(error instanceof TwilioRequestError)) throw error;
-      const problem = problemFor(error, this.timeoutMs);
+      const problem = problemFor(error, this.timeoutMs, part);
       const wait = Math.max(this.retryAfterFailureMs, error.details.retryAfterMs ?? 0);
-      entry.failure = { problem, retryAt: now.getTime() + wait };
+      state.failure = { problem, retryAt: now.getTime() + wait };
       this.logger.warn(
         {
           workspaceId: connection.workspaceId,
           accountSid: connection.accountSid,
+          part,
           problem: problem.code,
           status: error.details.status,
           twilioCode: error.details.twilioCode,
           path: error.details.path,
         },
-        `Twilio refresh failed: ${error.message}`,
+        `Twilio refresh of the ${part} failed: ${error.message}`,
       );
       return;
     }
-    entry.figures = figures;
-    entry.failure = null;
+    state.figures = figures;
+    state.failure = null;
     try {
       // A disconnect or reconnect while Twilio was answering makes these figures another connection's.
       const current = await findConnection(this.store.db, connection.workspaceId);
-      if (current && connectionKey(current) === entry.connectionKey) {
-        await saveFigures(this.store.db, connection.workspaceId, figures);
-      }
+      if (current && connectionKey(current) === entry.connectionKey) await io.save(figures);
     } catch (error) {
       // The figures are still served from memory; only the restart fallback misses this refresh.
       this.logger.warn(
-        { workspaceId: connection.workspaceId, error: error instanceof Error ? error.message : String(error) },
+        { workspaceId: connection.workspaceId, part, error: error instanceof Error ? error.message : String(error) },
         'could not store Twilio figures',
       );
     }
@@ -286,7 +328,8 @@ export class TwilioService {
         },
         'Twilio did not verify credentials',
       );
-      if (error.kind === 'credentials_rejected' || error.kind === 'not_found') {
+      // 401, 403 or 404 on the account itself: these credentials do not open this account.
+      if (error.kind === 'credentials_rejected' || error.kind === 'forbidden' || error.kind === 'not_found') {
         throw new TallyError(
           'twilio_credentials_rejected',
           credentials.kind === 'auth_token'
@@ -307,6 +350,10 @@ export class TwilioService {
 /** Binds a sealed secret to its row: the same ciphertext under another workspace or account does not open. */
 function sealContext(workspaceId: string, accountSid: string): string {
   return `tally/twilio/v1\u0000${workspaceId}\u0000${accountSid}`;
+}
+
+function isNewer(stored: { fetchedAt: Date } | null, held: { fetchedAt: Date } | null): boolean {
+  return stored !== null && (held === null || stored.fetchedAt.getTime() > held.fetchedAt.getTime());
 }
 
 function connectionKey(connection: TwilioConnection): string {

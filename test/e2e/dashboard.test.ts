@@ -204,6 +204,11 @@ describe('the usage dashboard in Chromium', () => {
       ),
     );
     expect(await page.getByTestId('twilio-as-of').locator('time').getAttribute('datetime')).toBe(card.asOf);
+    expect(await page.getByTestId('twilio-scope').textContent()).toBe('This account only, subaccounts not included');
+    expect(await page.getByTestId('twilio-split').textContent()).toContain('Phone numbers');
+    expect(await page.getByRole('link', { name: 'Manage funds in the Twilio Console' }).getAttribute('href')).toBe(
+      'https://console.twilio.com/',
+    );
 
     try {
       await demo.twilio.set({ failure: 'unavailable' });
@@ -213,14 +218,22 @@ describe('the usage dashboard in Chromium', () => {
       expect(await page.getByTestId('twilio-balance').textContent()).toBe('$187.42');
       expect(await page.getByTestId('twilio-as-of').textContent()).toContain('Last known figures from');
 
-      await demo.twilio.set({ failure: 'reject_credentials' });
+      // Only the usage lists missing: the balance stays current, and no reconnect is pressed on the customer.
+      await demo.twilio.set({ failure: 'not_found', affects: 'usage' });
+      const usageProblem = page.getByTestId('twilio-problem-usage');
+      await expect.poll(() => usageProblem.textContent(), BY_ITSELF).toContain('A reconnect will not change this');
+      expect(await page.getByTestId('twilio-problem-balance').count()).toBe(0);
+      expect(await page.getByTestId('twilio-balance').textContent()).toBe('$187.42');
+      expect(await page.getByRole('button', { name: 'Reconnect' }).getAttribute('class')).not.toContain('primary');
+
+      await demo.twilio.set({ failure: 'reject_credentials', affects: 'all' });
       await expect.poll(() => state.textContent(), BY_ITSELF).toBe('Problem');
       expect(await page.getByTestId('twilio-problem').textContent()).toContain(
         'Twilio no longer accepts the stored credentials',
       );
       expect(await page.getByRole('button', { name: 'Reconnect' }).isVisible()).toBe(true);
     } finally {
-      await demo.twilio.set({ failure: 'none' });
+      await demo.twilio.set({ failure: 'none', affects: 'all' });
     }
     await expect.poll(() => state.textContent(), BY_ITSELF).toBe('Live');
   }, 60_000);

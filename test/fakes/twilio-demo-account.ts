@@ -1,4 +1,5 @@
-import type { FakeDayUsage, FakeTwilioAccount } from './twilio-server.ts';
+import type { FakeTwilioAccount } from './twilio-server.ts';
+import type { FakeDayUsage } from './twilio-usage.ts';
 
 /**
  * The account the demo workspace connects to. Its credentials are public on purpose: they only
@@ -32,6 +33,8 @@ export function demoDayUsage(day: string): FakeDayUsage {
     calls,
     minutes,
     callPrice: callPrice.toFixed(4),
+    recordingsPrice: recordings.toFixed(4),
+    phoneNumbersPrice: numberRental.toFixed(4),
     totalPrice: (callPrice + recordings + numberRental).toFixed(4),
   };
 }

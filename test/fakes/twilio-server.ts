@@ -4,24 +4,34 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { demoAccount } from './twilio-demo-account.ts';
+import { bodyProblems, type MatchedOperation, matchOperation, queryProblem } from './twilio-spec.ts';
+import {
+  buckets,
+  day,
+  FAKE_CATEGORIES,
+  type FakeDayUsage,
+  type NullableRecordField,
+  type RecordStyle,
+  usageRecord,
+} from './twilio-usage.ts';
+
+export type { FakeDayUsage, NullableRecordField } from './twilio-usage.ts';
 
 /**
- * A stand-in for Twilio's REST API (2010-04-01) on loopback, speaking its wire format: Basic auth
- * with an Account SID and Auth Token or an API key SID and secret, the same paths, snake_case
- * fields with amounts and counts as strings, the paging envelope, and Twilio's error JSON
- * `{code, message, more_info, status}`. Switches make it slow, down, rate limiting or refusing
- * credentials; it counts requests so tests can see caching and single-flight.
+ * A stand-in for Twilio's REST API (2010-04-01) on loopback that follows Twilio's own description
+ * of it (twilio-oai/, read through twilio-spec.ts): only the paths and query parameters described
+ * there are served; any other path is a 404 and any unknown or ill-typed parameter (a bad date, a
+ * PageSize over 1000) a 400, both with Twilio's error JSON `{code, message, more_info, status}`.
+ * Every 200 body is checked against the description's schema before it is sent; one that does not
+ * fit is answered 500 and recorded in `violations`, so a test of the fake's own mistake fails.
+ *
+ * Basic auth with an Account SID and Auth Token or an API key SID and secret. Switches make it
+ * slow, down, failing one list only, rate limiting, refusing credentials, paging small, sending
+ * prices as numbers, null fields, or absolute page links. It logs requests so tests can see caching,
+ * single-flight, and that every request Tally made was one Twilio describes (`invalidRequests`).
  *
  * Standalone for the demo: `tsx test/fakes/twilio-server.ts --port 4010` prints its URL first.
  */
-
-export interface FakeDayUsage {
-  calls: number;
-  minutes: number;
-  /** Decimal strings, as Twilio sends them. */
-  callPrice: string;
-  totalPrice: string;
-}
 
 export interface FakeTwilioAccount {
   sid: string;
@@ -29,35 +39,56 @@ export interface FakeTwilioAccount {
   /** API key SID (`SK...`) → secret. */
   apiKeys?: Record<string, string>;
   friendlyName?: string;
-  /** Null makes it a subaccount: its Balance resource is not found. */
-  balance?: string | null;
-  currency?: string;
+  /** Makes this a subaccount of that account: no balance of its own, and its usage counts in the parent's unless IncludeSubaccounts=false. */
+  parentSid?: string;
+  /** A decimal string, as Twilio sends it. */
+  balance?: string;
+  /** Null sends the balance's currency as null, which the description allows. */
+  currency?: string | null;
   /** Usage per UTC day (`YYYY-MM-DD`); a day without an entry used nothing. */
   usage?: Record<string, FakeDayUsage> | ((day: string) => FakeDayUsage | undefined);
 }
 
 /**
  * - `refused`: the port stops listening (connection refused) until another failure is set;
- * - `unavailable`: 503 with Twilio's error body; `rate_limited`: 429, code 20429;
- * - `reject_credentials`: 401, code 20003, whatever credentials are sent.
+ * - `unavailable`: 503; `server_error`: 500; `not_found`: 404; `rate_limited`: 429, code 20429;
+ * - `reject_credentials`: 401, code 20003, whatever credentials are sent; `forbidden`: 403, code 20403.
  */
-export type FakeFailure = 'none' | 'refused' | 'unavailable' | 'rate_limited' | 'reject_credentials';
+export type FakeFailure =
+  | 'none'
+  | 'refused'
+  | 'unavailable'
+  | 'server_error'
+  | 'not_found'
+  | 'rate_limited'
+  | 'reject_credentials'
+  | 'forbidden';
+
+/** Which resources `failure` and `delayMs` apply to: all, the Balance only, or the usage lists only. */
+export type FakeTarget = 'all' | 'balance' | 'usage';
 
 export interface FakeTwilioSettings {
-  /** Every answer waits this long first. */
+  /** Answers to the targeted resources wait this long first. */
   delayMs: number;
   failure: FakeFailure;
+  affects: FakeTarget;
   /** Caps the page size below what the client asks for, to exercise paging. */
   maxPageSize: number;
   /** Sent as `Retry-After` with a 429 when set. */
   retryAfterSeconds: number | null;
+  /** How a usage record's `price` is written: Twilio's examples use strings, its schema says number. */
+  priceAs: 'string' | 'number';
+  /** Nullable usage record fields to send as null. */
+  nullFields: NullableRecordField[];
+  /** Page links relative to the API host (as Twilio's examples) or absolute URLs. */
+  pageLinks: 'relative' | 'absolute';
 }
 
 export interface FakeTwilioOptions {
   port?: number;
   host?: string;
   accounts?: FakeTwilioAccount[];
-  /** The fake's idea of today, for Last30Days and default date ranges. */
+  /** The fake's idea of today, for date ranges. */
   now?: () => Date;
   settings?: Partial<FakeTwilioSettings>;
 }
@@ -69,15 +100,22 @@ export interface FakeRequest {
   /** The Basic auth user (an Account SID or API key SID); the password is never kept. */
   user: string | null;
   status: number;
+  /** Why Twilio's description does not allow this request, when it does not. */
+  invalid?: string;
 }
 
+type Answer = [number, unknown, Record<string, string>];
+
 const API = '/2010-04-01';
-const DAY_MS = 86_400_000;
 const DEFAULT_SETTINGS: FakeTwilioSettings = {
   delayMs: 0,
   failure: 'none',
+  affects: 'all',
   maxPageSize: 1000,
   retryAfterSeconds: null,
+  priceAs: 'string',
+  nullFields: [],
+  pageLinks: 'relative',
 };
 
 /** The paths a client of one account asks for, to count requests by. */
@@ -86,28 +124,18 @@ export function twilioPaths(accountSid: string) {
   return {
     account: `${account}.json`,
     balance: `${account}/Balance.json`,
-    last30Days: `${account}/Usage/Records/Last30Days.json`,
+    records: `${account}/Usage/Records.json`,
     daily: `${account}/Usage/Records/Daily.json`,
   };
 }
 
-function day(at: Date): string {
-  return at.toISOString().slice(0, 10);
-}
-
-/** Exact decimal sum at micro-unit precision, independent of the code under test. */
-function sumPrices(prices: readonly string[]): string {
-  let micros = 0n;
-  for (const price of prices) {
-    const [whole = '0', fraction = ''] = price.split('.');
-    micros += BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6));
-  }
-  const text = `${micros / 1_000_000n}.${(micros % 1_000_000n).toString().padStart(6, '0')}`;
-  return text.replace(/0{1,4}$/, '');
-}
-
 function rfc2822(at: Date): string {
   return at.toUTCString().replace('GMT', '+0000');
+}
+
+function targetOf(operation: MatchedOperation): FakeTarget {
+  if (operation.template.endsWith('/Balance.json')) return 'balance';
+  return operation.template.includes('/Usage/') ? 'usage' : 'all';
 }
 
 export class FakeTwilio {
@@ -119,6 +147,8 @@ export class FakeTwilio {
   private settings: FakeTwilioSettings;
   private listening = false;
   readonly requests: FakeRequest[] = [];
+  /** 200 bodies the fake built that Twilio's schema does not allow: each one is a bug in the fake. */
+  readonly violations: string[] = [];
   readonly host: string;
   port = 0;
 
@@ -166,6 +196,11 @@ export class FakeTwilio {
     return this.requests.length;
   }
 
+  /** Requests Twilio's description does not allow: unknown paths, unknown or ill-typed parameters. */
+  get invalidRequests(): FakeRequest[] {
+    return this.requests.filter((r) => r.invalid !== undefined);
+  }
+
   resetCounts(): void {
     this.counts.clear();
     this.requests.length = 0;
@@ -204,15 +239,28 @@ export class FakeTwilio {
       return;
     }
     const query = Object.fromEntries(url.searchParams.entries());
-    const user = basicUser(req);
     this.counts.set(url.pathname, (this.counts.get(url.pathname) ?? 0) + 1);
     if (query.Category !== undefined) {
       const key = `${url.pathname}?Category=${query.Category}`;
       this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     }
+    const operation = req.method === 'GET' ? matchOperation(url.pathname) : null;
+    const invalid =
+      req.method !== 'GET'
+        ? `Twilio's description has no ${req.method} here`
+        : operation === null
+          ? 'Twilio describes no such path'
+          : (queryProblem(operation.template, url.searchParams) ?? undefined);
     const answer = () => {
-      const [status, body, headers] = this.respond(req, url);
-      this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, user, status });
+      const [status, body, headers] = this.respond(req, url, operation, invalid);
+      this.requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query,
+        user: basicUser(req),
+        status,
+        ...(invalid !== undefined ? { invalid } : {}),
+      });
       if (res.destroyed) return;
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
@@ -221,7 +269,8 @@ export class FakeTwilio {
       });
       res.end(JSON.stringify(body));
     };
-    if (this.settings.delayMs <= 0) {
+    const targeted = this.settings.affects === 'all' || (operation && targetOf(operation) === this.settings.affects);
+    if (this.settings.delayMs <= 0 || !targeted) {
       answer();
       return;
     }
@@ -232,36 +281,66 @@ export class FakeTwilio {
     this.pendingTimers.add(timer);
   }
 
-  private respond(req: IncomingMessage, url: URL): [number, unknown, Record<string, string>] {
-    const { failure } = this.settings;
-    if (failure === 'unavailable') return twilioError(503, 20503, 'Service Unavailable');
-    if (failure === 'rate_limited') {
-      const [status, body] = twilioError(429, 20429, 'Too Many Requests');
-      const retry = this.settings.retryAfterSeconds;
-      return [status, body, retry === null ? {} : { 'retry-after': String(retry) }];
-    }
-    if (req.method !== 'GET') return twilioError(405, 20004, 'Method not allowed');
-
-    const match =
-      /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})(\.json|\/Balance\.json|\/Usage\/Records\/(Last30Days|Daily)\.json)$/.exec(
-        url.pathname,
-      );
+  private respond(
+    req: IncomingMessage,
+    url: URL,
+    operation: MatchedOperation | null,
+    invalid: string | undefined,
+  ): Answer {
     const account = this.authenticate(req);
-    if (failure === 'reject_credentials' || !account || (match && match[1] !== account.sid)) {
+    const pathSid = operation?.pathParams.Sid ?? operation?.pathParams.AccountSid;
+    if (this.settings.failure === 'reject_credentials' || !account || (pathSid && pathSid !== account.sid)) {
       return twilioError(401, 20003, 'Authenticate', { 'www-authenticate': 'Basic realm="Twilio API"' });
     }
-    if (!match) return twilioError(404, 20404, `The requested resource ${url.pathname} was not found`);
-    if (match[2] === '.json') return [200, this.accountBody(account), {}];
-    if (match[2] === '/Balance.json') {
-      if (account.balance === null)
-        return twilioError(404, 20404, `The requested resource ${url.pathname} was not found`);
-      return [
-        200,
-        { account_sid: account.sid, balance: account.balance ?? '0.00', currency: account.currency ?? 'USD' },
-        {},
-      ];
+    if (req.method !== 'GET') return twilioError(405, 20004, 'Method not allowed');
+    if (!operation) return twilioError(404, 20404, `The requested resource ${url.pathname} was not found`);
+    if (invalid !== undefined) return twilioError(400, 20001, invalid);
+    if (this.settings.affects === 'all' || targetOf(operation) === this.settings.affects) {
+      const failed = this.failure(url);
+      if (failed) return failed;
     }
-    return this.usagePage(account, match[3] === 'Daily' ? 'Daily' : 'Last30Days', url);
+    const body = this.resource(account, operation, url);
+    const problems = bodyProblems(operation.template, body);
+    if (problems.length > 0) {
+      const message = `the fake's answer to GET ${url.pathname} breaks Twilio's schema: ${problems.join('; ')}`;
+      this.violations.push(message);
+      return twilioError(500, 20500, message);
+    }
+    return [200, body, {}];
+  }
+
+  private failure(url: URL): Answer | null {
+    switch (this.settings.failure) {
+      case 'unavailable':
+        return twilioError(503, 20503, 'Service Unavailable');
+      case 'server_error':
+        return twilioError(500, 20500, 'Internal Server Error');
+      case 'not_found':
+        return twilioError(404, 20404, `The requested resource ${url.pathname} was not found`);
+      case 'forbidden':
+        return twilioError(403, 20403, 'Forbidden');
+      case 'rate_limited': {
+        const retry = this.settings.retryAfterSeconds;
+        return twilioError(429, 20429, 'Too Many Requests', retry === null ? {} : { 'retry-after': String(retry) });
+      }
+      default:
+        return null;
+    }
+  }
+
+  private resource(account: FakeTwilioAccount, operation: MatchedOperation, url: URL): unknown {
+    const list = /\/Usage\/Records(?:\/(\w+))?\.json$/.exec(operation.template);
+    if (list) return this.usagePage(account, list[1] ?? 'Records', url);
+    if (operation.template.endsWith('/Balance.json')) {
+      // A subaccount's Balance carries no figures: Twilio keeps the money on the parent account.
+      const own = account.parentSid === undefined;
+      return {
+        account_sid: account.sid,
+        balance: own ? (account.balance ?? '0.00') : null,
+        currency: own ? (account.currency === undefined ? 'USD' : account.currency) : null,
+      };
+    }
+    return this.accountBody(account);
   }
 
   private authenticate(req: IncomingMessage): FakeTwilioAccount | null {
@@ -289,7 +368,7 @@ export class FakeTwilio {
       date_created: created,
       date_updated: created,
       friendly_name: account.friendlyName ?? `${account.sid}'s account`,
-      owner_account_sid: account.sid,
+      owner_account_sid: account.parentSid ?? account.sid,
       sid: account.sid,
       status: 'active',
       subresource_uris: {
@@ -303,122 +382,57 @@ export class FakeTwilio {
     };
   }
 
-  private usageOn(account: FakeTwilioAccount, date: string): FakeDayUsage | undefined {
-    const usage = account.usage;
-    if (!usage) return undefined;
-    return typeof usage === 'function' ? usage(date) : usage[date];
+  /** The account's own usage on a day, and its subaccounts' unless they are left out. */
+  private usageOn(account: FakeTwilioAccount, date: string, withSubaccounts: boolean): FakeDayUsage[] {
+    const own = (a: FakeTwilioAccount) => (typeof a.usage === 'function' ? a.usage(date) : a.usage?.[date]);
+    const children = withSubaccounts ? [...this.accounts.values()].filter((a) => a.parentSid === account.sid) : [];
+    return [account, ...children].map(own).filter((u): u is FakeDayUsage => u !== undefined);
   }
 
-  private usagePage(
-    account: FakeTwilioAccount,
-    period: 'Daily' | 'Last30Days',
-    url: URL,
-  ): [number, unknown, Record<string, string>] {
+  private usagePage(account: FakeTwilioAccount, list: string, url: URL): unknown {
     const params = url.searchParams;
-    const today = day(this.now());
-    const categories = params.get('Category') ? [params.get('Category') ?? ''] : ['calls', 'totalprice'];
-    let all: unknown[];
-    if (period === 'Last30Days') {
-      const days = this.range(this.offset(today, -29), today);
-      all = categories.map((category) => this.record(account, category, days));
-    } else {
-      const start = this.parseDate(params.get('StartDate'), today, -29);
-      const end = this.parseDate(params.get('EndDate'), today, 0);
-      if (!start || !end) return twilioError(400, 20001, 'Invalid date: use YYYY-MM-DD or an offset such as -30days');
-      all = [];
-      for (const date of this.range(start, end)) {
-        for (const category of categories) all.push(this.record(account, category, [date]));
-      }
-    }
-    const requested = Number(params.get('PageSize') ?? '50');
-    const pageSize = Math.max(1, Math.min(Number.isFinite(requested) ? requested : 50, this.settings.maxPageSize));
-    const page = Math.max(0, Number(params.get('Page') ?? '0') || 0);
-    const pageUri = (n: number) => {
+    const now = this.now();
+    const withSubaccounts = params.get('IncludeSubaccounts') !== 'false';
+    const category = params.get('Category');
+    const categories = category === null ? FAKE_CATEGORIES : [category];
+    const style: RecordStyle = { priceAs: this.settings.priceAs, nullFields: this.settings.nullFields };
+    const all = buckets(list, params, day(now)).flatMap((range) =>
+      categories.map((c) =>
+        usageRecord({
+          accountSid: account.sid,
+          category: c,
+          range,
+          usageOf: (d) => this.usageOn(account, d, withSubaccounts),
+          currency: account.currency ?? 'USD',
+          asOf: now,
+          style,
+        }),
+      ),
+    );
+    const pageSize = Math.min(Number(params.get('PageSize') ?? '50'), this.settings.maxPageSize);
+    const page = Number(params.get('Page') ?? '0');
+    const link = (n: number) => {
       const next = new URLSearchParams(params);
       next.set('PageSize', String(pageSize));
       next.set('Page', String(n));
-      return `${url.pathname}?${next.toString()}`;
+      if (n > 0) next.set('PageToken', `PA${n * pageSize}`);
+      else next.delete('PageToken');
+      const path = `${url.pathname}?${next.toString()}`;
+      return this.settings.pageLinks === 'absolute' ? `${this.url}${path}` : path;
     };
     const start = page * pageSize;
     const items = all.slice(start, start + pageSize);
-    const hasNext = start + pageSize < all.length;
-    return [
-      200,
-      {
-        first_page_uri: pageUri(0),
-        end: start + Math.max(items.length - 1, 0),
-        previous_page_uri: page > 0 ? pageUri(page - 1) : null,
-        uri: pageUri(page),
-        page_size: pageSize,
-        start,
-        usage_records: items,
-        next_page_uri: hasNext ? pageUri(page + 1) : null,
-        page,
-      },
-      {},
-    ];
-  }
-
-  private record(account: FakeTwilioAccount, category: string, days: readonly string[]): unknown {
-    const used = days.map((d) => this.usageOn(account, d)).filter((u): u is FakeDayUsage => u !== undefined);
-    const first = days[0] ?? '';
-    const last = days[days.length - 1] ?? '';
-    const base = {
-      account_sid: account.sid,
-      api_version: '2010-04-01',
-      as_of: `${day(this.now())}T${this.now().toISOString().slice(11, 19)}+00:00`,
-      category,
-      start_date: first,
-      end_date: last,
-      price_unit: (account.currency ?? 'USD').toLowerCase(),
-      uri: `${API}/Accounts/${account.sid}/Usage/Records.json?Category=${category}&StartDate=${first}&EndDate=${last}`,
-      subresource_uris: {
-        all_time: `${API}/Accounts/${account.sid}/Usage/Records/AllTime.json?Category=${category}`,
-        daily: `${API}/Accounts/${account.sid}/Usage/Records/Daily.json?Category=${category}`,
-        last_month: `${API}/Accounts/${account.sid}/Usage/Records/LastMonth.json?Category=${category}`,
-      },
+    return {
+      end: start + Math.max(items.length - 1, 0),
+      first_page_uri: link(0),
+      next_page_uri: start + pageSize < all.length ? link(page + 1) : null,
+      page,
+      page_size: pageSize,
+      previous_page_uri: page > 0 ? link(page - 1) : null,
+      start,
+      uri: link(page),
+      usage_records: items,
     };
-    if (category === 'totalprice') {
-      const price = sumPrices(used.map((u) => u.totalPrice));
-      return {
-        ...base,
-        description: 'Total Price',
-        count: '0',
-        count_unit: '',
-        usage: price,
-        usage_unit: base.price_unit,
-        price,
-      };
-    }
-    if (category === 'calls') {
-      return {
-        ...base,
-        description: 'Voice Minutes',
-        count: String(used.reduce((n, u) => n + u.calls, 0)),
-        count_unit: 'calls',
-        usage: String(used.reduce((n, u) => n + u.minutes, 0)),
-        usage_unit: 'minutes',
-        price: sumPrices(used.map((u) => u.callPrice)),
-      };
-    }
-    return { ...base, description: category, count: '0', count_unit: '', usage: '0', usage_unit: '', price: '0' };
-  }
-
-  private offset(date: string, days: number): string {
-    return day(new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS));
-  }
-
-  private parseDate(value: string | null, today: string, fallback: number): string | null {
-    if (value === null || value === '') return this.offset(today, fallback);
-    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
-    const relative = /^([+-]\d+)days$/.exec(value);
-    return relative ? this.offset(today, Number(relative[1])) : null;
-  }
-
-  private range(from: string, to: string): string[] {
-    const days: string[] = [];
-    for (let d = from; d <= to && days.length < 1000; d = this.offset(d, 1)) days.push(d);
-    return days;
   }
 
   /** `POST /__fake/settings` with a JSON body of switches (`forSeconds` undoes them later); `GET` shows them. */
@@ -456,12 +470,7 @@ function basicUser(req: IncomingMessage): string | null {
   return colon < 0 ? null : decoded.slice(0, colon);
 }
 
-function twilioError(
-  status: number,
-  code: number,
-  message: string,
-  headers: Record<string, string> = {},
-): [number, unknown, Record<string, string>] {
+function twilioError(status: number, code: number, message: string, headers: Record<string, string> = {}): Answer {
   return [status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, headers];
 }
 
@@ -474,7 +483,16 @@ async function main(): Promise<void> {
       failure: { type: 'string', default: 'none' },
     },
   });
-  const failures: FakeFailure[] = ['none', 'refused', 'unavailable', 'rate_limited', 'reject_credentials'];
+  const failures: FakeFailure[] = [
+    'none',
+    'refused',
+    'unavailable',
+    'server_error',
+    'not_found',
+    'rate_limited',
+    'reject_credentials',
+    'forbidden',
+  ];
   const failure = failures.find((f) => f === values.failure);
   if (!failure) throw new Error(`--failure must be one of ${failures.join(', ')}`);
   const account = demoAccount();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import type { Store } from '../../src/store/store.ts';
 import { type TwilioLogger, TwilioService, type TwilioServiceOptions } from '../../src/twilio/twilio-service.ts';
@@ -15,6 +15,7 @@ export const OTHER_ACCOUNT_SID = 'ACffffffffffffffffffffffffffffffff';
 /**
  * The test account's usage around the default test clock (2026-11-01): three days inside the
  * 30-day window (2026-10-03 … 2026-11-01) and one just before it, which must not be counted.
+ * Inside the window: 5.41 in all: calls 0.56, SMS 0.30, phone numbers 3.40, recordings 0.10, other 1.05.
  */
 export const TEST_ACCOUNT: FakeTwilioAccount = {
   sid: ACCOUNT_SID,
@@ -25,9 +26,17 @@ export const TEST_ACCOUNT: FakeTwilioAccount = {
   currency: 'USD',
   usage: {
     '2026-10-02': { calls: 100, minutes: 300, callPrice: '4.20', totalPrice: '99.00' },
-    '2026-10-03': { calls: 10, minutes: 25, callPrice: '0.35', totalPrice: '1.50' },
-    '2026-10-20': { calls: 5, minutes: 12, callPrice: '0.168', totalPrice: '0.418' },
-    '2026-11-01': { calls: 2, minutes: 3, callPrice: '0.042', totalPrice: '3.492' },
+    '2026-10-03': { calls: 10, minutes: 25, callPrice: '0.35', recordingsPrice: '0.10', totalPrice: '1.50' },
+    '2026-10-20': { calls: 5, minutes: 12, callPrice: '0.168', sms: 4, smsPrice: '0.25', totalPrice: '0.418' },
+    '2026-11-01': {
+      calls: 2,
+      minutes: 3,
+      callPrice: '0.042',
+      sms: 1,
+      smsPrice: '0.05',
+      phoneNumbersPrice: '3.40',
+      totalPrice: '3.492',
+    },
   },
 };
 
@@ -40,7 +49,7 @@ export interface TwilioHarness {
   key: Buffer;
   workspaceId: string;
   service(overrides?: Partial<TwilioServiceOptions>): TwilioService;
-  /** Requests per resource of one card refresh, in a fixed order: balance, spend, calls, daily. */
+  /** Requests per resource of one card refresh, in a fixed order: balance, usage records, daily. */
   refreshCounts(): number[];
 }
 
@@ -61,16 +70,14 @@ export function useTwilioHarness(ctx: { store: Store }): TwilioHarness {
       workspaceId: workspace.id,
       service: (overrides: Partial<TwilioServiceOptions> = {}) =>
         new TwilioService({ store: ctx.store, secretKey: key, baseUrl: fake.url, logger, ...overrides }),
-      refreshCounts: () => [
-        fake.count(PATHS.balance),
-        fake.count(PATHS.last30Days, 'totalprice'),
-        fake.count(PATHS.last30Days, 'calls'),
-        fake.count(PATHS.daily),
-      ],
+      refreshCounts: () => [fake.count(PATHS.balance), fake.count(PATHS.records), fake.count(PATHS.daily)],
     });
   });
   afterEach(async () => {
     await harness.fake.stop();
+    // Every request Tally made is one Twilio's description allows, and every answer fit its schema.
+    expect(harness.fake.invalidRequests).toEqual([]);
+    expect(harness.fake.violations).toEqual([]);
   });
   return harness;
 }

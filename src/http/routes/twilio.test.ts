@@ -65,6 +65,22 @@ describeStores('/v1/twilio', (ctx) => {
       expect(fake.count(PATHS.balance)).toBe(1); // the GET was served from the cache the PUT filled
     });
 
+    it('answers PUT and GET with 200 when Twilio sends a price as the JSON number 1e-7', async () => {
+      fake.addAccount({
+        ...TEST_ACCOUNT,
+        usage: { '2026-11-01': { calls: 1, minutes: 1, callPrice: '0.0000001', totalPrice: '0.0000001' } },
+      });
+      await fake.set({ priceAs: 'number' });
+      const ws = await server.workspace();
+      const put = await server.call('PUT', '/v1/twilio', { key: ws.key, body: connectBody });
+      expect(put.status).toBe(200);
+      expect(put.body).toMatchObject({ stale: false, last30Days: { spend: 1e-7, currency: 'USD' } });
+      const get = await server.call('GET', '/v1/twilio', { key: ws.key });
+      expect(get.status).toBe(200);
+      expect(get.body).toMatchObject({ balance: 42.17, last30Days: { spend: 1e-7 } });
+      expect(fake.invalidRequests).toEqual([]);
+    });
+
     it('connects with an API key SID and secret', async () => {
       const ws = await server.workspace();
       const put = await server.call('PUT', '/v1/twilio', {

@@ -5,8 +5,14 @@ import type { TwilioCardReply } from '../api/types.ts';
 import { formatCount, formatDateTime, formatDay, formatMoney, formatRelative, formatTime } from '../format.ts';
 import { Card, CardError, CardLoading } from './card.tsx';
 
-/** Problems that only a new set of credentials fixes; the others clear on their own. */
-const NEEDS_RECONNECT = new Set(['credentials_rejected', 'secret_unreadable']);
+/**
+ * Problems that only new credentials fix. The others clear on their own or need the operator
+ * (not_found, unexpected_response): a reconnect would succeed and change nothing, so it is not offered.
+ */
+const NEEDS_RECONNECT = new Set(['credentials_rejected', 'permission_denied', 'secret_unreadable']);
+
+type Part = 'balance' | 'usage';
+const PART_LABELS: Record<Part, string> = { balance: 'Balance', usage: 'Spend' };
 
 type TwilioState = 'loading' | 'not-connected' | 'current' | 'stale' | 'failing';
 
@@ -17,7 +23,7 @@ type TwilioState = 'loading' | 'not-connected' | 'current' | 'stale' | 'failing'
 export function twilioState(card: TwilioCardReply | undefined): TwilioState {
   if (!card) return 'loading';
   if (!card.connected) return 'not-connected';
-  const hasFigures = card.balance !== undefined || card.last30Days !== undefined;
+  const hasFigures = card.parts?.balance.asOf !== undefined || card.last30Days !== undefined;
   if (card.problem && (NEEDS_RECONNECT.has(card.problem.code) || !hasFigures)) return 'failing';
   return card.stale ? 'stale' : 'current';
 }
@@ -101,31 +107,99 @@ function ConnectForm({ onDone, reconnect }: { onDone?: () => void; reconnect: bo
   );
 }
 
+/** Each part's own problem, named for the part, so a failing usage list never reads as a failing balance. */
+function Problems({ card, state }: { card: TwilioCardReply; state: TwilioState }) {
+  const shown = (['balance', 'usage'] as const).flatMap((part) => {
+    const problem = card.parts?.[part].problem;
+    return problem ? [{ part, problem }] : [];
+  });
+  if (shown.length === 0 && state !== 'stale') return null;
+  const failing = state === 'failing';
+  const sameProblem = shown.length === 2 && shown[0]?.problem.message === shown[1]?.problem.message;
+  return (
+    <div
+      className={`notice ${failing ? 'notice-bad' : 'notice-warn'}`}
+      role={failing ? 'alert' : 'status'}
+      data-testid="twilio-problem"
+    >
+      {shown.length === 0 ? (
+        <p>These figures are not current; Tally is asking Twilio again.</p>
+      ) : sameProblem ? (
+        <p>{shown[0]?.problem.message}</p>
+      ) : (
+        shown.map(({ part, problem }) => (
+          <p key={part} data-testid={`twilio-problem-${part}`}>
+            <strong>{PART_LABELS[part]}:</strong> {problem.message}
+          </p>
+        ))
+      )}
+    </div>
+  );
+}
+
 function Figures({ card, state }: { card: TwilioCardReply; state: TwilioState }) {
-  if (card.balance === undefined && !card.last30Days) {
+  const balanceRead = card.parts?.balance.asOf !== undefined;
+  if (!balanceRead && !card.last30Days) {
     return <p className="muted">No figures from Twilio yet.</p>;
   }
+  const dimmed = (part: Part) => ((card.parts?.[part].stale ?? state !== 'current') ? 'is-dimmed' : '');
+  const spend = card.last30Days;
   return (
-    <div className={`twilio-figures ${state === 'current' ? '' : 'is-dimmed'}`}>
-      <div>
+    <div className="twilio-figures">
+      <div className={dimmed('balance')}>
         <p className="stat-label">Balance</p>
         <p className="stat-value" data-testid="twilio-balance">
           {card.balance !== undefined && card.currency ? formatMoney(card.balance, card.currency) : '—'}
         </p>
-      </div>
-      <div>
-        <p className="stat-label">Spend, last 30 days</p>
-        <p className="stat-value" data-testid="twilio-spend">
-          {card.last30Days ? formatMoney(card.last30Days.spend, card.last30Days.currency) : '—'}
-        </p>
-        {card.last30Days?.calls !== undefined ? (
-          <p className="stat-note">
-            {formatCount(card.last30Days.calls)} calls
-            {card.last30Days.callMinutes !== undefined ? `, ${formatCount(card.last30Days.callMinutes)} minutes` : ''}
+        {balanceRead && card.balance === undefined ? (
+          <p className="stat-note" data-testid="twilio-balance-note">
+            Twilio keeps no balance for this account: a subaccount is paid from its parent account.
           </p>
         ) : null}
       </div>
+      <div className={dimmed('usage')}>
+        <p className="stat-label">Spend, last 30 days</p>
+        <p className="stat-value" data-testid="twilio-spend">
+          {spend ? formatMoney(spend.spend, spend.currency) : '—'}
+        </p>
+        {spend?.calls !== undefined ? (
+          <p className="stat-note">
+            {formatCount(spend.calls)} calls
+            {spend.callMinutes !== undefined ? `, ${formatCount(spend.callMinutes)} minutes` : ''}
+          </p>
+        ) : null}
+        {spend?.includesSubaccounts === false ? (
+          <p className="stat-note" data-testid="twilio-scope">
+            This account only, subaccounts not included
+          </p>
+        ) : null}
+      </div>
+      {spend?.byCategory ? <SpendSplit byCategory={spend.byCategory} currency={spend.currency} /> : null}
     </div>
+  );
+}
+
+type ByCategory = NonNullable<NonNullable<TwilioCardReply['last30Days']>['byCategory']>;
+
+/** In Twilio's own usage categories, so the figures can be found again in the Twilio Console. */
+const CATEGORY_LABELS: Array<[keyof ByCategory, string]> = [
+  ['calls', 'Calls'],
+  ['sms', 'SMS'],
+  ['phoneNumbers', 'Phone numbers'],
+  ['recordings', 'Recordings'],
+  ['other', 'Other'],
+];
+
+function SpendSplit({ byCategory, currency }: { byCategory: ByCategory; currency: string }) {
+  return (
+    <dl className="twilio-split" data-testid="twilio-split">
+      {CATEGORY_LABELS.map(([key, label]) => (
+        <div key={key}>
+          <dt>{label}</dt>
+          <dd>{formatMoney(byCategory[key], currency)}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 
@@ -211,15 +285,7 @@ export function TwilioCard() {
         </>
       ) : card ? (
         <>
-          {state === 'failing' ? (
-            <div className="notice notice-bad" role="alert" data-testid="twilio-problem">
-              <p>{card.problem?.message}</p>
-            </div>
-          ) : state === 'stale' ? (
-            <div className="notice notice-warn" role="status" data-testid="twilio-problem">
-              <p>{card.problem?.message ?? 'These figures are not current; Tally is asking Twilio again.'}</p>
-            </div>
-          ) : null}
+          <Problems card={card} state={state} />
           <Figures card={card} state={state} />
           {card.daily && card.last30Days ? <SpendBars daily={card.daily} currency={card.last30Days.currency} /> : null}
           <AsOf card={card} state={state} />
@@ -227,6 +293,11 @@ export function TwilioCard() {
             <ConnectForm reconnect onDone={() => setReconnecting(false)} />
           ) : (
             <div className="card-links">
+              {card.consoleUrl ? (
+                <a className="button button-link" href={card.consoleUrl} target="_blank" rel="noreferrer">
+                  Manage funds in the Twilio Console
+                </a>
+              ) : null}
               <button
                 type="button"
                 className={`button ${card.problem && NEEDS_RECONNECT.has(card.problem.code) ? 'button-primary' : 'button-link'}`}
