@@ -61,7 +61,17 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   return {
     dialect: 'sqlite',
     db,
-    transaction: (fn) => group.run((trx) => fn(new SqliteLedgerTx(statements, trx, { observers, trx }), trx)),
+    async transaction(fn) {
+      const opened: SqliteLedgerTx[] = [];
+      const result = await group.run((trx) => {
+        const tx = new SqliteLedgerTx(statements, trx, { observers, trx });
+        opened.push(tx);
+        return fn(tx, trx);
+      });
+      // group.run settles after the COMMIT: only now may what the transaction read be shared.
+      for (const tx of opened) tx.committed();
+      return result;
+    },
     reader: () => new KyselyLedgerTx(db, false),
     observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
