@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
-import type { Store } from '../../store/store.ts';
 
 describeStores('charges past the queue limit', (ctx) => {
   let server: TestServer;
@@ -18,7 +17,7 @@ describeStores('charges past the queue limit', (ctx) => {
     });
   };
   beforeEach(async () => {
-    const store: Store = {
+    const store: typeof ctx.store = {
       ...ctx.store,
       transaction: async (fn) => {
         await gate;
