@@ -44,6 +44,12 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     db,
     transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, true, { observers, trx }), trx)),
     reader: () => new KyselyLedgerTx(db, false),
+    snapshot: (fn) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute((trx) => fn(new KyselyLedgerTx(trx, false), trx)),
     observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
   };

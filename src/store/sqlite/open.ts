@@ -8,6 +8,7 @@ import {
   type SqliteDatabase,
   SqliteDialect,
   SqliteDriver,
+  sql,
 } from 'kysely';
 import { BalanceObservers } from '../balance-observers.ts';
 import { KyselyLedgerTx } from '../ledger-queries.ts';
@@ -73,6 +74,20 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
       return result;
     },
     reader: () => new KyselyLedgerTx(db, false),
+    // A plain (deferred) BEGIN: its snapshot starts at the first read and takes no write lock, so
+    // other connections keep committing while it reads.
+    snapshot: (fn) =>
+      db.connection().execute(async (connection) => {
+        await sql`begin`.execute(connection);
+        try {
+          const result = await fn(new KyselyLedgerTx(connection, false), connection);
+          await sql`commit`.execute(connection);
+          return result;
+        } catch (error) {
+          await sql`rollback`.execute(connection);
+          throw error;
+        }
+      }),
     observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
   };
