@@ -88,6 +88,7 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
           throw error;
         }
       }),
+    now: () => new Date(),
     observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
   };
