@@ -45,6 +45,7 @@ export interface AppDeps {
         | 'stripeApiUrl'
         | 'stripeSecretKey'
         | 'stripeWebhookSecret'
+        | 'chargeQueueLimit'
       >
     >;
   clock: Clock;
@@ -61,7 +62,7 @@ export async function buildApp(deps: AppDeps) {
   const { store, config, clock } = deps;
   const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
-  const ledger = createLedger(store, clock);
+  const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
   const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
   const reports = createReports(store, catalog, clock);

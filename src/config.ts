@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_QUEUE_LIMIT } from './ledger/charge-coalescer.ts';
 import { parseSecretKey } from './secrets/secret-key.ts';
 
 /** Every setting Tally reads, from the environment, once, at start. */
@@ -40,6 +41,11 @@ export interface Config {
   webhookTimeoutMs: number;
   /** How often each process looks for webhook deliveries that are due. */
   webhookPollMs: number;
+  /**
+   * How many single charges may wait in this process for their workspace's running transaction;
+   * past it a charge is refused with 503 and Retry-After, recording nothing.
+   */
+  chargeQueueLimit: number;
 }
 
 /** Defaults that buildApp also falls back on when a caller (a test) leaves a setting out. */
@@ -149,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     webDir: env.TALLY_WEB_DIR ? resolve(env.TALLY_WEB_DIR) : DEFAULT_CONFIG.webDir,
     webhookTimeoutMs: integer('TALLY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
     webhookPollMs: integer('TALLY_WEBHOOK_POLL_MS', 2_000, 100, 600_000),
+    chargeQueueLimit: integer('TALLY_CHARGE_QUEUE_LIMIT', DEFAULT_QUEUE_LIMIT, 1, 1_000_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

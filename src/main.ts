@@ -27,7 +27,8 @@ export async function startTally(config: Config, say: (line: string) => void = c
   const catalog = Catalog.load(config.plansFile);
   const store = await openStore(config);
   const admin = loadOrCreateAdminKey(config.adminKey, config.dataDir);
-  const clock = () => new Date();
+  // PostgreSQL's clock when Tally runs on it: every process decides expiry, holds and periods alike.
+  const clock = store.now;
   // Demo mode without a configured Twilio URL: Twilio calls go to the local fake so the demo works offline.
   const demoTwilio = config.demo && !config.twilioApiUrlSet ? await startDemoTwilio() : null;
   if (demoTwilio) config = { ...config, twilioApiUrl: demoTwilio.url };

@@ -156,7 +156,7 @@ export class CreditAlerts {
   }
 
   async view(workspaceId: string, now: Date): Promise<ThresholdView> {
-    const available = await availableNow(this.store.reader(), workspaceId, now);
+    const available = await this.store.snapshot((reader) => availableNow(reader, workspaceId, now));
     const row = await loadAlertRow(this.store.db, workspaceId, now);
     const line = lineAt(row, row.threshold, now);
     return { threshold: row.threshold, isDefault: row.isDefault, line, available, state: creditState(available, line) };

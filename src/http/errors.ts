@@ -20,7 +20,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unavailable: 503,
 };
 
-/** Seconds a client should wait before retrying while the database is unreachable. */
+/** Seconds a client should wait before retrying while the database is unreachable or overloaded. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 /**
@@ -122,6 +122,7 @@ export function handleError(error: FastifyError | TallyError | Error, request: F
   const requestId = String(request.id);
   if (error instanceof TallyError) {
     const status = STATUS_BY_CODE[error.code];
+    if (error.code === 'unavailable') reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
     return reply.code(status).send(errorBody(error.code, error.message, requestId, error.details));
   }
   const fastifyError = error as FastifyError;

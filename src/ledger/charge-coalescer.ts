@@ -1,3 +1,4 @@
+import { TallyError } from '../domain/errors.ts';
 import type { Store } from '../store/store.ts';
 import {
   type ChargeResult,
@@ -17,6 +18,9 @@ interface Waiting {
 /** The most charges one transaction takes, as many as one batch request may carry. */
 export const MAX_COALESCED = 1000;
 
+/** How many charges may wait in one process when the caller sets no limit (TALLY_CHARGE_QUEUE_LIMIT). */
+export const DEFAULT_QUEUE_LIMIT = 10_000;
+
 /**
  * Single charges of one workspace queue for that workspace's account lock whatever we do. So while
  * one transaction of a workspace's charges runs in this process, the charges that arrive for it
@@ -25,20 +29,34 @@ export const MAX_COALESCED = 1000;
  * a batch: it is priced, paid or refused in arrival order, and a refusal touches nothing of the
  * others. Each caller is answered only after the commit; if the transaction fails, every charge in
  * it fails and none was recorded. A charge that arrives when nothing is running goes at once, alone.
+ *
+ * At most `queueLimit` charges wait in this process, over all workspaces: past it a charge is
+ * refused at once as `unavailable` (503 with Retry-After) before anything is recorded, so its retry
+ * with the same id charges it once. Memory and the wait stay bounded when the database falls behind.
  */
 export class ChargeCoalescer {
   private readonly waiting = new Map<string, Waiting[]>();
   private readonly running = new Set<string>();
+  private queued = 0;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly queueLimit = DEFAULT_QUEUE_LIMIT,
   ) {}
 
   charge(input: ResponseInput): Promise<ChargeResult> {
     return new Promise((resolve, reject) => {
       // Bad input is refused at once (a throw here rejects), without waiting for anyone's transaction.
       validateResponse(input, this.clock());
+      if (this.queued >= this.queueLimit) {
+        throw new TallyError(
+          'unavailable',
+          'Too many charges are waiting for the database; retry with the same id after Retry-After seconds (a charge is never recorded twice).',
+          { queueLimit: this.queueLimit },
+        );
+      }
+      this.queued += 1;
       const queue = this.waiting.get(input.workspaceId);
       if (queue) queue.push({ input, resolve, reject });
       else this.waiting.set(input.workspaceId, [{ input, resolve, reject }]);
@@ -51,6 +69,7 @@ export class ChargeCoalescer {
     try {
       for (let queue = this.waiting.get(workspaceId); queue; queue = this.waiting.get(workspaceId)) {
         const group = queue.splice(0, MAX_COALESCED);
+        this.queued -= group.length;
         if (queue.length === 0) this.waiting.delete(workspaceId);
         await this.charged(workspaceId, group);
       }

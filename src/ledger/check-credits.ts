@@ -27,17 +27,21 @@ export function validateCount(count: number | undefined): number {
   return value;
 }
 
-/** May the workspace pay for `count` responses now? Reads only; takes no lock and writes nothing. */
+/**
+ * May the workspace pay for `count` responses now? Reads only, in one snapshot; takes no lock and
+ * writes nothing.
+ */
 export async function checkCredits(store: Store, input: CheckInput, now: Date): Promise<CheckResult> {
   const count = validateCount(input.count);
-  const reader = store.reader();
-  const account = await reader.lockAccount(input.workspaceId);
-  if (!account) throw new TallyError('not_found', `Workspace ${input.workspaceId} does not exist.`);
-  const [grants, held, { cost }] = await Promise.all([
-    reader.openGrants(input.workspaceId),
-    reader.heldAmount(input.workspaceId, now),
-    price(reader, input.features ?? [], count, now),
-  ]);
-  const available = liveRemaining(grants, now) - held - account.overageDebt;
-  return { allowed: canAfford(available, cost, account.overageLimit), cost, available };
+  return store.snapshot(async (reader) => {
+    const account = await reader.lockAccount(input.workspaceId);
+    if (!account) throw new TallyError('not_found', `Workspace ${input.workspaceId} does not exist.`);
+    const [grants, held, { cost }] = await Promise.all([
+      reader.openGrants(input.workspaceId),
+      reader.heldAmount(input.workspaceId, now),
+      price(reader, input.features ?? [], count, now),
+    ]);
+    const available = liveRemaining(grants, now) - held - account.overageDebt;
+    return { allowed: canAfford(available, cost, account.overageLimit), cost, available };
+  });
 }

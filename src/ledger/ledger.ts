@@ -15,8 +15,8 @@ import { createWorkspace, getWorkspace, listWorkspaces, type NewWorkspace } from
 export type Clock = () => Date;
 
 /** The ledger's use cases bound to one store and clock: what the HTTP layer and the CLI call. */
-export function createLedger(store: Store, clock: Clock) {
-  const charges = new ChargeCoalescer(store, clock);
+export function createLedger(store: Store, clock: Clock, options: { chargeQueueLimit?: number } = {}) {
+  const charges = new ChargeCoalescer(store, clock, options.chargeQueueLimit);
   return {
     createWorkspace: (input: NewWorkspace) => createWorkspace(store, input, clock()),
     getWorkspace: (id: string) => getWorkspace(store, id),

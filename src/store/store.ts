@@ -155,6 +155,18 @@ export interface Store {
   transaction<T>(fn: (tx: LedgerTx, db: Transaction<Database>) => Promise<T>): Promise<T>;
   /** The same reads as a transaction, without taking a lock (reads see one committed state per statement). */
   reader(): LedgerTx;
+  /**
+   * Runs `fn`'s reads in one consistent snapshot of committed data, taking no lock: a transaction
+   * that commits meanwhile is seen whole or not at all (PostgreSQL: one REPEATABLE READ READ ONLY
+   * transaction; SQLite: one read transaction on the store's connection).
+   */
+  snapshot<T>(fn: (reader: LedgerTx, db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * The time every decision by time is made by (expiry, holds, periods, an event's allowed age) when
+   * no test clock is injected: the database's clock on PostgreSQL, so N processes agree whatever
+   * their own clocks say; the system clock on SQLite, whose one process is the only writer.
+   */
+  now(): Date;
   /** Registers `observer` under `name` (the same name again replaces it) for every later ledger transaction. */
   observeBalances(name: string, observer: BalanceObserver): void;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { KyselyLedgerTx } from '../ledger-queries.ts';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
+import { DatabaseClock } from './database-clock.ts';
 
 // Amounts and times are bigint columns holding values well inside 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -39,11 +40,19 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   const observers = new BalanceObservers();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>, 'postgres', options.schema);
+  const clock = await DatabaseClock.open(db as Kysely<unknown>);
   return {
     dialect: 'postgres',
     db,
     transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, true, { observers, trx }), trx)),
     reader: () => new KyselyLedgerTx(db, false),
+    snapshot: (fn) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute((trx) => fn(new KyselyLedgerTx(trx, false), trx)),
+    now: clock.now,
     observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
   };

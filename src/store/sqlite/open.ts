@@ -8,6 +8,7 @@ import {
   type SqliteDatabase,
   SqliteDialect,
   SqliteDriver,
+  sql,
 } from 'kysely';
 import { BalanceObservers } from '../balance-observers.ts';
 import { KyselyLedgerTx } from '../ledger-queries.ts';
@@ -61,8 +62,33 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   return {
     dialect: 'sqlite',
     db,
-    transaction: (fn) => group.run((trx) => fn(new SqliteLedgerTx(statements, trx, { observers, trx }), trx)),
+    async transaction(fn) {
+      const opened: SqliteLedgerTx[] = [];
+      const result = await group.run((trx) => {
+        const tx = new SqliteLedgerTx(statements, trx, { observers, trx });
+        opened.push(tx);
+        return fn(tx, trx);
+      });
+      // group.run settles after the COMMIT: only now may what the transaction read be shared.
+      for (const tx of opened) tx.committed();
+      return result;
+    },
     reader: () => new KyselyLedgerTx(db, false),
+    // A plain (deferred) BEGIN: its snapshot starts at the first read and takes no write lock, so
+    // other connections keep committing while it reads.
+    snapshot: (fn) =>
+      db.connection().execute(async (connection) => {
+        await sql`begin`.execute(connection);
+        try {
+          const result = await fn(new KyselyLedgerTx(connection, false), connection);
+          await sql`commit`.execute(connection);
+          return result;
+        } catch (error) {
+          await sql`rollback`.execute(connection);
+          throw error;
+        }
+      }),
+    now: () => new Date(),
     observeBalances: (name, observer) => observers.set(name, observer),
     close: () => db.destroy(),
   };

@@ -34,7 +34,11 @@ export class SqliteStatements {
   readonly bumpRollup;
   readonly rateCardVersion;
   readonly rateCards;
-  /** Rate cards are append-only, so the parsed list stays right until a new version appears. */
+  /**
+   * Rate cards are append-only, so the parsed list stays right until a new version appears. Only
+   * a committed read is kept here: a version read inside a transaction whose COMMIT then failed
+   * never existed, and a later publish may reuse its number with other prices.
+   */
   cachedCards: { version: number; cards: RateCard[] } | null = null;
 
   constructor(database: SQLite.Database) {
@@ -97,6 +101,9 @@ export class SqliteStatements {
  * inside the same BEGIN IMMEDIATE), everything else through the shared Kysely queries.
  */
 export class SqliteLedgerTx extends KyselyLedgerTx {
+  /** The rate cards this transaction read, offered to the shared cache only after its commit. */
+  private readCards: { version: number; cards: RateCard[] } | null = null;
+
   constructor(
     private readonly statements: SqliteStatements,
     trx: Transaction<Database>,
@@ -220,7 +227,7 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
 
   override async rateCards(): Promise<RateCard[]> {
     const version = this.statements.rateCardVersion.get()?.version ?? 0;
-    const cached = this.statements.cachedCards;
+    const cached = this.statements.cachedCards ?? this.readCards;
     if (cached && cached.version === version) return cached.cards;
     const cards = this.statements.rateCards.all().map((row) => ({
       version: row.version,
@@ -228,7 +235,12 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
       baseCost: row.base_cost,
       features: JSON.parse(row.features) as Record<string, number>,
     }));
-    this.statements.cachedCards = { version, cards };
+    this.readCards = { version, cards };
     return cards;
+  }
+
+  /** Called once the transaction has committed: what it read of the rate cards may now serve others. */
+  committed(): void {
+    if (this.readCards) this.statements.cachedCards = this.readCards;
   }
 }

@@ -1,0 +1,71 @@
+import { expect, it } from 'vitest';
+import { TestClock } from '../../test/support/clock.ts';
+import { describeStores, openStoreAt } from '../../test/support/stores.ts';
+import type { LedgerTx, Store } from '../store/store.ts';
+import { getBalance } from './balance.ts';
+import { chargeResponse } from './charge-response.ts';
+import { checkCredits } from './check-credits.ts';
+import { grantCredits } from './grant-credits.ts';
+import { createWorkspace } from './workspaces.ts';
+
+/** `store` whose next read, right after it reads the account, waits while `between` commits. */
+function interleaved(store: Store, between: () => Promise<void>): Store {
+  let done = false;
+  const hooked = (reader: LedgerTx): LedgerTx => {
+    const wrapped = Object.create(reader) as LedgerTx;
+    wrapped.lockAccount = async (workspaceId) => {
+      const account = await reader.lockAccount(workspaceId);
+      if (!done) {
+        done = true;
+        await between();
+      }
+      return account;
+    };
+    return wrapped;
+  };
+  return {
+    ...store,
+    reader: () => hooked(store.reader()),
+    snapshot: (fn) => store.snapshot((reader, db) => fn(hooked(reader), db)),
+  };
+}
+
+describeStores('reading a balance while a grant commits', (ctx) => {
+  it('sees the books before the grant or after it, never parts of both', async () => {
+    const clock = new TestClock();
+    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'free', overageLimit: 100_000 }, clock.now());
+    for (const id of ['r1', 'r2', 'r3']) {
+      await chargeResponse(
+        ctx.store,
+        { workspaceId: ws.id, id, conversationId: 'c1', channel: 'chat', agentId: 'a1' },
+        clock.now(),
+      );
+    }
+    const before = (await getBalance(ctx.store, ws.id, clock.now())).available;
+    expect(before).toBe(-3000);
+    // Another process grants 5 credits; 3 of them repay the overage debt at once.
+    const other = await openStoreAt(ctx.location);
+    let granted = 0;
+    const grant = async () => {
+      granted += 1;
+      await grantCredits(
+        other,
+        { workspaceId: ws.id, id: `g${granted}`, amount: 5000, source: 'promotion', reason: 'mid-read' },
+        clock.now(),
+      );
+    };
+    try {
+      const balance = await getBalance(interleaved(ctx.store, grant), ws.id, clock.now());
+      expect([before, before + 5000]).toContain(balance.available);
+      const remaining = balance.grants.reduce((sum, g) => sum + g.remaining, 0);
+      // Every credit granted this period is still there, was spent, or repaid debt that usage ran up.
+      expect(balance.period.granted - remaining + balance.overageDebt).toBe(balance.period.used);
+
+      const now = (await getBalance(ctx.store, ws.id, clock.now())).available;
+      const check = await checkCredits(interleaved(ctx.store, grant), { workspaceId: ws.id }, clock.now());
+      expect([now, now + 5000]).toContain(check.available);
+    } finally {
+      await other.close();
+    }
+  });
+});
