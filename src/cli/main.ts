@@ -5,7 +5,9 @@ import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { creditsToMillicredits, millicreditsToCredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
+import type { Grant } from '../domain/grants.ts';
 import { SCOPES, type Scope } from '../keys/api-keys.ts';
+import type { Workspace } from '../ledger/workspaces.ts';
 import { serve } from '../main.ts';
 import { openStore } from '../open-store.ts';
 import type { Store } from '../store/store.ts';
@@ -56,6 +58,17 @@ const scopes = (value: string): Scope[] => {
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
+/** Credits at the edge, as the API prints them: inside, amounts are millicredits. */
+const workspaceOut = (workspace: Workspace) => ({
+  ...workspace,
+  overageLimit: millicreditsToCredits(workspace.overageLimit),
+});
+const grantOut = (grant: Grant) => ({
+  ...grant,
+  amount: millicreditsToCredits(grant.amount),
+  remaining: millicreditsToCredits(grant.remaining),
+});
+
 program
   .command('serve')
   .description('Start the HTTP server (what `npm start` runs). Stops gracefully on SIGTERM.')
@@ -84,7 +97,7 @@ workspace
         plan: options.plan,
         overageLimit: options.overage === undefined ? undefined : creditsToMillicredits(options.overage, 'overage'),
       });
-      print(created);
+      print(workspaceOut(created));
     }),
   );
 workspace
@@ -92,7 +105,7 @@ workspace
   .description('List workspaces.')
   .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 100)
   .action(async (options: { limit: number }) =>
-    withApp(async (app) => print(await app.ledger.listWorkspaces(null, options.limit))),
+    withApp(async (app) => print((await app.ledger.listWorkspaces(null, options.limit)).map(workspaceOut))),
   );
 
 const billing = program
@@ -104,9 +117,10 @@ billing
   .argument('<workspaceId>')
   .argument('<plan>')
   .action(async (workspaceId: string, plan: string) =>
-    withApp(async (app) =>
-      print(await app.billing.requestPlan(workspaceId, plan, { asOperator: true, returnUrl: '' })),
-    ),
+    withApp(async (app) => {
+      const result = await app.billing.requestPlan(workspaceId, plan, { asOperator: true, returnUrl: '' });
+      print(result.kind === 'applied' ? { ...result, grant: result.grant && grantOut(result.grant) } : result);
+    }),
   );
 billing
   .command('purchase')
@@ -115,15 +129,14 @@ billing
   .argument('<pack>')
   .option('--id <id>', 'the purchase id; repeat it to be safe on retries')
   .action(async (workspaceId: string, pack: string, options: { id?: string }) =>
-    withApp(async (app) =>
-      print(
-        await app.billing.requestPack(workspaceId, pack, {
-          asOperator: true,
-          returnUrl: '',
-          ...(options.id ? { idempotencyKey: options.id } : {}),
-        }),
-      ),
-    ),
+    withApp(async (app) => {
+      const result = await app.billing.requestPack(workspaceId, pack, {
+        asOperator: true,
+        returnUrl: '',
+        ...(options.id ? { idempotencyKey: options.id } : {}),
+      });
+      print(result.kind === 'granted' ? { ...result, grant: grantOut(result.grant) } : result);
+    }),
   );
 billing
   .command('renew')
@@ -188,12 +201,7 @@ program
           reason: options.reason,
           expiresAt,
         });
-        print({
-          ...grant,
-          amount: millicreditsToCredits(grant.amount),
-          remaining: millicreditsToCredits(grant.remaining),
-          replayed,
-        });
+        print({ ...grantOut(grant), replayed });
       }),
   );
 
