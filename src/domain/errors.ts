@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'insufficient_credits'
   | 'agent_limit_reached'
   | 'idempotency_conflict'
+  | 'conversation_mismatch'
   | 'conflict'
   | 'rate_limited'
   | 'payload_too_large'
