@@ -81,11 +81,7 @@ export class Billing {
     const plan = this.catalog.plan(input.plan);
     const now = this.clock();
     return this.store.transaction(async (tx, db) => {
-      const workspace = await insertWorkspace(
-        db,
-        { ...input, overageLimit: input.overageLimit ?? terms(plan).overageLimit },
-        now,
-      );
+      const workspace = await insertWorkspace(db, input, now, terms(plan).overageLimit);
       await startSubscription({ tx, db, now }, workspace, plan);
       return workspace;
     });

@@ -193,6 +193,36 @@ describeStores('subscription renewals', (ctx) => {
     expect((await getBalance(ctx.store, ws.id, clock.now())).available).toBe(5_000_000);
   });
 
+  it("keeps an operator-set overage limit across upgrades, downgrades and renewals; the plan's otherwise", async () => {
+    const overageLimitOf = async (workspaceId: string) =>
+      Number(
+        (
+          await ctx.store.db
+            .selectFrom('workspaces')
+            .select('overage_limit')
+            .where('id', '=', workspaceId)
+            .executeTakeFirstOrThrow()
+        ).overage_limit,
+      );
+    const set = await billing.openWorkspace({ name: 'Set', plan: 'starter', overageLimit: 7_000 });
+    const planDefault = await billing.openWorkspace({ name: 'Default', plan: 'starter' });
+    for (const ws of [set, planDefault]) {
+      await billing.requestPlan(ws.id, 'scale', { asOperator: true, returnUrl: '' });
+    }
+    expect(await overageLimitOf(set.id)).toBe(7_000);
+    expect(await overageLimitOf(planDefault.id)).toBe(1_000_000);
+
+    for (const ws of [set, planDefault]) {
+      await billing.requestPlan(ws.id, 'growth', { asOperator: true, returnUrl: '' });
+    }
+    clock.set('2026-12-01T00:00:00Z');
+    await billing.renewDue();
+    clock.set('2027-01-01T00:00:00Z');
+    await billing.renewDue();
+    expect(await overageLimitOf(set.id)).toBe(7_000);
+    expect(await overageLimitOf(planDefault.id)).toBe(100_000);
+  });
+
   it('gives a workspace from before billing a subscription without granting its current period again', async () => {
     await ctx.store.db
       .insertInto('workspaces')

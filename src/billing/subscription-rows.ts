@@ -108,12 +108,19 @@ export async function updateSubscription(
     .execute();
 }
 
-/** The workspace row carries the plan and its overage limit, which the ledger reads when it charges. */
+/**
+ * The workspace row carries the plan and the overage limit in force, which the ledger reads when it
+ * charges: the operator's override when one was set, else the new plan's.
+ */
 export async function setWorkspacePlan(
   db: Kysely<Database>,
   workspaceId: string,
   plan: string,
-  overageLimit: number,
+  planOverageLimit: number,
 ): Promise<void> {
-  await db.updateTable('workspaces').set({ plan, overage_limit: overageLimit }).where('id', '=', workspaceId).execute();
+  await db
+    .updateTable('workspaces')
+    .set((eb) => ({ plan, overage_limit: eb.fn.coalesce('overage_limit_override', eb.val(planOverageLimit)) }))
+    .where('id', '=', workspaceId)
+    .execute();
 }
