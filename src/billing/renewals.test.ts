@@ -21,6 +21,7 @@ describeStores('subscription renewals', (ctx) => {
       store: ctx.store,
       catalog,
       clock: clock.now,
+      payments: 'manual',
       events: { subscriptionRenewed: async (event) => void renewed.push(event) },
     });
   });
@@ -84,7 +85,7 @@ describeStores('subscription renewals', (ctx) => {
     // that holds the write lock, so both runners share the store (its transactions still interleave).
     const second = ctx.kind === 'postgres' ? await openStoreAt(ctx.location) : ctx.store;
     if (second !== ctx.store) others.push(second);
-    const otherProcess = new Billing({ store: second, catalog, clock: clock.now });
+    const otherProcess = new Billing({ store: second, catalog, clock: clock.now, payments: 'manual' });
     clock.set('2027-01-20T00:00:00Z');
     const reports = await Promise.all([billing.renewDue(), otherProcess.renewDue(), billing.renewDue()]);
     expect(reports.reduce((sum, r) => sum + r.renewed, 0)).toBe(2 * workspaces.length);

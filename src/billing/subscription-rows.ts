@@ -49,6 +49,17 @@ export async function findSubscription(db: Kysely<Database>, workspaceId: string
   return row ? fromRow(row) : null;
 }
 
+/** Every subscription billed by hand (no Stripe subscription), oldest workspace id first. */
+export async function listManualSubscriptions(db: Kysely<Database>): Promise<Subscription[]> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('provider', '=', 'manual')
+    .orderBy('workspace_id')
+    .execute();
+  return rows.map(fromRow);
+}
+
 export async function findByStripeSubscription(db: Kysely<Database>, stripeId: string): Promise<Subscription | null> {
   const row = await db
     .selectFrom('subscriptions')

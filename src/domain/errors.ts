@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'twilio_unavailable'
   | 'twilio_credentials_rejected'
   | 'payment_provider_error'
+  | 'payments_not_configured'
   | 'unavailable';
 
 export class TallyError extends Error {

@@ -18,6 +18,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   twilio_unavailable: 503,
   twilio_credentials_rejected: 400,
   payment_provider_error: 502,
+  payments_not_configured: 409,
   unavailable: 503,
 };
 

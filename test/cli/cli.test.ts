@@ -145,6 +145,7 @@ describe('the operator CLI', () => {
     ]);
     expect(code).toBe(0);
     expect(output).toContain('SIGTERM: finishing in-flight requests');
+    expect(output).toContain('Payments: off (TALLY_PAYMENTS=off)');
     // Each request either finished (201), was turned away once closing began (503, so a load balancer
     // retries it elsewhere), or found the port closed; none is cut off half-way.
     expect(statuses.filter((status) => status !== 201 && status !== 503 && status !== 'refused')).toEqual([]);
