@@ -950,7 +950,9 @@ function keyBreaks(op: Operation, world: World): fc.Arbitrary<Mutation>[] {
       mutation(label, KEY, (d) => {
         delete d.headers.authorization;
         d.headers.cookie = cookie;
-        if (csrf !== null) d.headers['x-csrf-token'] = csrf;
+        // Null removes the token, also one an earlier cookie break set: two breaks must not repair each other.
+        if (csrf === null) delete d.headers['x-csrf-token'];
+        else d.headers['x-csrf-token'] = csrf;
       });
     arbitraries.push(
       pick(
