@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET } from '../../../test/fakes/stripe-server.ts';
 import { TestClock } from '../../../test/support/clock.ts';
 import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
@@ -294,6 +295,35 @@ describeStores('the manual provider lists what it granted, for the operator to i
         },
       ]);
       expect(listed.body.plans.map((row: { workspaceId: string }) => row.workspaceId)).not.toContain(free.id);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describeStores('Stripe keys set, TALLY_PAYMENTS=manual: the operator chose to bill by hand', (ctx) => {
+  it('grants a pack at once without Checkout, and still verifies Stripe webhooks for subscriptions Stripe bills', async () => {
+    const server = await startServer(ctx.store, {
+      catalog: new Catalog(DEFAULT_CATALOG),
+      config: {
+        payments: 'manual',
+        stripeApiUrl: 'http://127.0.0.1:9',
+        stripeSecretKey: FAKE_STRIPE_SECRET_KEY,
+        stripeWebhookSecret: FAKE_STRIPE_WEBHOOK_SECRET,
+      },
+    });
+    try {
+      const ws = await server.workspace(0, 'free');
+      const pack = await server.call('POST', '/v1/purchases', { key: ws.key, body: { pack: 'pack-500' } });
+      expect(pack.status).toBe(201);
+      expect(pack.body.grant).toMatchObject({ amount: 500, source: 'purchase' });
+      const options = await server.call('GET', '/v1/upgrade-options', { key: ws.key });
+      expect(options.body.provider).toBe('manual');
+      const webhook = await server.call('POST', '/v1/stripe/webhook', {
+        body: '{}',
+        headers: { 'stripe-signature': 't=1,v1=00' },
+      });
+      expect(webhook.status).toBe(400);
     } finally {
       await server.close();
     }
