@@ -6,6 +6,7 @@ import { WebhookSubscriptions } from './alerts/subscriptions.ts';
 import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
 import { PlanInsights } from './billing/insights.ts';
+import { defaultPayments } from './billing/payments-mode.ts';
 import { type Config, DEFAULT_CONFIG } from './config.ts';
 import { dashboardRoutes } from './http/dashboard.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -46,6 +47,8 @@ export interface AppDeps {
         | 'stripeSecretKey'
         | 'stripeWebhookSecret'
         | 'chargeQueueLimit'
+        | 'payments'
+        | 'upgradeUrl'
       >
     >;
   clock: Clock;
@@ -70,21 +73,19 @@ export async function buildApp(deps: AppDeps) {
   const alerts = new CreditAlerts(store);
   alerts.observeLedger();
   const webhooks = new WebhookSubscriptions(store, secretKey);
-  const insights = new PlanInsights(store, catalog, '/upgrade', alerts);
-  const billing = new Billing({
-    store,
-    catalog,
-    clock,
-    events: billingWebhooks,
-    stripe:
-      config.stripeSecretKey && config.stripeWebhookSecret
-        ? {
-            secretKey: config.stripeSecretKey,
-            webhookSecret: config.stripeWebhookSecret,
-            apiUrl: config.stripeApiUrl ?? null,
-          }
-        : null,
-  });
+  const stripe =
+    config.stripeSecretKey && config.stripeWebhookSecret
+      ? {
+          secretKey: config.stripeSecretKey,
+          webhookSecret: config.stripeWebhookSecret,
+          apiUrl: config.stripeApiUrl ?? null,
+        }
+      : null;
+  // A caller that does not choose (a test) gets what an unset TALLY_PAYMENTS gives outside the demo.
+  const payments = config.payments ?? defaultPayments({ stripeKeys: stripe !== null, demo: false });
+  const upgradeUrl = config.upgradeUrl ?? null;
+  const insights = new PlanInsights(store, catalog, upgradeUrl ?? '/upgrade', alerts);
+  const billing = new Billing({ store, catalog, clock, events: billingWebhooks, payments, stripe });
   const twilio = new TwilioService({
     store,
     secretKey,
@@ -121,7 +122,7 @@ export async function buildApp(deps: AppDeps) {
       ingestRoutes(ledger),
       responseRoutes(ledger, metrics),
       accountRoutes(ledger, insights),
-      billingRoutes(billing, config.publicUrl ?? null),
+      billingRoutes(billing, { publicUrl: config.publicUrl ?? null, upgradeUrl }),
       agentRoutes(billing.agents, insights, clock),
       stripeWebhookRoutes(billing.stripeWebhooks),
       rateCardRoutes(ledger),

@@ -42,4 +42,40 @@ describe('configuration from the environment', () => {
     expect(problems).toContain('TALLY_SECRET_KEY must be 32 random bytes');
     expect(problems).not.toContain('secret@');
   });
+
+  it('chooses payments: Stripe with its keys, manual in the demo, else off; never free unless asked', () => {
+    const stripeKeys = { TALLY_STRIPE_SECRET_KEY: 'sk_test_x', TALLY_STRIPE_WEBHOOK_SECRET: 'whsec_x' };
+    expect(loadConfig({ TALLY_DEMO: '0' }).payments).toBe('off');
+    expect(loadConfig({ TALLY_DEMO: '1' }).payments).toBe('manual');
+    expect(loadConfig({ TALLY_DATABASE_URL: 'postgres://db/tally' }).payments).toBe('off');
+    expect(loadConfig({ ...stripeKeys, TALLY_DEMO: '1' }).payments).toBe('stripe');
+    expect(loadConfig({ TALLY_DEMO: '0', TALLY_PAYMENTS: 'manual' }).payments).toBe('manual');
+    expect(loadConfig({ ...stripeKeys, TALLY_PAYMENTS: 'off' }).payments).toBe('off');
+    expect(loadConfig({ TALLY_UPGRADE_URL: 'https://host.example/billing' }).upgradeUrl).toBe(
+      'https://host.example/billing',
+    );
+  });
+
+  it('refuses Stripe payments without the Stripe keys, an unknown mode and a relative upgrade URL', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ TALLY_PAYMENTS: 'stripe', TALLY_STRIPE_SECRET_KEY: 'sk_test_x' })).toEqual([
+      'TALLY_PAYMENTS=stripe needs TALLY_STRIPE_WEBHOOK_SECRET to be set.',
+    ]);
+    expect(problems({ TALLY_PAYMENTS: 'stripe' })).toEqual([
+      'TALLY_PAYMENTS=stripe needs TALLY_STRIPE_SECRET_KEY and TALLY_STRIPE_WEBHOOK_SECRET to be set.',
+    ]);
+    expect(problems({ TALLY_PAYMENTS: 'free' })).toEqual([
+      'TALLY_PAYMENTS must be one of stripe, manual, off (got "free").',
+    ]);
+    expect(problems({ TALLY_UPGRADE_URL: '/billing' })).toEqual([
+      'TALLY_UPGRADE_URL must be a https: or http: URL (got "/billing").',
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultPayments, PAYMENTS_MODES, type PaymentsMode } from './billing/payments-mode.ts';
 import { DEFAULT_QUEUE_LIMIT } from './ledger/charge-coalescer.ts';
 import { parseSecretKey } from './secrets/secret-key.ts';
 
@@ -22,6 +23,10 @@ export interface Config {
   stripeApiUrl: string | null;
   stripeSecretKey: string | null;
   stripeWebhookSecret: string | null;
+  /** TALLY_PAYMENTS: see PaymentsMode; defaultPayments when unset. */
+  payments: PaymentsMode;
+  /** TALLY_UPGRADE_URL: where "Upgrade account" goes instead of the dashboard's own upgrade page. */
+  upgradeUrl: string | null;
   /** TALLY_PLANS_FILE: the operator's plan catalog (JSON); the built-in catalog when unset. */
   plansFile: string | null;
   /** Requests per minute per API key; 0 turns rate limiting off. */
@@ -118,10 +123,19 @@ export function loadConfig(env: Env = process.env): Config {
       problems.push((error as Error).message);
     }
   }
+  const demo = flag('TALLY_DEMO', databaseUrl === null);
+  const payments = oneOf(
+    'TALLY_PAYMENTS',
+    defaultPayments({ stripeKeys: Boolean(env.TALLY_STRIPE_SECRET_KEY && env.TALLY_STRIPE_WEBHOOK_SECRET), demo }),
+    PAYMENTS_MODES,
+  );
   // Stripe's keys come together: without the webhook secret no payment could ever be confirmed.
-  if (Boolean(env.TALLY_STRIPE_SECRET_KEY) !== Boolean(env.TALLY_STRIPE_WEBHOOK_SECRET)) {
+  const missingStripeKeys = ['TALLY_STRIPE_SECRET_KEY', 'TALLY_STRIPE_WEBHOOK_SECRET'].filter((name) => !env[name]);
+  if (payments === 'stripe' && missingStripeKeys.length > 0) {
+    problems.push(`TALLY_PAYMENTS=stripe needs ${missingStripeKeys.join(' and ')} to be set.`);
+  } else if (missingStripeKeys.length === 1) {
     problems.push(
-      'TALLY_STRIPE_SECRET_KEY and TALLY_STRIPE_WEBHOOK_SECRET must be set together (or neither, for manual billing).',
+      'TALLY_STRIPE_SECRET_KEY and TALLY_STRIPE_WEBHOOK_SECRET must be set together (or neither, without Stripe).',
     );
   }
   if (adminKey !== null && adminKey.length < 24) problems.push('TALLY_ADMIN_KEY must be at least 24 characters long.');
@@ -136,7 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminKey,
     secretKey: env.TALLY_SECRET_KEY || null,
     // The demo workspace is the embedded default's welcome; a PostgreSQL deployment starts empty.
-    demo: flag('TALLY_DEMO', databaseUrl === null),
+    demo,
     demoPassword: env.TALLY_DEMO_PASSWORD || null,
     twilioApiUrl:
       url('TALLY_TWILIO_API_URL', 'https://api.twilio.com', ['https:', 'http:']) ?? 'https://api.twilio.com',
@@ -144,6 +158,8 @@ export function loadConfig(env: Env = process.env): Config {
     stripeApiUrl: url('TALLY_STRIPE_API_URL', null, ['https:', 'http:']),
     stripeSecretKey: env.TALLY_STRIPE_SECRET_KEY || null,
     stripeWebhookSecret: env.TALLY_STRIPE_WEBHOOK_SECRET || null,
+    payments,
+    upgradeUrl: url('TALLY_UPGRADE_URL', null, ['https:', 'http:']),
     plansFile: env.TALLY_PLANS_FILE ? resolve(env.TALLY_PLANS_FILE) : null,
     rateLimitPerMinute: integer('TALLY_RATE_LIMIT_PER_MINUTE', 120_000, 0, 100_000_000),
     bodyLimitBytes: integer('TALLY_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),

@@ -4,6 +4,7 @@ import { sealPlainSigningSecrets } from './alerts/signing-secrets.ts';
 import { WebhookWorker } from './alerts/worker.ts';
 import { buildApp } from './app.ts';
 import { Catalog } from './billing/catalog.ts';
+import type { PaymentsMode } from './billing/payments-mode.ts';
 import type { Config } from './config.ts';
 import { loadOrCreateDemoPassword } from './demo/password.ts';
 import { seedDemo } from './demo/seed.ts';
@@ -13,6 +14,15 @@ import { createLogger } from './logger.ts';
 import { openStore } from './open-store.ts';
 import { loadSecretKey } from './secrets/secret-key.ts';
 import { ensureDemoUser } from './users/users.ts';
+
+/** The start-up line that says who takes payments; it names settings, never their values. */
+const PAYMENTS_LINE: Record<PaymentsMode, string> = {
+  stripe:
+    'Payments: Stripe (TALLY_PAYMENTS=stripe): plans and packs go through Stripe Checkout; credits come when paid.',
+  manual:
+    'Payments: manual (TALLY_PAYMENTS=manual): workspaces get plans and packs at once, without payment; invoice them from GET /v1/billing/manual.',
+  off: 'Payments: off (TALLY_PAYMENTS=off): only the operator changes plans and grants packs; set TALLY_PAYMENTS=stripe or manual to let workspaces buy.',
+};
 
 export interface RunningTally {
   url: string;
@@ -46,6 +56,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
 
   const url = await tally.server.listen({ port: config.port, host: config.host });
   say(`Tally is listening on ${url} (${store.dialect === 'sqlite' ? `SQLite ${config.sqliteFile}` : 'PostgreSQL'})`);
+  say(PAYMENTS_LINE[config.payments]);
   if (admin.created) say(`Operator key (saved in ${config.dataDir}/admin.key, shown once): ${admin.key}`);
   if (config.demo) {
     const demo = await seedDemo(store, tally, clock());

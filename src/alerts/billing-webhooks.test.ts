@@ -13,7 +13,7 @@ describeStores('billing events as webhooks', (ctx) => {
   let secret: string;
   beforeEach(async () => {
     clock = new TestClock('2026-11-01T00:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
+    server = await startServer(ctx.store, { clock: clock.now, config: { payments: 'manual' } });
     receiver = await startReceiver();
     const hook = await server.call('POST', '/v1/webhooks', {
       key: TEST_ADMIN_KEY,

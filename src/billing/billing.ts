@@ -2,24 +2,36 @@ import { creditsToMillicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Grant } from '../domain/grants.ts';
 import { classifyPlanChange, type PlanChange } from '../domain/plan-rules.ts';
+import { listGrantsByIdPrefix } from '../ledger/grant-list.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { insertWorkspace, type NewWorkspace, type Workspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { Agents } from './agents.ts';
 import { type Catalog, type Pack, type Plan, terms } from './catalog.ts';
 import type { BillingEvents } from './events.ts';
+import { type PaymentsMode, paymentsNotConfigured } from './payments-mode.ts';
 import { applyPlanChange, startSubscription } from './plan-changes.ts';
-import { completePurchase } from './purchases.ts';
+import { completePurchase, purchaseGrantId } from './purchases.ts';
 import { type RenewalReport, renewDue, renewWorkspace } from './renewals.ts';
 import { StripePayments, type StripeSettings } from './stripe/stripe-payments.ts';
 import { StripeWebhooks } from './stripe/stripe-webhooks.ts';
-import { findSubscription, insertSubscription, type Subscription } from './subscription-rows.ts';
+import {
+  findSubscription,
+  insertSubscription,
+  listManualSubscriptions,
+  type Subscription,
+} from './subscription-rows.ts';
 
 export interface BillingOptions {
   store: Store;
   catalog: Catalog;
   clock: () => Date;
-  /** Stripe's keys; without them the manual provider applies plan changes and packs at once. */
+  /** Who takes the money for a workspace's own plan changes and purchases (TALLY_PAYMENTS). */
+  payments: PaymentsMode;
+  /**
+   * Stripe's keys: needed with `payments: 'stripe'`. Set with another mode, Stripe's webhooks are still
+   * handled, so subscriptions Stripe already bills keep renewing; nothing new goes to Checkout.
+   */
   stripe?: StripeSettings | null;
   /** Told of renewals and purchases inside their transactions (outgoing webhooks). */
   events?: BillingEvents;
@@ -46,7 +58,23 @@ export interface UpgradeOptions {
   pendingPlan: Plan | null;
   plans: Plan[];
   packs: Pack[];
-  provider: 'stripe' | 'manual';
+  provider: PaymentsMode;
+}
+
+/** A pack granted without Stripe, for the operator to invoice (or already invoiced, when the operator recorded it). */
+export interface ManualPurchase {
+  workspaceId: string;
+  grantId: string;
+  credits: number;
+  reason: string;
+  at: Date;
+}
+
+/** A workspace on a paid plan that no Stripe subscription bills: the operator invoices it each period. */
+export interface ManualPlan {
+  workspaceId: string;
+  plan: Plan;
+  currentPeriod: { start: Date; end: Date };
 }
 
 /** Plans, subscriptions, purchases and agents: the billing verbs the routes, the CLI and main.ts call. */
@@ -59,12 +87,15 @@ export class Billing {
   private readonly clock: () => Date;
   private readonly events: BillingEvents;
   private readonly stripe: StripePayments | null;
+  readonly payments: PaymentsMode;
 
   constructor(options: BillingOptions) {
     this.store = options.store;
     this.catalog = options.catalog;
     this.clock = options.clock;
     this.events = options.events ?? {};
+    this.payments = options.payments;
+    if (options.payments === 'stripe' && !options.stripe) throw new Error("payments 'stripe' needs the Stripe keys");
     this.stripe = options.stripe ? new StripePayments(options.stripe) : null;
     this.agents = new Agents(this.store, this.catalog);
     this.stripeWebhooks = this.stripe
@@ -72,20 +103,12 @@ export class Billing {
       : null;
   }
 
-  get provider(): 'stripe' | 'manual' {
-    return this.stripe ? 'stripe' : 'manual';
-  }
-
   /** Creates a workspace on a plan, starts its subscription and grants its first period, in one transaction. */
   async openWorkspace(input: NewWorkspace): Promise<Workspace> {
     const plan = this.catalog.plan(input.plan);
     const now = this.clock();
     return this.store.transaction(async (tx, db) => {
-      const workspace = await insertWorkspace(
-        db,
-        { ...input, overageLimit: input.overageLimit ?? terms(plan).overageLimit },
-        now,
-      );
+      const workspace = await insertWorkspace(db, input, now, terms(plan).overageLimit);
       await startSubscription({ tx, db, now }, workspace, plan);
       return workspace;
     });
@@ -107,6 +130,7 @@ export class Billing {
    */
   async requestPlan(workspaceId: string, planId: string, requester: Requester): Promise<PlanRequestResult> {
     const target = this.catalog.plan(planId);
+    if (this.payments === 'off' && !requester.asOperator) throw paymentsNotConfigured();
     // Renewals first, so an upgrade tops up the period that is really current.
     await renewWorkspace(this.store, this.catalog, this.events, workspaceId, this.clock());
     const subscription = await this.subscription(workspaceId);
@@ -114,7 +138,7 @@ export class Billing {
     const change = classifyPlanChange(terms(current), terms(target));
 
     if (this.stripe && !requester.asOperator) {
-      if (change === 'upgrade') {
+      if (change === 'upgrade' && this.payments === 'stripe') {
         const checkout = await this.stripe.checkoutForPlan({
           workspaceId,
           plan: target,
@@ -124,7 +148,8 @@ export class Billing {
         });
         return { kind: 'checkout', checkoutUrl: checkout.url, sessionId: checkout.sessionId, subscription };
       }
-      if (subscription.provider === 'stripe' && subscription.stripeSubscriptionId) {
+      // A subscription Stripe bills is kept in step with a downgrade, whichever mode is chosen now.
+      if (change !== 'upgrade' && subscription.provider === 'stripe' && subscription.stripeSubscriptionId) {
         if (change === 'downgrade') await this.stripe.renewOn(subscription.stripeSubscriptionId, target);
         else if (subscription.pendingPlan) await this.stripe.renewOn(subscription.stripeSubscriptionId, current);
       }
@@ -139,8 +164,9 @@ export class Billing {
   /** A workspace buys `packId`: through Stripe Checkout when Stripe is set up, else granted at once. */
   async requestPack(workspaceId: string, packId: string, requester: Requester): Promise<PurchaseRequestResult> {
     const pack = this.catalog.pack(packId);
+    if (this.payments === 'off' && !requester.asOperator) throw paymentsNotConfigured();
     const credits = creditsToMillicredits(pack.credits);
-    if (this.stripe && !requester.asOperator) {
+    if (this.stripe && this.payments === 'stripe' && !requester.asOperator) {
       const subscription = await this.subscription(workspaceId);
       const checkout = await this.stripe.checkoutForPack({
         workspaceId,
@@ -161,7 +187,7 @@ export class Billing {
         this.events,
         workspaceId,
         { id: pack.id, name: pack.name, credits, validityMonths: pack.validityMonths },
-        { provider: 'manual', id: paymentId },
+        { provider: 'manual', id: paymentId, askedBy: requester.asOperator ? 'operator' : 'workspace' },
       ),
     );
     return { kind: 'granted', ...result };
@@ -174,7 +200,34 @@ export class Billing {
       pendingPlan: subscription.pendingPlan ? this.catalog.planOrFallback(subscription.pendingPlan) : null,
       plans: this.catalog.plansAbove(subscription.plan),
       packs: this.catalog.data.packs,
-      provider: this.provider,
+      provider: this.payments,
+    };
+  }
+
+  /**
+   * What the manual provider gave without a payment, for the operator to invoice: the packs granted
+   * without Stripe in [from, to), and the workspaces on a paid plan that no Stripe subscription bills.
+   */
+  async manualBilling(from: Date, to: Date): Promise<{ purchases: ManualPurchase[]; plans: ManualPlan[] }> {
+    const [grants, subscriptions] = await Promise.all([
+      listGrantsByIdPrefix(this.store, purchaseGrantId('manual:'), from, to),
+      listManualSubscriptions(this.store.db),
+    ]);
+    return {
+      purchases: grants.map((grant) => ({
+        workspaceId: grant.workspaceId,
+        grantId: grant.id,
+        credits: grant.amount,
+        reason: grant.reason,
+        at: grant.createdAt,
+      })),
+      plans: subscriptions
+        .map((subscription) => ({
+          workspaceId: subscription.workspaceId,
+          plan: this.catalog.planOrFallback(subscription.plan),
+          currentPeriod: subscription.currentPeriod,
+        }))
+        .filter((row) => row.plan.monthlyPrice > 0),
     };
   }
 

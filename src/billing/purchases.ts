@@ -25,7 +25,7 @@ export async function completePurchase(
   events: BillingEvents,
   workspaceId: string,
   pack: PackBought,
-  payment: { provider: 'manual' | 'stripe'; id: string },
+  payment: { provider: 'stripe'; id: string } | { provider: 'manual'; id: string; askedBy: 'workspace' | 'operator' },
 ): Promise<{ grant: Grant; replayed: boolean }> {
   const id = purchaseGrantId(payment.id);
   const state = await AccountState.open(tx, workspaceId, now);
@@ -43,7 +43,12 @@ export async function completePurchase(
       id,
       amount: pack.credits,
       source: 'purchase',
-      reason: `${pack.name} pack bought (${payment.provider === 'stripe' ? 'Stripe Checkout' : 'manual'} ${payment.id})`,
+      reason:
+        payment.provider === 'stripe'
+          ? `${pack.name} pack bought (Stripe Checkout ${payment.id})`
+          : payment.askedBy === 'workspace'
+            ? `${pack.name} pack bought by the workspace, granted without payment (${payment.id}): to invoice`
+            : `${pack.name} pack recorded by the operator (${payment.id})`,
       expiresAt: addMonthsClamped(now, pack.validityMonths),
     },
     now,

@@ -21,6 +21,7 @@ describeStores('subscription renewals', (ctx) => {
       store: ctx.store,
       catalog,
       clock: clock.now,
+      payments: 'manual',
       events: { subscriptionRenewed: async (event) => void renewed.push(event) },
     });
   });
@@ -84,7 +85,7 @@ describeStores('subscription renewals', (ctx) => {
     // that holds the write lock, so both runners share the store (its transactions still interleave).
     const second = ctx.kind === 'postgres' ? await openStoreAt(ctx.location) : ctx.store;
     if (second !== ctx.store) others.push(second);
-    const otherProcess = new Billing({ store: second, catalog, clock: clock.now });
+    const otherProcess = new Billing({ store: second, catalog, clock: clock.now, payments: 'manual' });
     clock.set('2027-01-20T00:00:00Z');
     const reports = await Promise.all([billing.renewDue(), otherProcess.renewDue(), billing.renewDue()]);
     expect(reports.reduce((sum, r) => sum + r.renewed, 0)).toBe(2 * workspaces.length);
@@ -191,6 +192,36 @@ describeStores('subscription renewals', (ctx) => {
     const again = await billing.requestPlan(ws.id, 'growth', { asOperator: false, returnUrl: '' });
     expect(again).toMatchObject({ change: 'none', grant: { id: result.kind === 'applied' ? result.grant?.id : '' } });
     expect((await getBalance(ctx.store, ws.id, clock.now())).available).toBe(5_000_000);
+  });
+
+  it("keeps an operator-set overage limit across upgrades, downgrades and renewals; the plan's otherwise", async () => {
+    const overageLimitOf = async (workspaceId: string) =>
+      Number(
+        (
+          await ctx.store.db
+            .selectFrom('workspaces')
+            .select('overage_limit')
+            .where('id', '=', workspaceId)
+            .executeTakeFirstOrThrow()
+        ).overage_limit,
+      );
+    const set = await billing.openWorkspace({ name: 'Set', plan: 'starter', overageLimit: 7_000 });
+    const planDefault = await billing.openWorkspace({ name: 'Default', plan: 'starter' });
+    for (const ws of [set, planDefault]) {
+      await billing.requestPlan(ws.id, 'scale', { asOperator: true, returnUrl: '' });
+    }
+    expect(await overageLimitOf(set.id)).toBe(7_000);
+    expect(await overageLimitOf(planDefault.id)).toBe(1_000_000);
+
+    for (const ws of [set, planDefault]) {
+      await billing.requestPlan(ws.id, 'growth', { asOperator: true, returnUrl: '' });
+    }
+    clock.set('2026-12-01T00:00:00Z');
+    await billing.renewDue();
+    clock.set('2027-01-01T00:00:00Z');
+    await billing.renewDue();
+    expect(await overageLimitOf(set.id)).toBe(7_000);
+    expect(await overageLimitOf(planDefault.id)).toBe(100_000);
   });
 
   it('gives a workspace from before billing a subscription without granting its current period again', async () => {

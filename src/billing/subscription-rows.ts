@@ -49,6 +49,17 @@ export async function findSubscription(db: Kysely<Database>, workspaceId: string
   return row ? fromRow(row) : null;
 }
 
+/** Every subscription billed by hand (no Stripe subscription), oldest workspace id first. */
+export async function listManualSubscriptions(db: Kysely<Database>): Promise<Subscription[]> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('provider', '=', 'manual')
+    .orderBy('workspace_id')
+    .execute();
+  return rows.map(fromRow);
+}
+
 export async function findByStripeSubscription(db: Kysely<Database>, stripeId: string): Promise<Subscription | null> {
   const row = await db
     .selectFrom('subscriptions')
@@ -108,12 +119,19 @@ export async function updateSubscription(
     .execute();
 }
 
-/** The workspace row carries the plan and its overage limit, which the ledger reads when it charges. */
+/**
+ * The workspace row carries the plan and the overage limit in force, which the ledger reads when it
+ * charges: the operator's override when one was set, else the new plan's.
+ */
 export async function setWorkspacePlan(
   db: Kysely<Database>,
   workspaceId: string,
   plan: string,
-  overageLimit: number,
+  planOverageLimit: number,
 ): Promise<void> {
-  await db.updateTable('workspaces').set({ plan, overage_limit: overageLimit }).where('id', '=', workspaceId).execute();
+  await db
+    .updateTable('workspaces')
+    .set((eb) => ({ plan, overage_limit: eb.fn.coalesce('overage_limit_override', eb.val(planOverageLimit)) }))
+    .where('id', '=', workspaceId)
+    .execute();
 }

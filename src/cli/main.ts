@@ -5,7 +5,9 @@ import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { creditsToMillicredits, millicreditsToCredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
+import type { Grant } from '../domain/grants.ts';
 import { SCOPES, type Scope } from '../keys/api-keys.ts';
+import type { Workspace } from '../ledger/workspaces.ts';
 import { serve } from '../main.ts';
 import { openStore } from '../open-store.ts';
 import type { Store } from '../store/store.ts';
@@ -30,7 +32,8 @@ async function withApp<T>(fn: (app: Awaited<ReturnType<typeof buildApp>>, store:
     const app = await buildApp({
       store,
       config: settings,
-      clock: () => new Date(),
+      // The database's clock on PostgreSQL, as in `tally serve`: an operator's machine may be off.
+      clock: store.now,
       logger: false,
       catalog: Catalog.load(settings.plansFile),
     });
@@ -55,6 +58,17 @@ const scopes = (value: string): Scope[] => {
 };
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+/** Credits at the edge, as the API prints them: inside, amounts are millicredits. */
+const workspaceOut = (workspace: Workspace) => ({
+  ...workspace,
+  overageLimit: millicreditsToCredits(workspace.overageLimit),
+});
+const grantOut = (grant: Grant) => ({
+  ...grant,
+  amount: millicreditsToCredits(grant.amount),
+  remaining: millicreditsToCredits(grant.remaining),
+});
 
 program
   .command('serve')
@@ -84,7 +98,7 @@ workspace
         plan: options.plan,
         overageLimit: options.overage === undefined ? undefined : creditsToMillicredits(options.overage, 'overage'),
       });
-      print(created);
+      print(workspaceOut(created));
     }),
   );
 workspace
@@ -92,7 +106,7 @@ workspace
   .description('List workspaces.')
   .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 100)
   .action(async (options: { limit: number }) =>
-    withApp(async (app) => print(await app.ledger.listWorkspaces(null, options.limit))),
+    withApp(async (app) => print((await app.ledger.listWorkspaces(null, options.limit)).map(workspaceOut))),
   );
 
 const billing = program
@@ -104,9 +118,10 @@ billing
   .argument('<workspaceId>')
   .argument('<plan>')
   .action(async (workspaceId: string, plan: string) =>
-    withApp(async (app) =>
-      print(await app.billing.requestPlan(workspaceId, plan, { asOperator: true, returnUrl: '' })),
-    ),
+    withApp(async (app) => {
+      const result = await app.billing.requestPlan(workspaceId, plan, { asOperator: true, returnUrl: '' });
+      print(result.kind === 'applied' ? { ...result, grant: result.grant && grantOut(result.grant) } : result);
+    }),
   );
 billing
   .command('purchase')
@@ -115,15 +130,14 @@ billing
   .argument('<pack>')
   .option('--id <id>', 'the purchase id; repeat it to be safe on retries')
   .action(async (workspaceId: string, pack: string, options: { id?: string }) =>
-    withApp(async (app) =>
-      print(
-        await app.billing.requestPack(workspaceId, pack, {
-          asOperator: true,
-          returnUrl: '',
-          ...(options.id ? { idempotencyKey: options.id } : {}),
-        }),
-      ),
-    ),
+    withApp(async (app) => {
+      const result = await app.billing.requestPack(workspaceId, pack, {
+        asOperator: true,
+        returnUrl: '',
+        ...(options.id ? { idempotencyKey: options.id } : {}),
+      });
+      print(result.kind === 'granted' ? { ...result, grant: grantOut(result.grant) } : result);
+    }),
   );
 billing
   .command('renew')
@@ -138,7 +152,7 @@ key
   .option('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, scopes, ['ingest', 'read'] as Scope[])
   .option('--name <name>', 'a label for the key', '')
   .action(async (workspaceId: string, options: { scopes: Scope[]; name: string }) =>
-    withApp(async (app) => print(await app.keys.issue(workspaceId, options.scopes, options.name, new Date()))),
+    withApp(async (app, store) => print(await app.keys.issue(workspaceId, options.scopes, options.name, store.now()))),
   );
 key
   .command('revoke')
@@ -146,8 +160,8 @@ key
   .argument('<workspaceId>')
   .argument('<keyId>')
   .action(async (workspaceId: string, keyId: string) =>
-    withApp(async (app) => {
-      await app.keys.revoke(workspaceId, keyId, new Date());
+    withApp(async (app, store) => {
+      await app.keys.revoke(workspaceId, keyId, store.now());
       console.log(`Key ${keyId} revoked.`);
     }),
   );
@@ -188,12 +202,7 @@ program
           reason: options.reason,
           expiresAt,
         });
-        print({
-          ...grant,
-          amount: millicreditsToCredits(grant.amount),
-          remaining: millicreditsToCredits(grant.remaining),
-          replayed,
-        });
+        print({ ...grantOut(grant), replayed });
       }),
   );
 
@@ -253,7 +262,7 @@ program
   .description('Create the demo workspace with three months of realistic usage (once).')
   .action(async () =>
     withApp(async (app, store) => {
-      const demo = await seedDemo(store, app, new Date());
+      const demo = await seedDemo(store, app, store.now());
       console.log(`Demo workspace ${demo.workspaceId}: ${demo.summary}`);
     }),
   );

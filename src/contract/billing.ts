@@ -75,9 +75,48 @@ export const UpgradeOptionsReply = Type.Object({
   pendingPlan: Type.Union([PlanReply, Type.Null()]),
   plans: Type.Array(PlanReply, { description: 'The plans above the current one, cheapest first.' }),
   packs: Type.Array(PackReply),
-  provider: Type.Union([Type.Literal('stripe'), Type.Literal('manual')]),
+  provider: Type.Union([Type.Literal('stripe'), Type.Literal('manual'), Type.Literal('off')], {
+    description:
+      'Who takes payments (TALLY_PAYMENTS). With off, POST /v1/subscription and /v1/purchases are 409 payments_not_configured: the workspace asks the operator, at upgradeUrl when set.',
+  }),
+  upgradeUrl: Type.Union([Type.String(), Type.Null()], {
+    description: "The operator's own upgrade page (TALLY_UPGRADE_URL), or null.",
+  }),
 });
 export type UpgradeOptionsReply = Static<typeof UpgradeOptionsReply>;
+
+export const ManualBillingQuery = Type.Object(
+  {
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
+);
+
+export const ManualBillingReply = Type.Object({
+  from: Timestamp,
+  to: Timestamp,
+  purchases: Type.Array(
+    Type.Object({
+      workspaceId: Type.String(),
+      grantId: Type.String(),
+      credits: Credits,
+      reason: Type.String({
+        description: 'Says whether the workspace bought it (to invoice) or the operator recorded it.',
+      }),
+      at: Timestamp,
+    }),
+    { description: 'Packs granted without Stripe in [from, to).' },
+  ),
+  plans: Type.Array(
+    Type.Object({
+      workspaceId: Type.String(),
+      plan: PlanReply,
+      currentPeriod: Type.Object({ start: Timestamp, end: Timestamp }),
+    }),
+    { description: 'Workspaces on a paid plan that no Stripe subscription bills, now.' },
+  ),
+});
 
 export const AgentBody = Type.Object(
   {

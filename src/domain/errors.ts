@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'insufficient_credits'
   | 'agent_limit_reached'
   | 'idempotency_conflict'
+  | 'conversation_mismatch'
   | 'conflict'
   | 'rate_limited'
   | 'payload_too_large'
@@ -14,6 +15,7 @@ export type ErrorCode =
   | 'twilio_unavailable'
   | 'twilio_credentials_rejected'
   | 'payment_provider_error'
+  | 'payments_not_configured'
   | 'unavailable';
 
 export class TallyError extends Error {

@@ -10,6 +10,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   insufficient_credits: 402,
   agent_limit_reached: 409,
   idempotency_conflict: 409,
+  conversation_mismatch: 409,
   conflict: 409,
   rate_limited: 429,
   payload_too_large: 413,
@@ -17,6 +18,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   twilio_unavailable: 503,
   twilio_credentials_rejected: 400,
   payment_provider_error: 502,
+  payments_not_configured: 409,
   unavailable: 503,
 };
 

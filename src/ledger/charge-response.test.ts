@@ -232,7 +232,7 @@ describeStores('charging a response', (ctx) => {
       8000,
       7000,
       6000,
-      'invalid_request',
+      'conversation_mismatch',
       'replayed',
       'invalid_request',
       5000,

@@ -1,4 +1,5 @@
 import type { Millicredits } from '../domain/amounts.ts';
+import { assertSameConversation } from '../domain/conversations.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isValidId } from '../domain/ids.ts';
 import { canAfford } from '../domain/overage.ts';
@@ -92,13 +93,7 @@ export async function chargeWithState(
   const { cost, card } = await price(tx, features, 1, occurredAt);
 
   const conversation = await tx.findConversation(input.workspaceId, input.conversationId);
-  if (conversation && conversation.channel !== input.channel) {
-    throw new TallyError(
-      'invalid_request',
-      `Conversation ${input.conversationId} is a ${conversation.channel}, not a ${input.channel}.`,
-      { field: 'channel' },
-    );
-  }
+  if (conversation) assertSameConversation(conversation, input);
 
   let holdAmount = 0;
   if (input.reservationId) {

@@ -1,3 +1,4 @@
+import { assertSameConversation } from '../domain/conversations.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isValidId } from '../domain/ids.ts';
 import { utcDay } from '../domain/periods.ts';
@@ -37,12 +38,7 @@ export async function recordConversation(
     if (!account) throw new TallyError('not_found', `Workspace ${input.workspaceId} does not exist.`);
     const existing = await tx.findConversation(input.workspaceId, input.id);
     if (existing) {
-      if (existing.channel !== input.channel || existing.agentId !== input.agentId) {
-        throw new TallyError(
-          'idempotency_conflict',
-          `Conversation ${input.id} was already recorded with a different channel or agent.`,
-        );
-      }
+      assertSameConversation(existing, input);
       return { conversation: existing, created: false };
     }
     const conversation: Conversation = { ...input, startedAt };

@@ -17,6 +17,7 @@ export interface Workspace {
 export interface NewWorkspace {
   name: string;
   plan: string;
+  /** The operator's overage limit: kept across plan changes and renewals. Left out, the plan's applies. */
   overageLimit?: Millicredits;
   /** Defaults to a server-made `ws_...` id. */
   id?: string;
@@ -30,8 +31,16 @@ export async function createWorkspace(store: Store, input: NewWorkspace, now: Da
   return insertWorkspace(store.db, input, now);
 }
 
-/** Inserts the workspace row with `db`, which may be a transaction that does more (billing starts the subscription in it). */
-export async function insertWorkspace(db: Kysely<Database>, input: NewWorkspace, now: Date): Promise<Workspace> {
+/**
+ * Inserts the workspace row with `db`, which may be a transaction that does more (billing starts the
+ * subscription in it). `planOverageLimit` applies unless the operator chose `input.overageLimit`.
+ */
+export async function insertWorkspace(
+  db: Kysely<Database>,
+  input: NewWorkspace,
+  now: Date,
+  planOverageLimit: Millicredits = 0,
+): Promise<Workspace> {
   if (input.name.trim() === '') throw new TallyError('invalid_request', 'name must not be empty.', { field: 'name' });
   if ((input.overageLimit ?? 0) < 0) {
     throw new TallyError('invalid_request', 'overageLimit must be zero or more credits.', { field: 'overageLimit' });
@@ -40,7 +49,7 @@ export async function insertWorkspace(db: Kysely<Database>, input: NewWorkspace,
     id: input.id ?? randomId('ws'),
     name: input.name.trim(),
     plan: input.plan,
-    overageLimit: input.overageLimit ?? 0,
+    overageLimit: input.overageLimit ?? planOverageLimit,
     // Periods start at midnight UTC so a period's usage is a whole number of daily rollups.
     periodAnchor: startOfUtcDay(now),
     createdAt: now,
@@ -52,6 +61,7 @@ export async function insertWorkspace(db: Kysely<Database>, input: NewWorkspace,
       name: workspace.name,
       plan: workspace.plan,
       overage_limit: workspace.overageLimit,
+      overage_limit_override: input.overageLimit ?? null,
       overage_debt: 0,
       period_anchor: workspace.periodAnchor.getTime(),
       created_at: now.getTime(),

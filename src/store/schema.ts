@@ -8,7 +8,10 @@ export interface WorkspacesTable {
   id: string;
   name: string;
   plan: string;
+  /** The limit in force: the operator's override when set, else the plan's. */
   overage_limit: number;
+  /** The operator's choice, kept across plan changes and renewals; null follows the plan. */
+  overage_limit_override: number | null;
   /** Overage spent beyond every grant; settled from the next credits that arrive. */
   overage_debt: number;
   period_anchor: number;

@@ -76,6 +76,16 @@ describe('the operator CLI', () => {
     expect(exported.stdout.split('\r\n')[0]).toBe('day,channel,credits_used,responses,conversations');
   }, 60_000);
 
+  it('prints overage limits and pack grants in credits, as the API does', async () => {
+    const created = await tally('workspace', 'create', '--name', 'Overage Co', '--plan', 'starter', '--overage', '2.5');
+    const workspace = JSON.parse(created.stdout) as { id: string; overageLimit: number };
+    expect(workspace.overageLimit).toBe(2.5);
+    const listed = JSON.parse((await tally('workspace', 'list')).stdout) as Array<{ id: string; overageLimit: number }>;
+    expect(listed.find((row) => row.id === workspace.id)?.overageLimit).toBe(2.5);
+    const bought = await tally('billing', 'purchase', workspace.id, 'pack-500', '--id', 'invoice-1');
+    expect(JSON.parse(bought.stdout)).toMatchObject({ grant: { amount: 500, remaining: 500 } });
+  }, 60_000);
+
   it('explains a bad argument or setting instead of failing with a stack trace', async () => {
     const badAmount = await tally('grant', 'ws_x', '--amount', 'lots', '--reason', 'x');
     expect(badAmount.code).not.toBe(0);
@@ -135,6 +145,7 @@ describe('the operator CLI', () => {
     ]);
     expect(code).toBe(0);
     expect(output).toContain('SIGTERM: finishing in-flight requests');
+    expect(output).toContain('Payments: off (TALLY_PAYMENTS=off)');
     // Each request either finished (201), was turned away once closing began (503, so a load balancer
     // retries it elsewhere), or found the port closed; none is cut off half-way.
     expect(statuses.filter((status) => status !== 201 && status !== 503 && status !== 'refused')).toEqual([]);

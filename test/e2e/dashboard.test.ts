@@ -352,3 +352,33 @@ describe('the usage dashboard in Chromium', () => {
     expect(await page.getByTestId('credits-card').count()).toBe(0);
   });
 });
+
+describe('the Plans page when payments are off', () => {
+  let off: DashboardServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    [off, browser] = await Promise.all([
+      startDashboardServer({ payments: 'off', upgradeUrl: 'https://platform.example/billing' }),
+      launchChromium(),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await off?.close();
+  });
+
+  it("shows the plans and packs with no button that could only fail, and links to the operator's page", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await signIn(page, off.server.url, off.email, off.password);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plans' }).click();
+    await page.getByTestId('payments-off').waitFor();
+    await page.getByTestId('plans-card').locator('li.offer').first().waitFor();
+    expect(await page.getByTestId('packs-card').locator('li.offer').count()).toBeGreaterThan(0);
+    expect(await page.getByRole('button', { name: /^(Upgrade to|Buy) / }).count()).toBe(0);
+    expect(await page.getByTestId('operator-upgrade-link').getAttribute('href')).toBe(
+      'https://platform.example/billing',
+    );
+    await context.close();
+  }, 60_000);
+});

@@ -123,8 +123,18 @@ describeStores('balance, statement, checks and reservations over HTTP', (ctx) =>
     const body = { id: 'call-1', channel: 'call', agentId: 'a1' };
     expect((await server.call('POST', '/v1/conversations', { key: ws.key, body })).status).toBe(201);
     expect((await server.call('POST', '/v1/conversations', { key: ws.key, body })).status).toBe(200);
-    expect(
-      (await server.call('POST', '/v1/conversations', { key: ws.key, body: { ...body, channel: 'chat' } })).status,
-    ).toBe(409);
+    const otherChannel = await server.call('POST', '/v1/conversations', {
+      key: ws.key,
+      body: { ...body, channel: 'chat' },
+    });
+    expect(otherChannel.status).toBe(409);
+    expect(otherChannel.body.error.code).toBe('conversation_mismatch');
+    const otherAgent = await server.call('POST', '/v1/responses', {
+      key: ws.key,
+      body: { id: 'r1', conversationId: 'call-1', channel: 'call', agentId: 'a2' },
+    });
+    expect(otherAgent.status).toBe(409);
+    expect(otherAgent.body.error.code).toBe('conversation_mismatch');
+    expect((await server.call('GET', '/v1/balance', { key: ws.key })).body.available).toBe(1);
   });
 });

@@ -5,6 +5,8 @@ import type { Pack, Plan } from '../../billing/catalog.ts';
 import type { Subscription } from '../../billing/subscription-rows.ts';
 import {
   CatalogReply,
+  ManualBillingQuery,
+  ManualBillingReply,
   OperatorPurchaseBody,
   type PackReply,
   type PlanReply,
@@ -17,7 +19,7 @@ import {
 } from '../../contract/billing.ts';
 import { ErrorReply } from '../../contract/common.ts';
 import { requireAnyKey, requireOperator, requireScope, workspaceOf } from '../auth.ts';
-import { iso, isoOrNull } from '../convert.ts';
+import { iso, isoOrNull, parseTime, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
 import { grantReply } from './replies.ts';
 
@@ -61,8 +63,12 @@ const subscriptionReply = (subscription: Subscription) => ({
   paidThrough: isoOrNull(subscription.paidThrough),
 });
 
-/** Plans, the subscription, packs and the upgrade page's options; `publicUrl` is where Checkout returns to. */
-export function billingRoutes(billing: Billing, publicUrl: string | null) {
+/**
+ * Plans, the subscription, packs, the upgrade page's options and the operator's list of what to
+ * invoice. `publicUrl` is where Checkout returns to; `upgradeUrl` the operator's own upgrade page.
+ */
+export function billingRoutes(billing: Billing, urls: { publicUrl: string | null; upgradeUrl: string | null }) {
+  const { publicUrl, upgradeUrl } = urls;
   const requester = (request: FastifyRequest, asOperator: boolean, idempotencyKey?: string) => ({
     asOperator,
     returnUrl: `${publicUrl ?? `${request.protocol}://${request.host}`}/upgrade`,
@@ -118,7 +124,7 @@ export function billingRoutes(billing: Billing, publicUrl: string | null) {
         schema: {
           summary: 'Change plan',
           description:
-            'An upgrade returns a Stripe Checkout URL (the plan changes when the payment arrives) or, with the manual provider, applies at once and returns the grant of the difference in credits for the rest of the period. A downgrade takes effect at the next period. Asking for the current plan cancels a pending downgrade.',
+            'An upgrade returns a Stripe Checkout URL (the plan changes when the payment arrives) or, with TALLY_PAYMENTS=manual, applies at once and returns the grant of the difference in credits for the rest of the period. A downgrade takes effect at the next period. Asking for the current plan cancels a pending downgrade. With TALLY_PAYMENTS=off it is 409 payments_not_configured and changes nothing: the operator changes plans (POST /v1/workspaces/{id}/subscription).',
           tags: ['billing'],
           body: PlanRequestBody,
           response: { 200: PlanRequestReply, ...errors },
@@ -134,7 +140,7 @@ export function billingRoutes(billing: Billing, publicUrl: string | null) {
         schema: {
           summary: 'Buy a credit pack',
           description:
-            'Returns a Stripe Checkout URL (credits are granted when the payment arrives) or, with the manual provider, the grant. Idempotent by the Idempotency-Key header.',
+            'Returns a Stripe Checkout URL (credits are granted when the payment arrives) or, with TALLY_PAYMENTS=manual, the grant, listed for the operator to invoice. Idempotent by the Idempotency-Key header. With TALLY_PAYMENTS=off it is 409 payments_not_configured and changes nothing: the operator grants packs (POST /v1/workspaces/{id}/purchases).',
           tags: ['billing'],
           headers: IdempotencyHeaders,
           body: PurchaseBody,
@@ -171,6 +177,7 @@ export function billingRoutes(billing: Billing, publicUrl: string | null) {
           plans: options.plans.map(planReply),
           packs: options.packs.map(packReply),
           provider: options.provider,
+          upgradeUrl,
         };
       },
     );
@@ -227,6 +234,42 @@ export function billingRoutes(billing: Billing, publicUrl: string | null) {
         );
         if (result.kind === 'checkout') throw new Error('an operator purchase never goes through checkout');
         return reply.code(201).send({ grant: grantReply(result.grant) });
+      },
+    );
+
+    app.get(
+      '/v1/billing/manual',
+      {
+        preHandler: requireOperator,
+        schema: {
+          summary: 'What Tally granted without a payment, for the operator to invoice',
+          description:
+            'The packs granted without Stripe in [from, to) (default: the 31 days before now), each saying whether the workspace bought it or the operator recorded it, and the workspaces now on a paid plan that no Stripe subscription bills.',
+          tags: ['operator'],
+          querystring: ManualBillingQuery,
+          response: { 200: ManualBillingReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply },
+        },
+      },
+      async (request) => {
+        const to = parseTime(request.query.to, 'to') ?? new Date();
+        const from = parseTime(request.query.from, 'from') ?? new Date(to.getTime() - 31 * 24 * 3600_000);
+        const listed = await billing.manualBilling(from, to);
+        return {
+          from: iso(from),
+          to: iso(to),
+          purchases: listed.purchases.map((purchase) => ({
+            workspaceId: purchase.workspaceId,
+            grantId: purchase.grantId,
+            credits: toCredits(purchase.credits),
+            reason: purchase.reason,
+            at: iso(purchase.at),
+          })),
+          plans: listed.plans.map((row) => ({
+            workspaceId: row.workspaceId,
+            plan: planReply(row.plan),
+            currentPeriod: { start: iso(row.currentPeriod.start), end: iso(row.currentPeriod.end) },
+          })),
+        };
       },
     );
 

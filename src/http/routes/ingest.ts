@@ -33,7 +33,8 @@ export function ingestRoutes(ledger: Ledger) {
         preHandler: requireScope('ingest'),
         schema: {
           summary: 'Record a call or chat',
-          description: 'Counted once, when first seen: 201 the first time, 200 on a repeat.',
+          description:
+            'Counted once, when first seen: 201 the first time, 200 on a repeat. A conversation belongs to its first agent and channel: another is 409 conversation_mismatch.',
           tags: ['ingest'],
           body: ConversationBody,
           response: { 200: ConversationReply, 201: ConversationReply, ...errors },

@@ -59,7 +59,7 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
         schema: {
           summary: 'Charge one AI response',
           description:
-            'Idempotent by id: a retry returns the first reply and charges nothing. 402 insufficient_credits when the workspace cannot pay; nothing is recorded then.',
+            'Idempotent by id: a retry returns the first reply and charges nothing. 402 insufficient_credits when the workspace cannot pay; 409 conversation_mismatch when the conversation belongs to another agent or channel; nothing is recorded then.',
           tags: ['ingest'],
           body: ResponseBody,
           response: { 201: ChargeReply, ...errors },

@@ -37,7 +37,7 @@ export function workspaceRoutes(
         schema: {
           summary: 'Create a workspace',
           description:
-            "Starts its subscription on the plan and grants the first period's credits; overageLimit defaults to the plan's.",
+            "Starts its subscription on the plan and grants the first period's credits. overageLimit defaults to the plan's and then follows the plan; one given here is the operator's and is kept across plan changes and renewals.",
           tags: ['operator'],
           body: WorkspaceBody,
           response: { 201: WorkspaceReply, ...errors },

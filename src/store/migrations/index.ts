@@ -5,7 +5,8 @@ import * as twilio from './002-twilio.ts';
 import * as billing from './003-billing.ts';
 import * as alerts from './004-alerts.ts';
 import * as users from './005-users.ts';
-import * as twilioFiguresByPart from './016-twilio-figures-by-part.ts';
+import * as overageOverride from './006-overage-override.ts';
+import * as twilioFiguresByPart from './007-twilio-figures-by-part.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -16,7 +17,8 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '003-billing': billing,
   '004-alerts': alerts,
   '005-users': users,
-  '016-twilio-figures-by-part': twilioFiguresByPart,
+  '006-overage-override': overageOverride,
+  '007-twilio-figures-by-part': twilioFiguresByPart,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */

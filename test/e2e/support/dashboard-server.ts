@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type TallyApp } from '../../../src/app.ts';
+import type { PaymentsMode } from '../../../src/billing/payments-mode.ts';
 import { seedDemo } from '../../../src/demo/seed.ts';
 import { openSqlite } from '../../../src/store/sqlite/open.ts';
 import type { Store } from '../../../src/store/store.ts';
@@ -68,7 +69,9 @@ export interface DashboardServer {
  * its Twilio account connected to the local fake Twilio. Twilio figures go stale after a second
  * so a test can watch the card react to a Twilio failure.
  */
-export async function startDashboardServer(options: { connectTwilio?: boolean } = {}): Promise<DashboardServer> {
+export async function startDashboardServer(
+  options: { connectTwilio?: boolean; payments?: PaymentsMode; upgradeUrl?: string } = {},
+): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
   const store = await openSqlite(join(dir, 'tally.db'), { synchronous: 'normal' });
   const twilio = await FakeTwilio.start({ accounts: [demoAccount()] });
@@ -76,7 +79,15 @@ export async function startDashboardServer(options: { connectTwilio?: boolean } 
     store,
     clock: () => new Date(),
     logger: false,
-    config: { adminKey: TEST_ADMIN_KEY, rateLimitPerMinute: 0, bodyLimitBytes: 1_048_576, twilioApiUrl: twilio.url },
+    config: {
+      adminKey: TEST_ADMIN_KEY,
+      rateLimitPerMinute: 0,
+      bodyLimitBytes: 1_048_576,
+      twilioApiUrl: twilio.url,
+      // As the demo: a pack or a plan is granted at once, unless a test turns payments off.
+      payments: options.payments ?? 'manual',
+      ...(options.upgradeUrl ? { upgradeUrl: options.upgradeUrl } : {}),
+    },
     twilio: { ttlMs: 1000, retryAfterFailureMs: 500, timeoutMs: 1500 },
   });
   const server = await listen(app);

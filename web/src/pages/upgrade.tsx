@@ -15,7 +15,8 @@ function PlanOption({
   plan: PlanReply;
   current: boolean;
   busy: boolean;
-  onChoose: () => void;
+  /** Null when this Tally takes no payments: the plan is shown, with nothing to press. */
+  onChoose: (() => void) | null;
 }) {
   return (
     <li className={`offer ${current ? 'offer-current' : ''}`} data-testid={`plan-${plan.id}`}>
@@ -31,7 +32,7 @@ function PlanOption({
         <li>{formatCredits(plan.creditsPerPeriod)} credits every month</li>
         <li>Up to {formatCount(plan.agents)} agents</li>
       </ul>
-      {current ? null : (
+      {current || !onChoose ? null : (
         <button type="button" className="button button-primary button-wide" onClick={onChoose} disabled={busy}>
           Upgrade to {plan.name}
         </button>
@@ -40,7 +41,7 @@ function PlanOption({
   );
 }
 
-function PackOption({ pack, busy, onChoose }: { pack: PackReply; busy: boolean; onChoose: () => void }) {
+function PackOption({ pack, busy, onChoose }: { pack: PackReply; busy: boolean; onChoose: (() => void) | null }) {
   return (
     <li className="offer" data-testid={`pack-${pack.id}`}>
       <h3>{pack.name}</h3>
@@ -49,10 +50,30 @@ function PackOption({ pack, busy, onChoose }: { pack: PackReply; busy: boolean; 
         <li>{formatCredits(pack.credits)} credits, once</li>
         <li>Valid for {formatCount(pack.validityMonths)} months</li>
       </ul>
-      <button type="button" className="button button-secondary button-wide" onClick={onChoose} disabled={busy}>
-        Buy {pack.name}
-      </button>
+      {onChoose ? (
+        <button type="button" className="button button-secondary button-wide" onClick={onChoose} disabled={busy}>
+          Buy {pack.name}
+        </button>
+      ) : null}
     </li>
+  );
+}
+
+/** Payments are off on this Tally: the workspace asks the operator, at the operator's page when there is one. */
+function AskTheOperator({ upgradeUrl }: { upgradeUrl: string | null }) {
+  return (
+    <div className="notice" role="status" data-testid="payments-off">
+      {upgradeUrl ? (
+        <p>
+          Plans and credit packs are bought from your provider.{' '}
+          <a href={upgradeUrl} data-testid="operator-upgrade-link">
+            Upgrade your account
+          </a>
+        </p>
+      ) : (
+        <p>Plans and credit packs cannot be bought here. Contact your provider to upgrade or add credits.</p>
+      )}
+    </div>
   );
 }
 
@@ -67,6 +88,7 @@ export function UpgradePage() {
   const balance = useBalance();
   const checkout = useCheckout();
   const data = options.data;
+  const buying = data?.provider !== 'off';
   return (
     <>
       <div className="page-title">
@@ -82,6 +104,7 @@ export function UpgradePage() {
           <Link href="/">Back to usage</Link>
         </p>
       </div>
+      {data && !buying ? <AskTheOperator upgradeUrl={data.upgradeUrl} /> : null}
       {checkout.isError ? (
         <div className="notice notice-bad" role="alert">
           <p>{checkout.error instanceof ApiError ? checkout.error.message : 'The checkout could not start.'}</p>
@@ -106,7 +129,7 @@ export function UpgradePage() {
                     plan={plan}
                     current={plan.id === data.current.id}
                     busy={checkout.isPending}
-                    onChoose={() => checkout.mutate({ kind: 'plan', id: plan.id })}
+                    onChoose={buying ? () => checkout.mutate({ kind: 'plan', id: plan.id }) : null}
                   />
                 ))}
               </ul>
@@ -128,7 +151,7 @@ export function UpgradePage() {
                   key={pack.id}
                   pack={pack}
                   busy={checkout.isPending}
-                  onChoose={() => checkout.mutate({ kind: 'pack', id: pack.id })}
+                  onChoose={buying ? () => checkout.mutate({ kind: 'pack', id: pack.id }) : null}
                 />
               ))}
             </ul>

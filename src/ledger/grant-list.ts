@@ -1,0 +1,24 @@
+import type { Grant } from '../domain/grants.ts';
+import { grantFromRow } from '../store/ledger-queries.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * Every workspace's grants whose id starts with `prefix`, made in [from, to), oldest first: an
+ * operator's report (billing lists the packs granted without Stripe), not a hot path.
+ */
+export async function listGrantsByIdPrefix(store: Store, prefix: string, from: Date, to: Date): Promise<Grant[]> {
+  const rows = await store.db
+    .selectFrom('grants')
+    .selectAll()
+    .where('id', 'like', `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    .where('created_at', '>=', from.getTime())
+    .where('created_at', '<', to.getTime())
+    .orderBy('created_at')
+    .orderBy('workspace_id')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => {
+    const { fingerprint: _ignored, ...grant } = grantFromRow(row);
+    return grant;
+  });
+}
