@@ -5,6 +5,7 @@ import * as twilio from './002-twilio.ts';
 import * as billing from './003-billing.ts';
 import * as alerts from './004-alerts.ts';
 import * as users from './005-users.ts';
+import * as dashboardLinks from './013-dashboard-links.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '003-billing': billing,
   '004-alerts': alerts,
   '005-users': users,
+  '013-dashboard-links': dashboardLinks,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */

@@ -1,6 +1,6 @@
 import { useCheckout, useUpgradeOptions } from '../api/billing.ts';
 import { ApiError } from '../api/client.ts';
-import { useBalance } from '../api/queries.ts';
+import { useBalance, useCanChange } from '../api/queries.ts';
 import type { CheckoutReply, PackReply, PlanReply } from '../api/types.ts';
 import { Card, CardError, CardLoading } from '../components/card.tsx';
 import { formatCount, formatCredits, formatMoney } from '../format.ts';
@@ -15,7 +15,8 @@ function PlanOption({
   plan: PlanReply;
   current: boolean;
   busy: boolean;
-  onChoose: () => void;
+  /** Null when this session may not change the plan. */
+  onChoose: (() => void) | null;
 }) {
   return (
     <li className={`offer ${current ? 'offer-current' : ''}`} data-testid={`plan-${plan.id}`}>
@@ -31,7 +32,7 @@ function PlanOption({
         <li>{formatCredits(plan.creditsPerPeriod)} credits every month</li>
         <li>Up to {formatCount(plan.agents)} agents</li>
       </ul>
-      {current ? null : (
+      {current || !onChoose ? null : (
         <button type="button" className="button button-primary button-wide" onClick={onChoose} disabled={busy}>
           Upgrade to {plan.name}
         </button>
@@ -40,7 +41,16 @@ function PlanOption({
   );
 }
 
-function PackOption({ pack, busy, onChoose }: { pack: PackReply; busy: boolean; onChoose: () => void }) {
+function PackOption({
+  pack,
+  busy,
+  onChoose,
+}: {
+  pack: PackReply;
+  busy: boolean;
+  /** Null when this session may not buy. */
+  onChoose: (() => void) | null;
+}) {
   return (
     <li className="offer" data-testid={`pack-${pack.id}`}>
       <h3>{pack.name}</h3>
@@ -49,9 +59,11 @@ function PackOption({ pack, busy, onChoose }: { pack: PackReply; busy: boolean; 
         <li>{formatCredits(pack.credits)} credits, once</li>
         <li>Valid for {formatCount(pack.validityMonths)} months</li>
       </ul>
-      <button type="button" className="button button-secondary button-wide" onClick={onChoose} disabled={busy}>
-        Buy {pack.name}
-      </button>
+      {onChoose ? (
+        <button type="button" className="button button-secondary button-wide" onClick={onChoose} disabled={busy}>
+          Buy {pack.name}
+        </button>
+      ) : null}
     </li>
   );
 }
@@ -66,6 +78,7 @@ export function UpgradePage() {
   const options = useUpgradeOptions();
   const balance = useBalance();
   const checkout = useCheckout();
+  const canChange = useCanChange();
   const data = options.data;
   return (
     <>
@@ -82,6 +95,11 @@ export function UpgradePage() {
           <Link href="/">Back to usage</Link>
         </p>
       </div>
+      {canChange ? null : (
+        <div className="notice" role="status" data-testid="viewer-notice">
+          <p>You can look at the plans here; changing the plan or buying credits is up to the workspace's admins.</p>
+        </div>
+      )}
       {checkout.isError ? (
         <div className="notice notice-bad" role="alert">
           <p>{checkout.error instanceof ApiError ? checkout.error.message : 'The checkout could not start.'}</p>
@@ -106,7 +124,7 @@ export function UpgradePage() {
                     plan={plan}
                     current={plan.id === data.current.id}
                     busy={checkout.isPending}
-                    onChoose={() => checkout.mutate({ kind: 'plan', id: plan.id })}
+                    onChoose={canChange ? () => checkout.mutate({ kind: 'plan', id: plan.id }) : null}
                   />
                 ))}
               </ul>
@@ -128,7 +146,7 @@ export function UpgradePage() {
                   key={pack.id}
                   pack={pack}
                   busy={checkout.isPending}
-                  onChoose={() => checkout.mutate({ kind: 'pack', id: pack.id })}
+                  onChoose={canChange ? () => checkout.mutate({ kind: 'pack', id: pack.id }) : null}
                 />
               ))}
             </ul>
