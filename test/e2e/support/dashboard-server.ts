@@ -68,7 +68,9 @@ export interface DashboardServer {
  * its Twilio account connected to the local fake Twilio. Twilio figures go stale after a second
  * so a test can watch the card react to a Twilio failure.
  */
-export async function startDashboardServer(options: { connectTwilio?: boolean } = {}): Promise<DashboardServer> {
+export async function startDashboardServer(
+  options: { connectTwilio?: boolean; embedOrigins?: string[] } = {},
+): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
   const store = await openSqlite(join(dir, 'tally.db'), { synchronous: 'normal' });
   const twilio = await FakeTwilio.start({ accounts: [demoAccount()] });
@@ -76,7 +78,13 @@ export async function startDashboardServer(options: { connectTwilio?: boolean } 
     store,
     clock: () => new Date(),
     logger: false,
-    config: { adminKey: TEST_ADMIN_KEY, rateLimitPerMinute: 0, bodyLimitBytes: 1_048_576, twilioApiUrl: twilio.url },
+    config: {
+      adminKey: TEST_ADMIN_KEY,
+      rateLimitPerMinute: 0,
+      bodyLimitBytes: 1_048_576,
+      twilioApiUrl: twilio.url,
+      embedOrigins: options.embedOrigins ?? [],
+    },
     twilio: { ttlMs: 1000, retryAfterFailureMs: 500, timeoutMs: 1500 },
   });
   const server = await listen(app);
