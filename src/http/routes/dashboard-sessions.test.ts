@@ -269,6 +269,19 @@ describeStores('framing and cookies when the dashboard is embedded', (ctx) => {
     expect(opened.setCookie).toContain('Secure');
   });
 
+  it('describes both routes in /openapi.json, and not the browser page of a link', async () => {
+    server = await startServer(ctx.store, { config: { webDir } });
+    const spec = (await server.call('GET', '/openapi.json')).body;
+    const byKey = spec.paths['/v1/dashboard-sessions'].post;
+    const byOperator = spec.paths['/v1/workspaces/{id}/dashboard-sessions'].post;
+    expect(byKey.operationId).toBe('createDashboardSession');
+    expect(byOperator.operationId).toBe('createWorkspaceDashboardSession');
+    for (const operation of [byKey, byOperator]) {
+      expect(Object.keys(operation.responses).sort()).toEqual(['201', '400', '401', '403', '404']);
+    }
+    expect(Object.keys(spec.paths).some((path) => path.startsWith('/v1/dashboard-links'))).toBe(false);
+  });
+
   it('keeps SameSite=Lax when embedding is on but the public URL is not https', async () => {
     server = await startServer(ctx.store, { config: { webDir, embedOrigins: ['http://localhost:5173'] } });
     const ws = await server.workspace();

@@ -99,19 +99,9 @@ export function dashboardSessionRoutes(auth: DashboardAuth, cookiePolicy: Cookie
     app.get(
       `${LINK_PATH}/:workspaceId/:token`,
       {
-        schema: {
-          operationId: 'openDashboardLink',
-          summary: 'Open a dashboard link (in a browser)',
-          description:
-            'Once: sets the session cookie and redirects (303) to the Usage page. Again, or after expiresAt: a 410 HTML page, and nobody is signed in.',
-          tags: ['dashboard'],
-          security: [],
-          params: LinkParams,
-          response: {
-            303: Type.Null({ description: 'Signed in; Location is the Usage page.' }),
-            410: Type.String({ description: 'An HTML page: the link has expired.' }),
-          },
-        },
+        // A page for browsers (a redirect, or the HTML of a spent link), not part of the JSON API:
+        // hidden from /openapi.json like the dashboard's own pages; the POST routes document it.
+        schema: { hide: true, params: LinkParams },
       },
       async (request, reply) => {
         const opened = await auth.openLink(request.params.workspaceId, request.params.token);
