@@ -14,6 +14,7 @@ import { accountRoutes } from './http/routes/account.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
 import { billingRoutes } from './http/routes/billing.ts';
+import { dashboardSessionRoutes } from './http/routes/dashboard-sessions.ts';
 import { ingestRoutes } from './http/routes/ingest.ts';
 import { rateCardRoutes } from './http/routes/rate-cards.ts';
 import { responseRoutes } from './http/routes/responses.ts';
@@ -42,6 +43,7 @@ export interface AppDeps {
         | 'sessionMaxHours'
         | 'signInAttempts'
         | 'publicUrl'
+        | 'embedOrigins'
         | 'webDir'
         | 'stripeApiUrl'
         | 'stripeSecretKey'
@@ -101,6 +103,7 @@ export async function buildApp(deps: AppDeps) {
     signInLimit: { attempts: config.signInAttempts ?? DEFAULT_CONFIG.signInAttempts, windowMs: 15 * 60_000 },
   });
 
+  const cookiePolicy = { publicUrl: config.publicUrl ?? null, embedOrigins: config.embedOrigins ?? [] };
   const server = await buildServer({
     logger: deps.logger,
     metrics,
@@ -130,9 +133,11 @@ export async function buildApp(deps: AppDeps) {
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       webhookRoutes(webhooks, clock),
-      sessionRoutes(dashboardAuth, { publicUrl: config.publicUrl ?? null }),
+      sessionRoutes(dashboardAuth, cookiePolicy),
+      // After sessionRoutes, which registers the cookie plugin it sets cookies with.
+      dashboardSessionRoutes(dashboardAuth, cookiePolicy),
       // Last: its catch-all serves the page for every path no other route claims.
-      dashboardRoutes(config.webDir ?? DEFAULT_CONFIG.webDir),
+      dashboardRoutes(config.webDir ?? DEFAULT_CONFIG.webDir, cookiePolicy.embedOrigins),
     ],
   });
   return {

@@ -78,4 +78,15 @@ describe('configuration from the environment', () => {
       'TALLY_UPGRADE_URL must be a https: or http: URL (got "/billing").',
     ]);
   });
+
+  it('takes the embed origins as a list, and refuses one with a path or another scheme', () => {
+    expect(loadConfig({}).embedOrigins).toEqual([]);
+    expect(loadConfig({ TALLY_EMBED_ORIGINS: 'https://app.example.com, http://localhost:5173' }).embedOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    for (const bad of ['https://app.example.com/usage', 'ftp://files.example.com', 'app.example.com', '*']) {
+      expect(() => loadConfig({ TALLY_EMBED_ORIGINS: bad })).toThrow(/TALLY_EMBED_ORIGINS must list http\(s\) origins/);
+    }
+  });
 });

@@ -34,6 +34,8 @@ export interface Config {
   bodyLimitBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   publicUrl: string | null;
+  /** TALLY_EMBED_ORIGINS: the origins whose pages may frame the dashboard; none, it may not be framed. */
+  embedOrigins: string[];
   /** A dashboard session unused this long ends. */
   sessionIdleMinutes: number;
   /** A dashboard session ends this long after sign-in, however much it is used. */
@@ -113,6 +115,25 @@ export function loadConfig(env: Env = process.env): Config {
     return raw as T;
   };
 
+  const origins = (name: string): string[] => {
+    const list = (env[name] ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    return list.filter((entry) => {
+      let origin: string | null = null;
+      try {
+        const parsed = new URL(entry);
+        if (parsed.protocol === 'https:' || parsed.protocol === 'http:') origin = parsed.origin;
+      } catch {
+        // not a URL: named below
+      }
+      if (origin === entry) return true;
+      problems.push(`${name} must list http(s) origins without a path, like https://app.example.com (got "${entry}").`);
+      return false;
+    });
+  };
+
   const dataDir = resolve(env.TALLY_DATA_DIR || './data');
   const databaseUrl = url('TALLY_DATABASE_URL', null, ['postgres:', 'postgresql:']);
   const adminKey = env.TALLY_ADMIN_KEY || null;
@@ -165,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer('TALLY_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     logLevel: oneOf('TALLY_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     publicUrl: url('TALLY_PUBLIC_URL', null, ['https:', 'http:']),
+    embedOrigins: origins('TALLY_EMBED_ORIGINS'),
     sessionIdleMinutes: integer('TALLY_SESSION_IDLE_MINUTES', DEFAULT_CONFIG.sessionIdleMinutes, 1, 60 * 24 * 30),
     sessionMaxHours: integer('TALLY_SESSION_MAX_HOURS', DEFAULT_CONFIG.sessionMaxHours, 1, 24 * 365),
     signInAttempts: integer('TALLY_SIGN_IN_ATTEMPTS', DEFAULT_CONFIG.signInAttempts, 1, 10_000),

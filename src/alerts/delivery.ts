@@ -3,7 +3,7 @@ import { randomId } from '../ledger/random-id.ts';
 import { SecretBoxError } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
 import { MAX_ATTEMPTS, retryDelayMs } from './retry-schedule.ts';
-import { SIGNATURE_HEADER, signTallyPayload } from './signature.ts';
+import { SIGNATURE_HEADER, signTallyPayload, standardWebhookHeaders } from './signature.ts';
 import { openSigningSecret } from './signing-secrets.ts';
 
 export interface DeliveryOptions {
@@ -126,6 +126,7 @@ async function post(row: Claimed, secret: string, now: Date, timeoutMs: number):
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Tally-Webhooks/1',
+        ...standardWebhookHeaders(secret, row.event_id, body, now),
         [SIGNATURE_HEADER]: signTallyPayload(secret, body, now),
         'Tally-Event-Id': row.event_id,
         'Tally-Event-Type': row.type,

@@ -1,12 +1,43 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 
-/** The header every delivery carries: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`. */
+/**
+ * Tally's own signature from before Standard Webhooks: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * "t.body">` keyed with the whole secret string. Sent beside the Standard Webhooks headers during the
+ * transition (src/alerts/README.md says until when); the `webhook-*` headers are the contract.
+ */
 export const SIGNATURE_HEADER = 'Tally-Signature';
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
+const SECRET_PREFIX = 'whsec_';
+
+/** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes, the HMAC key. */
 export function newSigningSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
+  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * The HMAC key a secret stands for: the bytes its base64 encodes. Secrets made before Standard
+ * Webhooks were written in the base64url alphabet (`-` and `_` for `+` and `/`, no padding); the
+ * same bytes are read from them, so every existing secret keeps its key.
+ */
+function signingKey(secret: string): Uint8Array {
+  return Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+}
+
+/**
+ * The Standard Webhooks headers for one delivery of an event: its id (the same on every retry, so a
+ * receiver can drop duplicates), the send time in seconds, and `v1,<base64 HMAC-SHA256 of
+ * "id.timestamp.body">`, signed by the `standardwebhooks` library.
+ */
+export function standardWebhookHeaders(secret: string, eventId: string, body: string, at: Date) {
+  const webhook = new Webhook(signingKey(secret), { format: 'raw' });
+  return {
+    'webhook-id': eventId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': webhook.sign(eventId, at, body),
+  };
 }
 
 function hmac(secret: string, timestamp: number, body: string | Uint8Array): string {

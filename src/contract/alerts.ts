@@ -51,7 +51,10 @@ export type WebhookReply = Static<typeof WebhookReply>;
 
 export const WebhookCreatedReply = Type.Object({
   ...WebhookReply.properties,
-  secret: Type.String({ description: 'Signs every delivery (Tally-Signature); shown only in this reply.' }),
+  secret: Type.String({
+    description:
+      'A Standard Webhooks secret (whsec_ + base64): signs every delivery (webhook-signature); shown only in this reply.',
+  }),
 });
 
 export const DeliveryReply = Type.Object({

@@ -1,38 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyReply } from 'fastify';
 import { TallyError } from '../domain/errors.ts';
+import { pageHeaders } from './page-headers.ts';
 import type { App } from './server.ts';
-
-/**
- * The page may load only its own scripts and talk only to this server; charts draw with inline
- * style attributes, hence 'unsafe-inline' for styles alone.
- */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join('; ');
-
-function pageHeaders(reply: FastifyReply): void {
-  reply
-    .header('content-security-policy', CONTENT_SECURITY_POLICY)
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'same-origin')
-    .header('cache-control', 'no-cache');
-}
 
 /**
  * The built dashboard (web/dist) at `/`. Hashed assets are cached for good; any other path that is
  * not the API answers with index.html so the page's own routes (/upgrade) survive a reload.
  */
-export function dashboardRoutes(webDir: string) {
+export function dashboardRoutes(webDir: string, embedOrigins: readonly string[]) {
+  const setPageHeaders = pageHeaders(embedOrigins);
   return async (app: App) => {
     const index = join(webDir, 'index.html');
     if (!existsSync(index)) {
@@ -52,7 +30,7 @@ export function dashboardRoutes(webDir: string) {
       cacheControl: false,
       setHeaders: (reply, path) => {
         if (path.includes('/assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
-        else pageHeaders(reply);
+        else setPageHeaders(reply);
       },
     });
     app.get('/*', { schema: { hide: true } }, async (request, reply) => {
@@ -60,7 +38,7 @@ export function dashboardRoutes(webDir: string) {
       if (path.startsWith('/v1/') || path === '/v1') {
         throw new TallyError('not_found', `No route ${request.method} ${path}.`);
       }
-      pageHeaders(reply);
+      setPageHeaders(reply);
       return reply.sendFile('index.html');
     });
   };

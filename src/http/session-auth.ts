@@ -20,6 +20,34 @@ export interface SessionLookup {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** What decides the session cookie's attributes. */
+export interface CookiePolicy {
+  /** An https public URL makes the cookie Secure even behind a proxy that speaks plain HTTP to Tally. */
+  publicUrl: string | null;
+  /** TALLY_EMBED_ORIGINS: pages that may frame the dashboard. */
+  embedOrigins: readonly string[];
+}
+
+/**
+ * `SameSite=Lax` unless the dashboard may be framed by another site and is served over https:
+ * then `SameSite=None; Secure`, or the framed page could never send its cookie. CSRF still holds
+ * with `None`: writes need the session's X-CSRF-Token header, which another site cannot read or set.
+ */
+export function sessionCookieOptions(request: FastifyRequest, policy: CookiePolicy) {
+  const httpsPublicUrl = policy.publicUrl?.startsWith('https:') === true;
+  const framedCrossSite = httpsPublicUrl && policy.embedOrigins.length > 0;
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: framedCrossSite ? ('none' as const) : ('lax' as const),
+    secure: request.protocol === 'https' || httpsPublicUrl,
+  };
+}
+
+function isSignOut(request: FastifyRequest): boolean {
+  return request.method === 'DELETE' && request.url.split('?')[0] === '/v1/session';
+}
+
 function sameToken(sent: string, expected: string): boolean {
   const left = Buffer.from(sent);
   const right = Buffer.from(expected);
@@ -34,9 +62,10 @@ export function sessionToken(request: FastifyRequest): string | null {
 }
 
 /**
- * A dashboard session cookie stands for its workspace with the `read` and `admin` scopes (never
- * `ingest`: people do not record usage). Writes must also carry the session's CSRF token in a
- * header, which another site's page cannot read or set.
+ * A dashboard session cookie stands for its workspace with the `read` scope, and `admin` unless
+ * its role is `viewer` (never `ingest`: people do not record usage). Writes must also carry the
+ * session's CSRF token in a header, which another site's page cannot read or set; a viewer's
+ * writes are refused whatever the route, except signing out.
  */
 export function sessionAuthenticator(sessions: SessionLookup): Authenticator {
   return async (request) => {
@@ -56,12 +85,17 @@ export function sessionAuthenticator(sessions: SessionLookup): Authenticator {
           { reason: 'csrf_token_missing_or_wrong' },
         );
       }
+      if (session.role === 'viewer' && !isSignOut(request)) {
+        throw new TallyError('forbidden', 'This dashboard session may only look: it was opened with the viewer role.', {
+          reason: 'viewer_session',
+        });
+      }
     }
     request.dashboardSession = { session, token };
     return {
       kind: 'workspace',
       workspaceId: session.workspaceId,
-      scopes: ['read', 'admin'],
+      scopes: session.role === 'admin' ? ['read', 'admin'] : ['read'],
       keyId: `session:${session.id.slice(0, 12)}`,
     };
   };

@@ -160,12 +160,28 @@ export interface UsersTable {
 /** A signed-in dashboard; `id` is the SHA-256 of the cookie's token, never the token. */
 export interface SessionsTable {
   id: string;
-  user_id: string;
+  /** Null for a session opened by a dashboard link: the host platform's user, not one of ours. */
+  user_id: string | null;
   workspace_id: string;
   csrf_token: string;
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  role: DashboardRole;
+  return_url: string | null;
+}
+
+export type DashboardRole = 'viewer' | 'admin';
+
+/** One-time links that open a dashboard session (migration 013). */
+export interface DashboardLinksTable {
+  workspace_id: string;
+  token_hash: string;
+  role: DashboardRole;
+  return_url: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 /** Sign-in attempts per (email, address) in the current window. */
@@ -294,6 +310,7 @@ export interface Database {
   twilio_figures: TwilioFiguresTable;
   users: UsersTable;
   sessions: SessionsTable;
+  dashboard_links: DashboardLinksTable;
   sign_in_attempts: SignInAttemptsTable;
   alert_states: AlertStatesTable;
   webhook_subscriptions: WebhookSubscriptionsTable;

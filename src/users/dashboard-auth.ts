@@ -1,5 +1,11 @@
 import { TallyError } from '../domain/errors.ts';
 import type { Store } from '../store/store.ts';
+import {
+  dropExpiredDashboardLinks,
+  issueDashboardLink,
+  type NewDashboardLink,
+  openDashboardLink,
+} from './dashboard-links.ts';
 import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
 import {
   createSession,
@@ -60,7 +66,13 @@ export class DashboardAuth {
 
     await clearSignInAttempts(this.store, this.signInLimit, email, address, now);
     await dropExpiredSessions(this.store, now);
-    const { token } = await createSession(this.store, this.limits, user, now);
+    // Password users keep the full rights they had before roles existed.
+    const { token } = await createSession(
+      this.store.db,
+      this.limits,
+      { workspaceId: user.workspaceId, userId: user.id, role: 'admin', returnUrl: null },
+      now,
+    );
     const session = await findSession(this.store, this.limits, token, now);
     if (!session) throw new Error('A session just created could not be read back.');
     return { token, session };
@@ -69,6 +81,17 @@ export class DashboardAuth {
   /** The live session behind a cookie's token, or null. */
   current(token: string): Promise<Session | null> {
     return findSession(this.store, this.limits, token, this.clock());
+  }
+
+  /** A one-time link for a host platform to sign its user in (src/users/dashboard-links.ts). */
+  async issueLink(input: NewDashboardLink): Promise<{ token: string; expiresAt: Date }> {
+    const now = this.clock();
+    await dropExpiredDashboardLinks(this.store, now);
+    return issueDashboardLink(this.store, input, now);
+  }
+
+  openLink(workspaceId: string, token: string) {
+    return openDashboardLink(this.store, this.limits, workspaceId, token, this.clock());
   }
 
   signOut(token: string): Promise<void> {

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DashboardRole, Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 
 export interface SessionLimits {
@@ -16,12 +18,24 @@ const TOUCH_EVERY_MS = 60_000;
 export interface Session {
   /** The stored id: the token's hash. */
   id: string;
-  userId: string;
-  email: string;
+  /** Null for a session opened by a host platform's dashboard link. */
+  userId: string | null;
+  email: string | null;
   workspaceId: string;
   workspaceName: string;
+  role: DashboardRole;
+  /** Where the host platform asked its users to be sent back to. */
+  returnUrl: string | null;
   csrfToken: string;
   expiresAt: Date;
+}
+
+/** Who a new session is for: a user who signed in (always `admin`), or a link's holder. */
+export interface SessionOwner {
+  workspaceId: string;
+  userId: string | null;
+  role: DashboardRole;
+  returnUrl: string | null;
 }
 
 export function hashToken(token: string): string {
@@ -32,23 +46,25 @@ function expiry(limits: SessionLimits, createdAt: number, lastSeenAt: number): n
   return Math.min(lastSeenAt + limits.idleMs, createdAt + limits.maxMs);
 }
 
-/** A new session for a user; the token goes in the cookie, only its hash is stored. */
+/** A new session; the token goes in the cookie, only its hash is stored. `db` may be a transaction. */
 export async function createSession(
-  store: Store,
+  db: Kysely<Database>,
   limits: SessionLimits,
-  user: { id: string; workspaceId: string },
+  owner: SessionOwner,
   now: Date,
 ): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const at = now.getTime();
   const expiresAt = expiry(limits, at, at);
-  await store.db
+  await db
     .insertInto('sessions')
     .values({
       id: hashToken(token),
-      user_id: user.id,
-      workspace_id: user.workspaceId,
+      user_id: owner.userId,
+      workspace_id: owner.workspaceId,
+      role: owner.role,
+      return_url: owner.returnUrl,
       csrf_token: csrfToken,
       created_at: at,
       last_seen_at: at,
@@ -68,7 +84,7 @@ export async function findSession(
   const id = hashToken(token);
   const row = await store.db
     .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('users', 'users.id', 'sessions.user_id')
     .innerJoin('workspaces', 'workspaces.id', 'sessions.workspace_id')
     .select([
       'sessions.id',
@@ -78,6 +94,8 @@ export async function findSession(
       'sessions.created_at',
       'sessions.last_seen_at',
       'sessions.expires_at',
+      'sessions.role',
+      'sessions.return_url',
       'users.email',
       'workspaces.name',
     ])
@@ -104,6 +122,8 @@ export async function findSession(
     email: row.email,
     workspaceId: row.workspace_id,
     workspaceName: row.name,
+    role: row.role,
+    returnUrl: row.return_url,
     csrfToken: row.csrf_token,
     expiresAt: new Date(expiresAt),
   };

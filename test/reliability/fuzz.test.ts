@@ -336,6 +336,14 @@ function bodyBytes(request: Request): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.size;
 }
 
+/**
+ * fetch resolves dot segments before sending: `/v1/workspaces/../dashboard-sessions` goes out as
+ * `/v1/dashboard-sessions`, a whole request to another route, so no break of this one reached Tally.
+ */
+function sentAsWritten(request: Request): boolean {
+  return new URL(request.url, 'http://tally.test').pathname === request.url.split('?')[0];
+}
+
 async function send(base: string, request: Request): Promise<Answer> {
   try {
     const response = await fetch(`${base}${request.url}`, {
@@ -1305,7 +1313,7 @@ describe.each(STORES)('malformed requests from the OpenAPI description, on %s', 
         ),
       );
     const writesThatSucceeded = invalidAnswers
-      .filter((a) => a.request.op.mutating && a.status >= 200 && a.status < 400)
+      .filter((a) => a.request.op.mutating && a.status >= 200 && a.status < 400 && sentAsWritten(a.request))
       .map((answer) => ({ answer, problem: 'a write with a sure break succeeded' }));
     const routes = new Set(answers.map((a) => a.request.op.name));
     const statuses: Record<string, number> = {};

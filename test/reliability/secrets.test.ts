@@ -90,6 +90,8 @@ const B = {
   hold: '',
   purchaseKey: `${B_MARK}-purchase-key`,
   checkoutUrl: '',
+  /** A dashboard link for B, never opened: its token is a secret like any other. */
+  linkToken: '',
 };
 
 function secret(name: string, value: string | Buffer, where: Secret['where'] = 'everywhere'): void {
@@ -297,6 +299,10 @@ beforeAll(async () => {
   const checkout = await b('POST', '/v1/purchases', { pack: 'pack-500' }, { 'idempotency-key': B.purchaseKey });
   expectStatus(checkout, 200, 'B checkout');
   B.checkoutUrl = field<string>(checkout.body, 'checkoutUrl');
+  const link = await b('POST', '/v1/dashboard-sessions', { role: 'admin' });
+  expectStatus(link, 201, 'B dashboard link');
+  B.linkToken = field<string>(link.body, 'url').split('/').at(-1) ?? '';
+  secret('dashboard link token B', B.linkToken);
 
   // A's own life: a response, Twilio by auth token after a refused attempt.
   const aCharge = await call(tally.url, 'POST', '/v1/responses', { key: A.key.key, body: chat('a-resp-1') });
@@ -354,6 +360,7 @@ describe('one Tally process, two workspaces', () => {
         ['POST /v1/reservations/{id}/release', B.hold, undefined],
         ['POST /v1/reservations/{id}/commit', B.hold, chat('a-commit-probe')],
         ['DELETE /v1/agents/{id}', B.agent, undefined],
+        ['POST /v1/workspaces/{id}/dashboard-sessions', B.id, {}],
       ] as Array<[string, string, unknown]>
     ).map(([route, id, body]) => ({ route, id, path: route.split(' ')[1]?.replace('{id}', id) ?? '', body }));
     // Operator routes: a workspace key is refused before any id is looked at, with the same answer for B's id as for A's own.
@@ -443,6 +450,16 @@ describe('one Tally process, two workspaces', () => {
       expect(field(theirs.body, 'error', 'code')).toBe('forbidden');
       expect(field(theirs.body, 'error', 'message')).toBe(field(own.body, 'error', 'message'));
       expect(theirs.text).not.toContain(B_MARK);
+    }
+
+    // The dashboard link page (a browser page, so not in /openapi.json) takes no key, only a
+    // workspace id and a token: B's token under A's id, or a made-up token under B's id, opens
+    // nothing and signs nobody in.
+    for (const path of [`/v1/dashboard-links/${A.id}/${B.linkToken}`, `/v1/dashboard-links/${B.id}/made-up-token`]) {
+      const opened = await call(tally.url, 'GET', path, { headers: session });
+      counts.crossWorkspaceProbes++;
+      expectStatus(opened, 410, path);
+      expect(opened.headers.get('set-cookie')).toBeNull();
     }
 
     // B's ids inside a body: a charge against B's hold, alone and in a batch.

@@ -52,7 +52,18 @@ function Shell({ session }: { session: SessionReply }) {
           </nav>
           <div className="topbar-end">
             <LastUpdated />
-            <span className="workspace" title={session.user.email} data-testid="workspace-name">
+            {session.returnUrl ? (
+              // _top: inside the host platform's frame, going back leaves the frame too.
+              <a
+                className="button button-secondary button-small"
+                href={session.returnUrl}
+                target="_top"
+                data-testid="return-link"
+              >
+                Back to {new URL(session.returnUrl).host}
+              </a>
+            ) : null}
+            <span className="workspace" title={session.user?.email} data-testid="workspace-name">
               {session.workspace.name}
             </span>
             <button

@@ -8,16 +8,13 @@ import type { DashboardAuth } from '../../users/dashboard-auth.ts';
 import type { Session } from '../../users/sessions.ts';
 import { iso } from '../convert.ts';
 import type { App } from '../server.ts';
-import { SESSION_COOKIE } from '../session-auth.ts';
-
-export interface SessionRouteOptions {
-  /** An https public URL makes the cookie Secure even behind a proxy that speaks plain HTTP to Tally. */
-  publicUrl: string | null;
-}
+import { type CookiePolicy, SESSION_COOKIE, sessionCookieOptions } from '../session-auth.ts';
 
 const sessionReply = (session: Session) => ({
-  user: { id: session.userId, email: session.email },
+  user: session.userId !== null && session.email !== null ? { id: session.userId, email: session.email } : null,
   workspace: { id: session.workspaceId, name: session.workspaceName },
+  role: session.role,
+  returnUrl: session.returnUrl,
   csrfToken: session.csrfToken,
   expiresAt: iso(session.expiresAt),
 });
@@ -28,17 +25,12 @@ function signedInSession(request: FastifyRequest) {
 }
 
 /** Dashboard sign-in, who-am-I and sign-out, with an httpOnly SameSite session cookie. */
-export function sessionRoutes(auth: DashboardAuth, options: SessionRouteOptions) {
+export function sessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
   return async (app: App) => {
     await app.register(cookie, { hook: false });
     app.decorateRequest('dashboardSession', null);
 
-    const cookieOptions = (request: FastifyRequest) => ({
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax' as const,
-      secure: request.protocol === 'https' || options.publicUrl?.startsWith('https:') === true,
-    });
+    const cookieOptions = (request: FastifyRequest) => sessionCookieOptions(request, cookiePolicy);
     const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
     app.post(

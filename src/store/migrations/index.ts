@@ -7,6 +7,7 @@ import * as alerts from './004-alerts.ts';
 import * as users from './005-users.ts';
 import * as overageOverride from './006-overage-override.ts';
 import * as twilioFiguresByPart from './007-twilio-figures-by-part.ts';
+import * as dashboardLinks from './008-dashboard-links.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '005-users': users,
   '006-overage-override': overageOverride,
   '007-twilio-figures-by-part': twilioFiguresByPart,
+  '008-dashboard-links': dashboardLinks,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */

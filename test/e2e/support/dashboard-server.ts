@@ -70,7 +70,7 @@ export interface DashboardServer {
  * so a test can watch the card react to a Twilio failure.
  */
 export async function startDashboardServer(
-  options: { connectTwilio?: boolean; payments?: PaymentsMode; upgradeUrl?: string } = {},
+  options: { connectTwilio?: boolean; payments?: PaymentsMode; upgradeUrl?: string; embedOrigins?: string[] } = {},
 ): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
   const store = await openSqlite(join(dir, 'tally.db'), { synchronous: 'normal' });
@@ -87,6 +87,7 @@ export async function startDashboardServer(
       // As the demo: a pack or a plan is granted at once, unless a test turns payments off.
       payments: options.payments ?? 'manual',
       ...(options.upgradeUrl ? { upgradeUrl: options.upgradeUrl } : {}),
+      embedOrigins: options.embedOrigins ?? [],
     },
     twilio: { ttlMs: 1000, retryAfterFailureMs: 500, timeoutMs: 1500 },
   });

@@ -22,6 +22,11 @@ export function rangeQuery(range: DayRange): string {
   return new URLSearchParams({ from: toDateInput(range.from), to: toDateInput(lastDay) }).toString();
 }
 
+/** False in a viewer session (a host platform's read-only link): the page then offers no writes, which would be 403. */
+export function useCanChange(): boolean {
+  return useSession().data?.role !== 'viewer';
+}
+
 export function useSession() {
   return useQuery({
     queryKey: ['session'],

@@ -1,6 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError } from '../api/client.ts';
-import { useConnectTwilio, useDisconnectTwilio, useTwilio } from '../api/queries.ts';
+import { useCanChange, useConnectTwilio, useDisconnectTwilio, useTwilio } from '../api/queries.ts';
 import type { TwilioCardReply } from '../api/types.ts';
 import { formatCount, formatDateTime, formatDay, formatMoney, formatRelative, formatTime } from '../format.ts';
 import { Card, CardError, CardLoading } from './card.tsx';
@@ -252,6 +252,7 @@ function AsOf({ card, state }: { card: TwilioCardReply; state: TwilioState }) {
 }
 
 export function TwilioCard() {
+  const canChange = useCanChange();
   const twilio = useTwilio();
   const disconnect = useDisconnectTwilio();
   const [reconnecting, setReconnecting] = useState(false);
@@ -281,7 +282,7 @@ export function TwilioCard() {
             Phone calls are paid from your own Twilio account. Connect it to see its balance and spend beside your
             credits.
           </p>
-          <ConnectForm reconnect={false} />
+          {canChange ? <ConnectForm reconnect={false} /> : null}
         </>
       ) : card ? (
         <>
@@ -289,7 +290,7 @@ export function TwilioCard() {
           <Figures card={card} state={state} />
           {card.daily && card.last30Days ? <SpendBars daily={card.daily} currency={card.last30Days.currency} /> : null}
           <AsOf card={card} state={state} />
-          {reconnecting ? (
+          {!canChange ? null : reconnecting ? (
             <ConnectForm reconnect onDone={() => setReconnecting(false)} />
           ) : (
             <div className="card-links">

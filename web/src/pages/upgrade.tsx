@@ -1,6 +1,6 @@
 import { useCheckout, useUpgradeOptions } from '../api/billing.ts';
 import { ApiError } from '../api/client.ts';
-import { useBalance } from '../api/queries.ts';
+import { useBalance, useCanChange } from '../api/queries.ts';
 import type { CheckoutReply, PackReply, PlanReply } from '../api/types.ts';
 import { Card, CardError, CardLoading } from '../components/card.tsx';
 import { formatCount, formatCredits, formatMoney } from '../format.ts';
@@ -15,7 +15,7 @@ function PlanOption({
   plan: PlanReply;
   current: boolean;
   busy: boolean;
-  /** Null when this Tally takes no payments: the plan is shown, with nothing to press. */
+  /** Null when this Tally takes no payments or this session may not change the plan: nothing to press. */
   onChoose: (() => void) | null;
 }) {
   return (
@@ -41,7 +41,16 @@ function PlanOption({
   );
 }
 
-function PackOption({ pack, busy, onChoose }: { pack: PackReply; busy: boolean; onChoose: (() => void) | null }) {
+function PackOption({
+  pack,
+  busy,
+  onChoose,
+}: {
+  pack: PackReply;
+  busy: boolean;
+  /** Null when this session may not buy. */
+  onChoose: (() => void) | null;
+}) {
   return (
     <li className="offer" data-testid={`pack-${pack.id}`}>
       <h3>{pack.name}</h3>
@@ -87,6 +96,7 @@ export function UpgradePage() {
   const options = useUpgradeOptions();
   const balance = useBalance();
   const checkout = useCheckout();
+  const canChange = useCanChange();
   const data = options.data;
   const buying = data?.provider !== 'off';
   return (
@@ -105,6 +115,11 @@ export function UpgradePage() {
         </p>
       </div>
       {data && !buying ? <AskTheOperator upgradeUrl={data.upgradeUrl} /> : null}
+      {canChange ? null : (
+        <div className="notice" role="status" data-testid="viewer-notice">
+          <p>You can look at the plans here; changing the plan or buying credits is up to the workspace's admins.</p>
+        </div>
+      )}
       {checkout.isError ? (
         <div className="notice notice-bad" role="alert">
           <p>{checkout.error instanceof ApiError ? checkout.error.message : 'The checkout could not start.'}</p>
@@ -129,7 +144,7 @@ export function UpgradePage() {
                     plan={plan}
                     current={plan.id === data.current.id}
                     busy={checkout.isPending}
-                    onChoose={buying ? () => checkout.mutate({ kind: 'plan', id: plan.id }) : null}
+                    onChoose={buying && canChange ? () => checkout.mutate({ kind: 'plan', id: plan.id }) : null}
                   />
                 ))}
               </ul>
@@ -151,7 +166,7 @@ export function UpgradePage() {
                   key={pack.id}
                   pack={pack}
                   busy={checkout.isPending}
-                  onChoose={buying ? () => checkout.mutate({ kind: 'pack', id: pack.id }) : null}
+                  onChoose={buying && canChange ? () => checkout.mutate({ kind: 'pack', id: pack.id }) : null}
                 />
               ))}
             </ul>
