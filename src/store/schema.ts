@@ -173,7 +173,7 @@ export interface SessionsTable {
 
 export type DashboardRole = 'viewer' | 'admin';
 
-/** One-time links that open a dashboard session (migration 013). */
+/** One-time links that open a dashboard session (migration 008). */
 export interface DashboardLinksTable {
   workspace_id: string;
   token_hash: string;
