@@ -5,8 +5,8 @@ import { TallyError } from '../domain/errors.ts';
  * paid. `manual`: the operator bills outside Tally, so a workspace's own purchases and plan changes
  * are granted at once and listed for invoicing. `off`: only the operator changes plans and grants packs.
  */
-export type PaymentsMode = 'stripe' | 'manual' | 'off';
 export const PAYMENTS_MODES = ['stripe', 'manual', 'off'] as const;
+export type PaymentsMode = (typeof PAYMENTS_MODES)[number];
 
 /** TALLY_PAYMENTS left unset: Stripe when its keys are set, manual in the demo, else off. Never free by accident. */
 export function defaultPayments(settings: { stripeKeys: boolean; demo: boolean }): PaymentsMode {
