@@ -1,4 +1,3 @@
-import { newId } from './ids.ts';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.ts';
 import { ROUTES } from './routes.ts';
 import { type CallOptions, send, type TransportConfig } from './transport.ts';
@@ -80,9 +79,8 @@ export class TallyClient {
   }
 
   /** Holds credits for a response about to be generated; 402 when the workspace cannot pay. */
-  reserve(input: ReservationInput = {}, options: CallOptions = {}): Promise<Reservation> {
-    const idempotencyKey = options.idempotencyKey ?? newId('idem');
-    return send(this.#config, ROUTES.reserve, { body: input }, { ...options, idempotencyKey });
+  reserve(input: ReservationInput = {}, options?: CallOptions): Promise<Reservation> {
+    return send(this.#config, ROUTES.reserve, { body: input }, options);
   }
 
   /** Charges the response a reservation was held for, idempotent by the response's id. */
@@ -101,9 +99,8 @@ export class TallyClient {
   }
 
   /** Buys a credit pack (scope admin), idempotent by its Idempotency-Key. */
-  purchase(pack: string, options: CallOptions = {}): Promise<Purchase> {
-    const idempotencyKey = options.idempotencyKey ?? newId('idem');
-    return send(this.#config, ROUTES.purchase, { body: { pack } }, { ...options, idempotencyKey });
+  purchase(pack: string, options?: CallOptions): Promise<Purchase> {
+    return send(this.#config, ROUTES.purchase, { body: { pack } }, options);
   }
 
   balance(options?: CallOptions): Promise<Balance> {
@@ -156,8 +153,7 @@ export class TallyClient {
   }
 
   /** Operator: subscribes a URL to events; the signing secret is shown only in this reply. */
-  createWebhook(input: WebhookInput, options: CallOptions = {}): Promise<WebhookSubscription> {
-    const idempotencyKey = options.idempotencyKey ?? newId('idem');
-    return send(this.#config, ROUTES.createWebhook, { body: input }, { ...options, idempotencyKey });
+  createWebhook(input: WebhookInput, options?: CallOptions): Promise<WebhookSubscription> {
+    return send(this.#config, ROUTES.createWebhook, { body: input }, options);
   }
 }

@@ -53,7 +53,9 @@ const SAMPLES = {
       priority: 1,
     },
   },
-  createWebhook: { body: { url: 'https://ops.example.com/hooks', events: ['credits.low'], description: 'pager' } },
+  createWebhook: {
+    body: { url: 'https://ops.example.com/hooks', events: ['credits.low'], description: 'pager' },
+  },
 } satisfies Record<RouteName, { body?: unknown; query?: string[] }>;
 
 interface Operation {
@@ -108,9 +110,11 @@ describe('the client and the OpenAPI description a real Tally serves', () => {
       expect(validate(sample.body), JSON.stringify(validate.errors)).toBe(true);
     });
 
-    it('sends only query parameters the spec declares', () => {
-      const declared = (operation().parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-      expect(declared).toEqual(expect.arrayContaining(sample.query ?? []));
+    it('sends only query parameters and headers the spec declares', () => {
+      const declared = (where: string) =>
+        (operation().parameters ?? []).filter((p) => p.in === where).map((p) => p.name.toLowerCase());
+      expect(declared('query')).toEqual(expect.arrayContaining(sample.query ?? []));
+      expect(declared('header')).toEqual(expect.arrayContaining('keyed' in route ? ['idempotency-key'] : []));
     });
   });
 });

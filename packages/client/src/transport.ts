@@ -1,4 +1,5 @@
 import { TallyApiError, TallyRequestError } from './errors.ts';
+import { newId } from './ids.ts';
 import { backoffMs, isRetryableStatus, type RetryOptions, sleep } from './retry.ts';
 import type { Route } from './routes.ts';
 
@@ -10,7 +11,7 @@ export interface TransportConfig {
   fetch: typeof fetch;
 }
 
-/** Per call: the caller's signal, and the Idempotency-Key (made by the caller once per logical call). */
+/** Per call: the caller's signal, and for keyed operations an Idempotency-Key to use (default a new one). */
 export interface CallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -29,7 +30,8 @@ function urlOf(baseUrl: string, route: Route, request: Request): string {
     if (value === undefined) throw new TypeError(`${route.path}: the path parameter "${name}" is missing`);
     return encodeURIComponent(value);
   });
-  const url = new URL(path, baseUrl);
+  // appended, not resolved: a base URL with a path (https://example.com/tally) keeps it
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}${path}`);
   for (const [name, value] of Object.entries(request.query ?? {})) {
     if (value !== undefined) url.searchParams.set(name, value);
   }
@@ -77,7 +79,7 @@ export async function send<T>(
   const url = urlOf(config.baseUrl, route, request);
   const headers: Record<string, string> = { authorization: `Bearer ${config.apiKey}`, accept: 'application/json' };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  if ('keyed' in route) headers['idempotency-key'] = options.idempotencyKey ?? newId('idem');
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
   const timeoutMs = options.timeoutMs ?? config.timeoutMs;
   const { maxAttempts } = config.retry;

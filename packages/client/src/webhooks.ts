@@ -8,7 +8,7 @@ const STANDARD_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'
 function standardHeaders(headers: HeaderBag): Record<string, string> {
   const read = (name: string): string => {
     if (headers instanceof Headers) return headers.get(name) ?? '';
-    const value = headers[name] ?? headers[name.toLowerCase()];
+    const value = Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
     return Array.isArray(value) ? value.join(', ') : (value ?? '');
   };
   return Object.fromEntries(STANDARD_HEADERS.map((name) => [name, read(name)]));
