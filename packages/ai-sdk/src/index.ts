@@ -1,1 +1,2 @@
-export {};
+export type { TallyMiddlewareOptions } from './metered-response.ts';
+export { tallyMiddleware } from './middleware.ts';
