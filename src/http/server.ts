@@ -12,12 +12,14 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import { ErrorReply } from '../contract/common.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Authenticator } from './auth.ts';
 import { duplicateKeyIn } from './duplicate-keys.ts';
 import { errorBody, handleError, handleFrameworkError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { refuseNulCharacters } from './nul-guard.ts';
+import { declareErrorResponses, SWAGGER_OPTIONS } from './openapi.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -177,23 +179,9 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     });
   }
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Tally API',
-        version: '1.0.0',
-        description:
-          'Usage metering and AI credits for voice and chat agents. Amounts are credits with at most 3 decimals; times are RFC 3339 UTC.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'The operator key or a workspace key.' },
-        },
-      },
-      security: [{ bearer: [] }],
-    },
-  });
+  app.addSchema(ErrorReply);
+  app.addHook('onRoute', declareErrorResponses);
+  await app.register(swagger, SWAGGER_OPTIONS);
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
