@@ -167,14 +167,12 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       timeWindow: 60_000,
       // Per key: the principal is not resolved yet at this point, so the bearer token's hash stands for it.
       keyGenerator: (request) => request.headers.authorization?.slice(-16) ?? request.ip,
-      errorResponseBuilder: (request, context) => ({
-        statusCode: 429,
-        ...errorBody(
+      // Thrown, so the one error handler answers it: a plain object arrived there without its message.
+      errorResponseBuilder: (_request, context) =>
+        new TallyError(
           'rate_limited',
           `Too many requests: at most ${context.max} a minute. Retry after ${context.after}.`,
-          String(request.id),
         ),
-      }),
       allowList: (request) => ['/healthz', '/readyz', '/metrics'].includes(request.url),
     });
   }
