@@ -31,8 +31,11 @@ export function serviceErrors(...statuses: ServiceStatus[]): Partial<Record<Serv
   return Object.fromEntries(statuses.map((status) => [status, ErrorReply]));
 }
 
-/** Every request can be rate-limited, fail on Tally's side or find the database away. */
-const ALWAYS = [429, 500, 503];
+/**
+ * Every request can be malformed (a NUL in any query string is refused, nul-guard.ts), rate-limited,
+ * fail on Tally's side or find the database away.
+ */
+const ALWAYS = [400, 429, 500, 503];
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The error statuses a route can answer, from what it takes and how it is guarded. */
@@ -40,10 +43,8 @@ function standardStatuses(route: RouteOptions): number[] {
   const schema = route.schema ?? {};
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const takesBody = methods.some((method) => METHODS_WITH_BODY.has(method));
-  const takesInput = takesBody || Boolean(schema.params ?? schema.querystring ?? schema.headers);
   const access = accessOf(route.preHandler);
   return [
-    ...(takesInput ? [400] : []),
     ...(access ? [401] : []),
     ...(access === 'restricted' ? [403] : []),
     ...(schema.params ? [404] : []),
