@@ -13,13 +13,14 @@ export const Features = Type.Array(Type.String({ minLength: 1, maxLength: 64 }),
   description: 'Premium features the response used, priced by the rate card (e.g. "voice:elevenlabs").',
 });
 
+/** Every error's body; the API description has it once, as components/schemas/ErrorReply. */
 export const ErrorReply = Type.Object(
   {
     error: Type.Object({
       code: Type.String(),
       message: Type.String(),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-      requestId: Type.Optional(Type.String()),
+      requestId: Type.String({ description: 'The X-Request-Id of the request: quote it when asking for help.' }),
     }),
   },
   { $id: 'ErrorReply' },

@@ -12,12 +12,14 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import { ErrorReply } from '../contract/common.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Authenticator } from './auth.ts';
 import { duplicateKeyIn } from './duplicate-keys.ts';
 import { errorBody, handleError, handleFrameworkError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { refuseNulCharacters } from './nul-guard.ts';
+import { declareErrorResponses, SWAGGER_OPTIONS } from './openapi.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -165,35 +167,19 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       timeWindow: 60_000,
       // Per key: the principal is not resolved yet at this point, so the bearer token's hash stands for it.
       keyGenerator: (request) => request.headers.authorization?.slice(-16) ?? request.ip,
-      errorResponseBuilder: (request, context) => ({
-        statusCode: 429,
-        ...errorBody(
+      // Thrown, so the one error handler answers it: a plain object arrived there without its message.
+      errorResponseBuilder: (_request, context) =>
+        new TallyError(
           'rate_limited',
           `Too many requests: at most ${context.max} a minute. Retry after ${context.after}.`,
-          String(request.id),
         ),
-      }),
       allowList: (request) => ['/healthz', '/readyz', '/metrics'].includes(request.url),
     });
   }
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Tally API',
-        version: '1.0.0',
-        description:
-          'Usage metering and AI credits for voice and chat agents. Amounts are credits with at most 3 decimals; times are RFC 3339 UTC.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'The operator key or a workspace key.' },
-        },
-      },
-      security: [{ bearer: [] }],
-    },
-  });
+  app.addSchema(ErrorReply);
+  app.addHook('onRoute', declareErrorResponses);
+  await app.register(swagger, SWAGGER_OPTIONS);
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -34,7 +34,7 @@ import {
  *
  * Every answer must be below 500, and every 4xx must be the documented error body (docs/api.md):
  * exactly {error: {code, message, requestId, details?}}, the code's status from STATUS_BY_CODE, the
- * requestId the X-Request-Id header. Offenders are collected and reported together, each with its
+ * requestId the X-Request-Id header, and every status one /openapi.json declares for the route. Offenders are collected and reported together, each with its
  * method, path, what was broken and the body, so they are easy to replay.
  *
  * Deterministic: fast-check draws from TALLY_FUZZ_SEED (default below); set it to explore further.
@@ -100,6 +100,8 @@ interface Operation {
   mutating: boolean;
   /** Routes without a bearer key whose plain request already fails (unknown sign-in, no cookie, no Stripe). */
   baseFails: boolean;
+  /** The statuses the description declares for it: any other answer is a description that lies. */
+  declared: string[];
 }
 
 interface OpenApiOperation {
@@ -107,6 +109,7 @@ interface OpenApiOperation {
   security?: unknown[];
   parameters?: Parameter[];
   requestBody?: { content?: Record<string, { schema?: Schema }> };
+  responses?: Record<string, unknown>;
 }
 
 /** A batch's items are checked by the route, not the schema: give them the single route's schema. */
@@ -137,6 +140,7 @@ function operationsOf(spec: { paths: Record<string, Record<string, OpenApiOperat
         tag,
         mutating: method !== 'GET',
         baseFails: principal === 'none',
+        declared: Object.keys(described.responses ?? {}),
       });
     }
   }
@@ -1315,6 +1319,9 @@ describe.each(STORES)('malformed requests from the OpenAPI description, on %s', 
     const writesThatSucceeded = invalidAnswers
       .filter((a) => a.request.op.mutating && a.status >= 200 && a.status < 400 && sentAsWritten(a.request))
       .map((answer) => ({ answer, problem: 'a write with a sure break succeeded' }));
+    const undeclared = answers
+      .filter((a) => a.status !== 0 && !a.request.op.declared.includes(String(a.status)))
+      .map((answer) => ({ answer, problem: 'a status the description does not declare' }));
     const routes = new Set(answers.map((a) => a.request.op.name));
     const statuses: Record<string, number> = {};
     for (const a of answers) statuses[`status${a.status}`] = (statuses[`status${a.status}`] ?? 0) + 1;
@@ -1326,6 +1333,7 @@ describe.each(STORES)('malformed requests from the OpenAPI description, on %s', 
       edgeRequests: edges.length,
       fiveHundreds: serverErrors.length,
       badErrorShapes: badShapes.length,
+      undeclaredStatuses: undeclared.length,
       writesThatSucceeded: writesThatSucceeded.length,
       readsThatSucceeded: invalidAnswers.filter((a) => !a.request.op.mutating && a.status >= 200 && a.status < 300)
         .length,
@@ -1341,6 +1349,7 @@ describe.each(STORES)('malformed requests from the OpenAPI description, on %s', 
       report('requests answered 5xx or not at all', serverErrors),
       report('4xx answers without the documented error body', badShapes),
       report('invalid writes that succeeded', writesThatSucceeded),
+      report('answers with a status not declared in /openapi.json', undeclared),
       ...serverErrorsLogged(tally).map((line) => `Tally logged ${line}`),
     ];
     expect(
@@ -1348,9 +1357,10 @@ describe.each(STORES)('malformed requests from the OpenAPI description, on %s', 
         serverErrors: serverErrors.length,
         badShapes: badShapes.length,
         writesThatSucceeded: writesThatSucceeded.length,
+        undeclared: undeclared.length,
       },
       reports.join('\n\n'),
-    ).toEqual({ serverErrors: 0, badShapes: 0, writesThatSucceeded: 0 });
+    ).toEqual({ serverErrors: 0, badShapes: 0, writesThatSucceeded: 0, undeclared: 0 });
     expect(routes.size).toBe(ops.length);
     expect(afterInvalid).toEqual(before);
     expect(afterEdges).toEqual(before);

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { ErrorReply } from '../../contract/common.ts';
 import { BalanceReply, StatementReply } from '../../contract/ledger.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import { MAX_STATEMENT_PAGE } from '../../ledger/statement.ts';
@@ -18,8 +17,6 @@ export interface AccountInsights {
   ): Promise<{ low: boolean; upgrade?: { url: string; reason: string } }>;
 }
 
-const errors = { 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
-
 /** The workspace's own view of its credits: balance and statement. */
 export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
   return (app: App) => {
@@ -28,9 +25,10 @@ export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getBalance',
           summary: 'Credits available now, this period, and per grant',
           tags: ['read'],
-          response: { 200: BalanceReply, ...errors },
+          response: { 200: BalanceReply },
         },
       },
       async (request) => {
@@ -63,6 +61,7 @@ export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getLedger',
           summary: 'The statement: every grant, charge, refund and expiry with the balance after it',
           tags: ['read'],
           querystring: Type.Object(
@@ -72,7 +71,7 @@ export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
             },
             { additionalProperties: false },
           ),
-          response: { 200: StatementReply, 400: ErrorReply, ...errors },
+          response: { 200: StatementReply },
         },
       },
       async (request) => {

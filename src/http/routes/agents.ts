@@ -1,12 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { Agent, Agents } from '../../billing/agents.ts';
 import { AgentBody, AgentReply, AgentsReply } from '../../contract/billing.ts';
-import { ErrorReply } from '../../contract/common.ts';
-import { requireScope, workspaceOf } from '../auth.ts';
+import { guard, requireScope, workspaceOf } from '../auth.ts';
 import { iso } from '../convert.ts';
+import { serviceErrors } from '../openapi.ts';
 import type { App } from '../server.ts';
-
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 
 const agentReply = (agent: Agent) => ({ id: agent.id, name: agent.name, createdAt: iso(agent.createdAt) });
 
@@ -21,14 +19,15 @@ export function agentRoutes(
       '/v1/agents',
       {
         // Read or admin: the dashboard shows them, the admin manages them.
-        preHandler: async (request, reply) => {
+        preHandler: guard('restricted', async (request, reply) => {
           const scopes = request.principal?.kind === 'workspace' ? request.principal.scopes : [];
           await requireScope(scopes.includes('admin') ? 'admin' : 'read')(request, reply);
-        },
+        }),
         schema: {
+          operationId: 'listAgents',
           summary: "The workspace's agents and the plan's limit",
           tags: ['admin'],
-          response: { 200: AgentsReply, ...errors },
+          response: { 200: AgentsReply },
         },
       },
       async (request) => {
@@ -43,12 +42,13 @@ export function agentRoutes(
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'createAgent',
           summary: 'Register an agent',
           description:
             "409 agent_limit_reached when the plan's agents are all taken. Idempotent by id: the same id and name again answers 200 with the agent.",
           tags: ['admin'],
           body: AgentBody,
-          response: { 201: AgentReply, 200: AgentReply, ...errors },
+          response: { 201: AgentReply, 200: AgentReply, ...serviceErrors(409) },
         },
       },
       async (request, reply) => {
@@ -62,10 +62,11 @@ export function agentRoutes(
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'deleteAgent',
           summary: 'Remove an agent; its recorded usage stays',
           tags: ['admin'],
           params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
-          response: { 204: Type.Null(), ...errors },
+          response: { 204: Type.Null() },
         },
       },
       async (request, reply) => {

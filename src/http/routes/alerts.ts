@@ -1,13 +1,10 @@
 import type { CreditAlerts, ThresholdView } from '../../alerts/credit-alerts.ts';
 import { ThresholdBody, ThresholdReply } from '../../contract/alerts.ts';
-import { ErrorReply } from '../../contract/common.ts';
 import { TallyError } from '../../domain/errors.ts';
 import type { LowCreditThreshold } from '../../domain/low-credit.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { toCredits, toMillicredits } from '../convert.ts';
 import type { App } from '../server.ts';
-
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
 
 function thresholdFromBody(body: ThresholdBody): LowCreditThreshold {
   if ((body.percent === undefined) === (body.credits === undefined)) {
@@ -41,9 +38,10 @@ export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>,
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getAlertThreshold',
           summary: 'The low-credit threshold and where the balance stands against it',
           tags: ['read'],
-          response: { 200: ThresholdReply, ...errors },
+          response: { 200: ThresholdReply },
         },
       },
       async (request) => thresholdReply(await alerts.view(workspaceOf(request), clock())),
@@ -54,12 +52,13 @@ export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>,
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'setAlertThreshold',
           summary: 'Set the low-credit threshold',
           description:
             "A share of the period's allocation (`percent`) or a fixed number of `credits`. If the new threshold puts the balance on the other side of the line, the crossing is announced at once (credits.low or credits.recovered).",
           tags: ['admin'],
           body: ThresholdBody,
-          response: { 200: ThresholdReply, ...errors },
+          response: { 200: ThresholdReply },
         },
       },
       async (request) =>
@@ -71,9 +70,10 @@ export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>,
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'resetAlertThreshold',
           summary: 'Go back to the default low-credit threshold (20% of the period)',
           tags: ['admin'],
-          response: { 200: ThresholdReply, ...errors },
+          response: { 200: ThresholdReply },
         },
       },
       async (request) => thresholdReply(await alerts.setThreshold(workspaceOf(request), null, clock())),

@@ -17,13 +17,12 @@ import {
   SubscriptionReply,
   UpgradeOptionsReply,
 } from '../../contract/billing.ts';
-import { ErrorReply } from '../../contract/common.ts';
 import { requireAnyKey, requireOperator, requireScope, workspaceOf } from '../auth.ts';
 import { iso, isoOrNull, parseTime, toCredits } from '../convert.ts';
+import { serviceErrors } from '../openapi.ts';
 import type { App } from '../server.ts';
 import { grantReply } from './replies.ts';
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 502: ErrorReply };
 const WorkspaceParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -93,9 +92,10 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireAnyKey,
         schema: {
+          operationId: 'listPlans',
           summary: 'The plan catalog: plans and pay-as-you-go packs',
           tags: ['billing'],
-          response: { 200: CatalogReply, 401: ErrorReply },
+          response: { 200: CatalogReply },
         },
       },
       async () => ({
@@ -109,9 +109,10 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getSubscription',
           summary: "The workspace's plan, its current period and any downgrade waiting for the next one",
           tags: ['billing'],
-          response: { 200: SubscriptionReply, ...errors },
+          response: { 200: SubscriptionReply },
         },
       },
       async (request) => subscriptionReply(await billing.subscription(workspaceOf(request))),
@@ -122,12 +123,13 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'changePlan',
           summary: 'Change plan',
           description:
             'An upgrade returns a Stripe Checkout URL (the plan changes when the payment arrives) or, with TALLY_PAYMENTS=manual, applies at once and returns the grant of the difference in credits for the rest of the period. A downgrade takes effect at the next period. Asking for the current plan cancels a pending downgrade. With TALLY_PAYMENTS=off it is 409 payments_not_configured and changes nothing: the operator changes plans (POST /v1/workspaces/{id}/subscription).',
           tags: ['billing'],
           body: PlanRequestBody,
-          response: { 200: PlanRequestReply, ...errors },
+          response: { 200: PlanRequestReply, ...serviceErrors(409, 502) },
         },
       },
       async (request) => requestPlan(workspaceOf(request), request.body.plan, request, false),
@@ -138,13 +140,14 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'purchasePack',
           summary: 'Buy a credit pack',
           description:
             'Returns a Stripe Checkout URL (credits are granted when the payment arrives) or, with TALLY_PAYMENTS=manual, the grant, listed for the operator to invoice. Idempotent by the Idempotency-Key header. With TALLY_PAYMENTS=off it is 409 payments_not_configured and changes nothing: the operator grants packs (POST /v1/workspaces/{id}/purchases).',
           tags: ['billing'],
           headers: IdempotencyHeaders,
           body: PurchaseBody,
-          response: { 200: PurchaseReply, 201: PurchaseReply, ...errors },
+          response: { 200: PurchaseReply, 201: PurchaseReply, ...serviceErrors(409, 502) },
         },
       },
       async (request, reply) => {
@@ -163,10 +166,11 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getUpgradeOptions',
           summary: "What the dashboard's upgrade page offers: the plans above the current one, and the packs",
           description: 'Start a checkout with POST /v1/subscription {plan} or POST /v1/purchases {pack}.',
           tags: ['billing'],
-          response: { 200: UpgradeOptionsReply, ...errors },
+          response: { 200: UpgradeOptionsReply },
         },
       },
       async (request) => {
@@ -187,10 +191,11 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'getWorkspaceSubscription',
           summary: "A workspace's subscription",
           tags: ['operator'],
           params: WorkspaceParams,
-          response: { 200: SubscriptionReply, ...errors },
+          response: { 200: SubscriptionReply },
         },
       },
       async (request) => subscriptionReply(await billing.subscription(request.params.id)),
@@ -201,13 +206,14 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'changeWorkspacePlan',
           summary: "Change a workspace's plan by hand",
           description:
             'Applies without a payment: an upgrade at once (with its top-up grant), a downgrade at the next period.',
           tags: ['operator'],
           params: WorkspaceParams,
           body: PlanRequestBody,
-          response: { 200: PlanRequestReply, ...errors },
+          response: { 200: PlanRequestReply, ...serviceErrors(502) },
         },
       },
       async (request) => requestPlan(request.params.id, request.body.plan, request, true),
@@ -218,12 +224,13 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'recordWorkspacePurchase',
           summary: 'Record a pack bought outside Stripe and grant it',
           description: 'Idempotent by id: the same id grants once.',
           tags: ['operator'],
           params: WorkspaceParams,
           body: OperatorPurchaseBody,
-          response: { 201: PurchaseReply, ...errors },
+          response: { 201: PurchaseReply, ...serviceErrors(409) },
         },
       },
       async (request, reply) => {
@@ -242,12 +249,13 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'listManualBilling',
           summary: 'What Tally granted without a payment, for the operator to invoice',
           description:
             'The packs granted without Stripe in [from, to) (default: the 31 days before now), each saying whether the workspace bought it or the operator recorded it, and the workspaces now on a paid plan that no Stripe subscription bills.',
           tags: ['operator'],
           querystring: ManualBillingQuery,
-          response: { 200: ManualBillingReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply },
+          response: { 200: ManualBillingReply },
         },
       },
       async (request) => {
@@ -278,6 +286,7 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'runRenewals',
           summary: 'Grant every subscription period that has started now',
           description: 'Tally does this every minute by itself; this runs it at once.',
           tags: ['operator'],
@@ -287,8 +296,6 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
               awaitingPayment: Type.Integer(),
               adopted: Type.Integer(),
             }),
-            401: ErrorReply,
-            403: ErrorReply,
           },
         },
       },

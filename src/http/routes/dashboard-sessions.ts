@@ -1,18 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorReply } from '../../contract/common.ts';
 import { DashboardSessionBody, DashboardSessionReply } from '../../contract/session.ts';
 import { TallyError } from '../../domain/errors.ts';
 import type { DashboardAuth } from '../../users/dashboard-auth.ts';
 import { LINK_TTL_SECONDS } from '../../users/dashboard-links.ts';
-import { requireScope, workspaceOf } from '../auth.ts';
+import { guard, requireScope, workspaceOf } from '../auth.ts';
 import { iso } from '../convert.ts';
 import { pageHeaders } from '../page-headers.ts';
 import type { App } from '../server.ts';
 import { type CookiePolicy, SESSION_COOKIE, sessionCookieOptions } from '../session-auth.ts';
 import { linkExpiredPage } from './link-expired-page.ts';
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
 const WorkspaceParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
 const LinkParams = Type.Object({
   workspaceId: Type.String({ maxLength: 128 }),
@@ -33,17 +31,18 @@ const description =
  * The operator for any workspace, or a workspace's own `admin` key for itself; another
  * workspace's id is a 404, as if it did not exist.
  */
-async function requireOperatorOrOwnAdmin(
-  request: FastifyRequest<{ Params: { id: string } }>,
-  reply: FastifyReply,
-): Promise<void> {
-  const principal = request.principal;
-  if (principal?.kind === 'operator') return;
-  if (principal?.kind === 'workspace' && principal.workspaceId !== request.params.id) {
-    throw new TallyError('not_found', `Workspace ${request.params.id} does not exist.`);
-  }
-  await requireScope('admin')(request, reply);
-}
+const requireOperatorOrOwnAdmin = guard(
+  'restricted',
+  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const principal = request.principal;
+    if (principal?.kind === 'operator') return;
+    const { id } = request.params as { id: string };
+    if (principal?.kind === 'workspace' && principal.workspaceId !== id) {
+      throw new TallyError('not_found', `Workspace ${id} does not exist.`);
+    }
+    await requireScope('admin')(request, reply);
+  },
+);
 
 /** Dashboard sessions a host platform opens for its signed-in users (like billing-portal sessions). */
 export function dashboardSessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
@@ -74,7 +73,7 @@ export function dashboardSessionRoutes(auth: DashboardAuth, cookiePolicy: Cookie
           tags: ['dashboard'],
           params: WorkspaceParams,
           body: DashboardSessionBody,
-          response: { 201: DashboardSessionReply, ...errors },
+          response: { 201: DashboardSessionReply },
         },
       },
       async (request, reply) => reply.code(201).send(await issue(request, request.params.id, request.body)),
@@ -90,7 +89,7 @@ export function dashboardSessionRoutes(auth: DashboardAuth, cookiePolicy: Cookie
           description: `${description} A workspace key with the admin scope.`,
           tags: ['dashboard'],
           body: DashboardSessionBody,
-          response: { 201: DashboardSessionReply, ...errors },
+          response: { 201: DashboardSessionReply },
         },
       },
       async (request, reply) => reply.code(201).send(await issue(request, workspaceOf(request), request.body)),

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { ErrorReply } from '../../contract/common.ts';
 import {
   CheckBody,
   CheckReply,
@@ -11,9 +10,8 @@ import {
 import type { Ledger } from '../../ledger/ledger.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, parseTime, toCredits } from '../convert.ts';
+import { serviceErrors } from '../openapi.ts';
 import type { App } from '../server.ts';
-
-const errors = { 400: ErrorReply, 401: ErrorReply, 402: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 
 type Hold = Awaited<ReturnType<Ledger['reserve']>>['hold'];
 
@@ -32,12 +30,13 @@ export function ingestRoutes(ledger: Ledger) {
       {
         preHandler: requireScope('ingest'),
         schema: {
+          operationId: 'recordConversation',
           summary: 'Record a call or chat',
           description:
             'Counted once, when first seen: 201 the first time, 200 on a repeat. A conversation belongs to its first agent and channel: another is 409 conversation_mismatch.',
           tags: ['ingest'],
           body: ConversationBody,
-          response: { 200: ConversationReply, 201: ConversationReply, ...errors },
+          response: { 200: ConversationReply, 201: ConversationReply, ...serviceErrors(409) },
         },
       },
       async (request, reply) => {
@@ -62,11 +61,12 @@ export function ingestRoutes(ledger: Ledger) {
       {
         preHandler: requireScope('ingest'),
         schema: {
+          operationId: 'checkCredits',
           summary: 'May the workspace pay for a response?',
           description: 'No side effects.',
           tags: ['ingest'],
           body: CheckBody,
-          response: { 200: CheckReply, ...errors },
+          response: { 200: CheckReply },
         },
       },
       async (request) => {
@@ -80,13 +80,14 @@ export function ingestRoutes(ledger: Ledger) {
       {
         preHandler: requireScope('ingest'),
         schema: {
+          operationId: 'createReservation',
           summary: 'Hold credits for responses about to be generated',
           description:
             'Idempotent by the Idempotency-Key header. The hold stops holding at expiresAt by itself; commit it with the response, or release it.',
           tags: ['ingest'],
           headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }),
           body: ReservationBody,
-          response: { 201: ReservationReply, ...errors },
+          response: { 201: ReservationReply, ...serviceErrors(402, 409) },
         },
       },
       async (request, reply) => {
@@ -104,11 +105,12 @@ export function ingestRoutes(ledger: Ledger) {
       {
         preHandler: requireScope('ingest'),
         schema: {
+          operationId: 'releaseReservation',
           summary: 'Give held credits back',
           description: 'Releasing twice is fine; a committed reservation cannot be released.',
           tags: ['ingest'],
           params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
-          response: { 200: ReservationReply, ...errors },
+          response: { 200: ReservationReply, ...serviceErrors(409) },
         },
       },
       async (request) => holdReply((await ledger.release(workspaceOf(request), request.params.id)).hold),

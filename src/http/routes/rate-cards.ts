@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { ErrorReply } from '../../contract/common.ts';
 import { RateCardBody, RateCardReply } from '../../contract/rate-cards.ts';
 import type { RateCard } from '../../domain/rate-card.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import { requireAnyKey, requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
+import { serviceErrors } from '../openapi.ts';
 import type { App } from '../server.ts';
 
 const reply = (card: RateCard) => ({
@@ -22,9 +22,10 @@ export function rateCardRoutes(ledger: Ledger) {
       {
         preHandler: requireAnyKey,
         schema: {
+          operationId: 'listRateCards',
           summary: 'Every rate card version, oldest first',
           tags: ['read'],
-          response: { 200: Type.Object({ rateCards: Type.Array(RateCardReply) }), 401: ErrorReply },
+          response: { 200: Type.Object({ rateCards: Type.Array(RateCardReply) }) },
         },
       },
       async () => ({ rateCards: (await ledger.rateCards()).map(reply) }),
@@ -35,12 +36,13 @@ export function rateCardRoutes(ledger: Ledger) {
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'publishRateCard',
           summary: 'Publish a new rate card version',
           description:
             'Takes effect at effectiveAt (now or later); responses are priced by the version in force at their time.',
           tags: ['operator'],
           body: RateCardBody,
-          response: { 201: RateCardReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 409: ErrorReply },
+          response: { 201: RateCardReply, ...serviceErrors(409) },
         },
       },
       async (request, res) => {

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ErrorReply } from '../../contract/common.ts';
 import {
   BatchBody,
   BatchReply,
@@ -17,9 +16,8 @@ import { requireScope, workspaceOf } from '../auth.ts';
 import { parseTime, toCredits } from '../convert.ts';
 import { STATUS_BY_CODE } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { serviceErrors } from '../openapi.ts';
 import type { App } from '../server.ts';
-
-const errors = { 400: ErrorReply, 401: ErrorReply, 402: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 
 function toInput(workspaceId: string, body: ResponseBody): ResponseInput {
   return {
@@ -57,12 +55,13 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
       {
         preHandler: requireScope('ingest'),
         schema: {
+          operationId: 'chargeResponse',
           summary: 'Charge one AI response',
           description:
             'Idempotent by id: a retry returns the first reply and charges nothing. 402 insufficient_credits when the workspace cannot pay; 409 conversation_mismatch when the conversation belongs to another agent or channel; nothing is recorded then.',
           tags: ['ingest'],
           body: ResponseBody,
-          response: { 201: ChargeReply, ...errors },
+          response: { 201: ChargeReply, ...serviceErrors(402, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -78,12 +77,13 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
       {
         preHandler: requireScope('ingest'),
         schema: {
+          operationId: 'chargeResponseBatch',
           summary: 'Charge up to 1000 responses at once',
           description:
             'Each item is checked, charged and made idempotent on its own; one refused item does not stop the others.',
           tags: ['ingest'],
           body: BatchBody,
-          response: { 200: BatchReply, ...errors },
+          response: { 200: BatchReply },
         },
       },
       async (request) => {
@@ -154,12 +154,13 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
       {
         preHandler: requireScope('ingest'),
         schema: {
+          operationId: 'commitReservation',
           summary: 'Charge the response a reservation was made for',
           description: 'Charges at most what was held plus what is free. Idempotent by the response id.',
           tags: ['ingest'],
           params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
           body: CommitBody,
-          response: { 201: ChargeReply, ...errors },
+          response: { 201: ChargeReply, ...serviceErrors(402, 409) },
         },
       },
       async (request, reply) => {
@@ -176,12 +177,13 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'refundResponse',
           summary: 'Refund a charged response',
           description: 'Its cost goes back to the grants it came from; refunding twice refunds once.',
           tags: ['admin'],
           params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
           body: RefundBody,
-          response: { 200: RefundReply, ...errors },
+          response: { 200: RefundReply },
         },
       },
       async (request) => {

@@ -37,13 +37,14 @@ export function sessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
       '/v1/session',
       {
         schema: {
+          operationId: 'signIn',
           summary: 'Sign in to the dashboard with an email and password',
           description:
             'Sets an httpOnly session cookie and returns the CSRF token to send as X-CSRF-Token on writes. At most 10 attempts per email and address in 15 minutes.',
           tags: ['dashboard'],
           security: [],
           body: SessionBody,
-          response: { 200: SessionReply, 400: ErrorReply, 401: ErrorReply, 429: ErrorReply },
+          response: { 200: SessionReply, 401: ErrorReply },
         },
       },
       async (request, reply) => {
@@ -68,6 +69,7 @@ export function sessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
       '/v1/session',
       {
         schema: {
+          operationId: 'getSession',
           summary: 'The signed-in dashboard user, workspace and CSRF token',
           tags: ['dashboard'],
           security: [],
@@ -84,6 +86,7 @@ export function sessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
       '/v1/session',
       {
         schema: {
+          operationId: 'signOut',
           summary: 'Sign out of the dashboard',
           tags: ['dashboard'],
           security: [],

@@ -17,6 +17,7 @@ export function stripeWebhookRoutes(webhooks: StripeWebhooks | null) {
         '/v1/stripe/webhook',
         {
           schema: {
+            operationId: 'receiveStripeWebhook',
             summary: "Stripe's webhook endpoint",
             description:
               'Verifies the Stripe-Signature header (HMAC-SHA256 over the timestamp and the raw body), handles each event id once, and grants credits when a payment arrives. 404 when Stripe is not configured.',

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { ErrorReply } from '../../contract/common.ts';
 import { TwilioCardReply, TwilioConnectBody } from '../../contract/twilio.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import type { App } from '../server.ts';
@@ -11,8 +10,6 @@ export interface TwilioAccounts {
   disconnect(workspaceId: string): Promise<void>;
 }
 
-const errors = { 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
-
 /** The workspace's own Twilio account: the dashboard card, and connecting or disconnecting it. */
 export function twilioRoutes(twilio: TwilioAccounts, clock: () => Date) {
   return (app: App) => {
@@ -21,11 +18,12 @@ export function twilioRoutes(twilio: TwilioAccounts, clock: () => Date) {
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getTwilioCard',
           summary: "The Twilio card: the account's balance and its last 30 days of spend",
           description:
             'Always 200, connected or not. A Twilio outage never fails this call: the last known figures come back with stale: true and a problem saying why.',
           tags: ['read'],
-          response: { 200: TwilioCardReply, ...errors },
+          response: { 200: TwilioCardReply },
         },
       },
       async (request) => twilio.card(workspaceOf(request), clock()),
@@ -36,12 +34,13 @@ export function twilioRoutes(twilio: TwilioAccounts, clock: () => Date) {
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'connectTwilio',
           summary: 'Connect a Twilio account (verified with Twilio before it is stored)',
           description:
             'Send {accountSid, authToken} or {accountSid, apiKeySid, apiKeySecret}. The secret is stored encrypted and never returned. 400 twilio_credentials_rejected when Twilio refuses them; 503 twilio_unavailable when Twilio cannot be asked; nothing is stored in either case.',
           tags: ['admin'],
           body: TwilioConnectBody,
-          response: { 200: TwilioCardReply, 400: ErrorReply, 503: ErrorReply, ...errors },
+          response: { 200: TwilioCardReply },
         },
       },
       async (request) => twilio.connect(workspaceOf(request), request.body, clock()),
@@ -52,9 +51,10 @@ export function twilioRoutes(twilio: TwilioAccounts, clock: () => Date) {
       {
         preHandler: requireScope('admin'),
         schema: {
+          operationId: 'disconnectTwilio',
           summary: 'Disconnect the Twilio account and forget its credentials',
           tags: ['admin'],
-          response: { 204: Type.Null(), ...errors },
+          response: { 204: Type.Null() },
         },
       },
       async (request, reply) => {

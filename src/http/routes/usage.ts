@@ -1,12 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { ErrorReply } from '../../contract/common.ts';
 import { ForecastReply, HistoryQuery, RangeQuery, UsageHistoryReply, UsageSummaryReply } from '../../contract/usage.ts';
 import type { Reports } from '../../reports/reports.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { isoOrNull, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
-
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
 
 /** The dashboard's usage reads, all from daily rollups: their cost grows with the days shown, not the responses. */
 export function usageRoutes(reports: Reports) {
@@ -16,11 +13,12 @@ export function usageRoutes(reports: Reports) {
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getUsageSummary',
           summary: 'Credits used, calls and chats in a range of days',
           description: 'Both ends are whole UTC days and both are included. Default: the current period up to today.',
           tags: ['read'],
           querystring: RangeQuery,
-          response: { 200: UsageSummaryReply, ...errors },
+          response: { 200: UsageSummaryReply },
         },
       },
       async (request) => {
@@ -34,11 +32,12 @@ export function usageRoutes(reports: Reports) {
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getUsageHistory',
           summary: 'Usage by day or ISO week (starting Monday), a point for every interval',
           description: 'Default: the last 90 days by day, today included.',
           tags: ['read'],
           querystring: HistoryQuery,
-          response: { 200: UsageHistoryReply, ...errors },
+          response: { 200: UsageHistoryReply },
         },
       },
       async (request) => {
@@ -60,12 +59,18 @@ export function usageRoutes(reports: Reports) {
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'exportUsageCsv',
           summary: 'Usage as CSV: one row per day and channel',
           description:
             'Columns: day, channel, credits_used, responses, conversations. Default range: the current period.',
           tags: ['read'],
           querystring: RangeQuery,
-          response: { 200: Type.String({ description: 'text/csv' }), ...errors },
+          response: {
+            200: {
+              description: 'The CSV file, with a header row, as an attachment (Content-Disposition).',
+              content: { 'text/csv': { schema: Type.String() } },
+            },
+          },
         },
       },
       async (request, reply) => {
@@ -82,10 +87,11 @@ export function usageRoutes(reports: Reports) {
       {
         preHandler: requireScope('read'),
         schema: {
+          operationId: 'getForecast',
           summary: 'When credits run out at the current pace, and what that suggests',
           description: 'The pace is the average of the last 14 full days.',
           tags: ['read'],
-          response: { 200: ForecastReply, ...errors },
+          response: { 200: ForecastReply },
         },
       },
       async (request) => {

@@ -2,12 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { Subscription, WebhookSubscriptions } from '../../alerts/subscriptions.ts';
 import { MAX_DELIVERY_PAGE } from '../../alerts/subscriptions.ts';
 import { DeliveryReply, WebhookBody, WebhookCreatedReply, WebhookReply } from '../../contract/alerts.ts';
-import { ErrorReply } from '../../contract/common.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, isoOrNull } from '../convert.ts';
+import { serviceErrors } from '../openapi.ts';
 import type { App } from '../server.ts';
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 const Params = Type.Object({ id: Type.String({ maxLength: 128 }) });
 
 const webhookReply = (subscription: Subscription): WebhookReply => ({
@@ -26,13 +25,14 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: () => Date)
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'createWebhook',
           summary: 'Subscribe a URL to events',
           description:
             'Each event is POSTed as JSON with a Tally-Signature header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the secret>`), retried with backoff for about 24 hours until a 2xx. The secret is shown only in this reply. Idempotent by the Idempotency-Key header.',
           tags: ['operator'],
           headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }),
           body: WebhookBody,
-          response: { 201: WebhookCreatedReply, ...errors },
+          response: { 201: WebhookCreatedReply, ...serviceErrors(409) },
         },
       },
       async (request, reply) => {
@@ -54,9 +54,10 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: () => Date)
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'listWebhooks',
           summary: 'List webhook subscriptions (never their secrets)',
           tags: ['operator'],
-          response: { 200: Type.Object({ webhooks: Type.Array(WebhookReply) }), ...errors },
+          response: { 200: Type.Object({ webhooks: Type.Array(WebhookReply) }) },
         },
       },
       async () => ({ webhooks: (await webhooks.list()).map(webhookReply) }),
@@ -67,10 +68,11 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: () => Date)
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'getWebhook',
           summary: 'One webhook subscription',
           tags: ['operator'],
           params: Params,
-          response: { 200: WebhookReply, ...errors },
+          response: { 200: WebhookReply },
         },
       },
       async (request) => webhookReply(await webhooks.get(request.params.id)),
@@ -81,10 +83,11 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: () => Date)
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'deleteWebhook',
           summary: 'Delete a subscription; deliveries still waiting are cancelled',
           tags: ['operator'],
           params: Params,
-          response: { 204: Type.Null(), ...errors },
+          response: { 204: Type.Null() },
         },
       },
       async (request, reply) => {
@@ -98,6 +101,7 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: () => Date)
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'listWebhookDeliveries',
           summary: 'The delivery log: each event sent to this subscription, newest first, with every attempt',
           tags: ['operator'],
           params: Params,
@@ -113,7 +117,6 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: () => Date)
               deliveries: Type.Array(DeliveryReply),
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
-            ...errors,
           },
         },
       },

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { ErrorReply } from '../../contract/common.ts';
 import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
 import type { ApiKeys } from '../../keys/api-keys.ts';
@@ -7,10 +6,10 @@ import type { Ledger } from '../../ledger/ledger.ts';
 import type { NewWorkspace, Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
+import { serviceErrors } from '../openapi.ts';
 import type { App } from '../server.ts';
 import { grantReply } from './replies.ts';
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 const WorkspaceParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
 
 const workspaceReply = (workspace: Workspace) => ({
@@ -35,12 +34,13 @@ export function workspaceRoutes(
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'createWorkspace',
           summary: 'Create a workspace',
           description:
             "Starts its subscription on the plan and grants the first period's credits. overageLimit defaults to the plan's and then follows the plan; one given here is the operator's and is kept across plan changes and renewals.",
           tags: ['operator'],
           body: WorkspaceBody,
-          response: { 201: WorkspaceReply, ...errors },
+          response: { 201: WorkspaceReply },
         },
       },
       async (request, reply) => {
@@ -61,6 +61,7 @@ export function workspaceRoutes(
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'listWorkspaces',
           summary: 'List workspaces',
           tags: ['operator'],
           querystring: Type.Object(
@@ -75,7 +76,6 @@ export function workspaceRoutes(
               workspaces: Type.Array(WorkspaceReply),
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
-            ...errors,
           },
         },
       },
@@ -95,10 +95,11 @@ export function workspaceRoutes(
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'getWorkspace',
           summary: 'One workspace',
           tags: ['operator'],
           params: WorkspaceParams,
-          response: { 200: WorkspaceReply, ...errors },
+          response: { 200: WorkspaceReply },
         },
       },
       async (request) => workspaceReply(await ledger.getWorkspace(request.params.id)),
@@ -109,12 +110,13 @@ export function workspaceRoutes(
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'createWorkspaceKey',
           summary: 'Issue a workspace key',
           description: 'The key is shown only in this reply.',
           tags: ['operator'],
           params: WorkspaceParams,
           body: KeyBody,
-          response: { 201: KeyReply, ...errors },
+          response: { 201: KeyReply },
         },
       },
       async (request, reply) => {
@@ -128,10 +130,11 @@ export function workspaceRoutes(
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'listWorkspaceKeys',
           summary: "A workspace's keys (never the keys themselves)",
           tags: ['operator'],
           params: WorkspaceParams,
-          response: { 200: Type.Object({ keys: Type.Array(KeySummaryReply) }), ...errors },
+          response: { 200: Type.Object({ keys: Type.Array(KeySummaryReply) }) },
         },
       },
       async (request) => {
@@ -152,10 +155,11 @@ export function workspaceRoutes(
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'revokeWorkspaceKey',
           summary: 'Revoke a key; it fails at once',
           tags: ['operator'],
           params: Type.Object({ id: Type.String({ maxLength: 128 }), keyId: Type.String({ maxLength: 128 }) }),
-          response: { 204: Type.Null(), ...errors },
+          response: { 204: Type.Null() },
         },
       },
       async (request, reply) => {
@@ -169,12 +173,13 @@ export function workspaceRoutes(
       {
         preHandler: requireOperator,
         schema: {
+          operationId: 'grantCredits',
           summary: 'Grant credits',
           description: 'Idempotent by id: the same id twice grants once; with different values it is a 409.',
           tags: ['operator'],
           params: WorkspaceParams,
           body: GrantBody,
-          response: { 201: Type.Object({ grant: GrantReply }), ...errors },
+          response: { 201: Type.Object({ grant: GrantReply }), ...serviceErrors(409) },
         },
       },
       async (request, reply) => {
