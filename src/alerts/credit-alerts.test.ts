@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import { MINUTE, SECOND, TestClock } from '../../test/support/clock.ts';
+import { refusal } from '../../test/support/refusal.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
-import { TallyError } from '../domain/errors.ts';
+import type { TallyError } from '../domain/errors.ts';
 import { createLedger, type Ledger } from '../ledger/ledger.ts';
 import { sweepExpired } from '../ledger/sweep-expired.ts';
 import type { Store } from '../store/store.ts';
@@ -18,16 +19,6 @@ async function eventsOf(store: Store, workspaceId: string) {
 }
 
 const typesOf = async (store: Store, workspaceId: string) => (await eventsOf(store, workspaceId)).map((e) => e.type);
-
-async function refusal(promise: Promise<unknown>): Promise<TallyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TallyError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describeStores('low-credit crossings', (ctx) => {
   let responses = 0;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, TestClock } from '../../test/support/clock.ts';
 import { workspaceWithCredits } from '../../test/support/ledger.ts';
+import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
-import { TallyError } from '../domain/errors.ts';
 import { getBalance } from './balance.ts';
 import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
 import { grantCredits } from './grant-credits.ts';
@@ -16,16 +16,6 @@ const chat = (id: string, extra: Partial<ResponseInput> = {}): Omit<ResponseInpu
   agentId: 'agent-1',
   ...extra,
 });
-
-async function refusal(promise: Promise<unknown>): Promise<TallyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TallyError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describeStores('charging a response', (ctx) => {
   const workspaceWith = (credits: number, clock: TestClock, overageLimit = 0) =>

@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
 import { workspaceWithCredits } from '../../test/support/ledger.ts';
+import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
-import { TallyError } from '../domain/errors.ts';
+import type { TallyError } from '../domain/errors.ts';
 import { getBalance } from './balance.ts';
 import { ChargeCoalescer } from './charge-coalescer.ts';
 import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
@@ -17,16 +18,6 @@ const response = (workspaceId: string, id: string, extra: Partial<ResponseInput>
   agentId: 'agent-1',
   ...extra,
 });
-
-async function refusal(promise: Promise<unknown>): Promise<TallyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TallyError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describeStores('a conversation belongs to one agent and one channel', (ctx) => {
   const responsesOf = async (workspaceId: string) =>

@@ -1,21 +1,11 @@
 import { expect, it } from 'vitest';
 import { DAY, HOUR, TestClock } from '../../test/support/clock.ts';
+import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
-import { TallyError } from '../domain/errors.ts';
 import { getBalance } from './balance.ts';
 import { type GrantInput, grantCredits } from './grant-credits.ts';
 import { getStatement } from './statement.ts';
 import { createWorkspace } from './workspaces.ts';
-
-async function refusal(promise: Promise<unknown>): Promise<TallyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TallyError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describeStores('granting credits', (ctx) => {
   async function setUp(clock: TestClock) {

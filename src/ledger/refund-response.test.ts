@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { DAY, HOUR, TestClock } from '../../test/support/clock.ts';
+import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
-import { TallyError } from '../domain/errors.ts';
 import { getBalance } from './balance.ts';
 import { chargeResponse, type ResponseInput } from './charge-response.ts';
 import { grantCredits } from './grant-credits.ts';
@@ -9,16 +9,6 @@ import { refundResponse } from './refund-response.ts';
 import { getStatement } from './statement.ts';
 import { verifyLedger } from './verify-ledger.ts';
 import { createWorkspace } from './workspaces.ts';
-
-async function refusal(promise: Promise<unknown>): Promise<TallyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TallyError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describeStores('refunding a charged response', (ctx) => {
   async function workspace(clock: TestClock, overageLimit = 0) {

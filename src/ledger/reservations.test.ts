@@ -1,24 +1,14 @@
 import { expect, it } from 'vitest';
 import { SECOND, TestClock } from '../../test/support/clock.ts';
 import { workspaceWithCredits } from '../../test/support/ledger.ts';
+import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
-import { TallyError } from '../domain/errors.ts';
 import { getBalance } from './balance.ts';
 import { chargeResponse, type ResponseInput } from './charge-response.ts';
 import { checkCredits } from './check-credits.ts';
 import { releaseReservation, reserveCredits } from './reservations.ts';
 import { getStatement } from './statement.ts';
 import { verifyLedger } from './verify-ledger.ts';
-
-async function refusal(promise: Promise<unknown>): Promise<TallyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TallyError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describeStores('reserving credits before a response', (ctx) => {
   const workspaceWith = (credits: number, clock: TestClock, overageLimit = 0) =>

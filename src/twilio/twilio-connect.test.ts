@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import {
   ACCOUNT_SID,
@@ -10,17 +11,6 @@ import {
   PATHS,
   useTwilioHarness,
 } from '../../test/support/twilio.ts';
-import { TallyError } from '../domain/errors.ts';
-
-async function refusal(promise: Promise<unknown>): Promise<TallyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TallyError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describeStores('connecting a Twilio account', (ctx) => {
   const t = useTwilioHarness(ctx);
