@@ -28,8 +28,8 @@ const SAMPLES = {
     },
   },
   chargeBatch: { body: { responses: [{ id: 'resp-1', conversationId: 'chat-1', channel: 'chat', agentId: 'bot' }] } },
-  check: { body: { features: ['voice:elevenlabs'], count: 2 } },
-  reserve: { body: { features: ['voice:elevenlabs'], count: 1, ttlSeconds: 30 } },
+  check: { body: { features: ['voice:elevenlabs'], count: 2, agentId: 'bot' } },
+  reserve: { body: { features: ['voice:elevenlabs'], count: 1, ttlSeconds: 30, agentId: 'bot' } },
   commit: {
     body: { id: 'resp-1', conversationId: 'chat-1', channel: 'call', agentId: 'bot', features: ['voice:elevenlabs'] },
   },

@@ -50,19 +50,24 @@ export interface BatchResult {
 export interface CheckInput {
   features?: string[];
   count?: number;
+  /** The agent about to respond: its own spend limit is checked too. */
+  agentId?: string;
 }
 
 export interface CheckResult {
   allowed: boolean;
   cost: number;
   available: number;
-  reason?: string;
+  /** Why it is not allowed. */
+  reason?: 'insufficient_credits' | 'spend_limit_reached';
 }
 
 export interface ReservationInput {
   features?: string[];
   count?: number;
   ttlSeconds?: number;
+  /** The agent the hold is for: its own spend limit is checked too. */
+  agentId?: string;
 }
 
 export interface Reservation {
