@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { Card, CardLoading } from '../components/card.tsx';
 import { CreditGaugeCard } from '../components/credit-gauge.tsx';
+import { LimitProgressCard } from '../components/limit-progress.tsx';
 import { TwilioCard } from '../components/twilio-card.tsx';
 import { UsageSummaryCard } from '../components/usage-summary.tsx';
 
@@ -18,6 +19,7 @@ export function DashboardPage() {
       </div>
       <div className="grid">
         <CreditGaugeCard />
+        <LimitProgressCard />
         <TwilioCard />
         <UsageSummaryCard />
         <Suspense
