@@ -25,7 +25,7 @@ export function LimitProgressCard() {
   if (!data || (!data.workspace && data.agents.length === 0)) return null;
   const near = data.agents.filter((agent) => agent.used >= agent.credits * NEAR);
   return (
-    <Card title="Spend limits" testId="limit-progress">
+    <Card title="Spend limits" className="card-wide" testId="limit-progress">
       {data.workspace ? (
         <Progress
           label="Workspace"

@@ -19,8 +19,8 @@ export function DashboardPage() {
       </div>
       <div className="grid">
         <CreditGaugeCard />
-        <LimitProgressCard />
         <TwilioCard />
+        <LimitProgressCard />
         <UsageSummaryCard />
         <Suspense
           fallback={
