@@ -37,6 +37,10 @@ const SAMPLES = {
   refund: { body: { reason: 'the caller hung up' } },
   purchase: { body: { pack: 'pack-500' } },
   balance: {},
+  spendLimits: {},
+  setSpendLimits: {
+    body: { workspace: { credits: 500, mode: 'alert' }, agents: [{ agentId: 'bot', credits: 2.5, mode: 'block' }] },
+  },
   usageSummary: { query: ['from', 'to'] },
   createDashboardSession: { body: { role: 'viewer', returnUrl: 'https://app.example.com/', ttlSeconds: 300 } },
   createWorkspaceDashboardSession: { body: { role: 'admin', ttlSeconds: 60 } },

@@ -117,6 +117,29 @@ export interface Balance {
   agents: { used: number; allowed: number | null };
 }
 
+export type SpendLimitMode = 'block' | 'alert';
+
+/** PUT /v1/limits: a part left out stays; `workspace: null` removes it; `agents` replaces the list. */
+export interface SpendLimitsInput {
+  workspace?: { credits: number; mode: SpendLimitMode } | null;
+  agents?: Array<{ agentId: string; credits: number; mode: SpendLimitMode }>;
+}
+
+export interface SpendLimitProgress {
+  credits: number;
+  mode: SpendLimitMode;
+  /** This billing period's charges after refunds, in credits. */
+  used: number;
+  /** limit.reached was sent for it this period. */
+  reached: boolean;
+}
+
+export interface SpendLimits {
+  period: { start: string; end: string };
+  workspace: SpendLimitProgress | null;
+  agents: Array<SpendLimitProgress & { agentId: string }>;
+}
+
 export interface UsageSummary {
   from: string;
   to: string;

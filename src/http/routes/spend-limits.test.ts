@@ -94,12 +94,23 @@ describeStores('spend limits over HTTP', (ctx) => {
 
   it('lets an alert limit be passed and announces it once per period', async () => {
     const ws = await server.workspace(100);
+    const hook = await server.call('POST', '/v1/webhooks', {
+      key: TEST_ADMIN_KEY,
+      body: { url: 'https://ops.example.com/hooks', events: ['limit.reached'] },
+    });
+    expect(hook.status).toBe(201);
     await setLimits(ws.key, { workspace: { credits: 2, mode: 'alert' } });
     for (let i = 0; i < 4; i++) expect((await charge(ws.key)).status).toBe(201);
     expect(await limitEvents(ws.id)).toEqual([
       expect.objectContaining({ scope: 'workspace', limit: 2, used: 2, mode: 'alert' }),
     ]);
     expect((await limits(ws.key)).body.workspace).toMatchObject({ used: 4, reached: true });
+    const deliveries = await ctx.store.db
+      .selectFrom('webhook_deliveries')
+      .select('subscription_id')
+      .where('workspace_id', '=', ws.id)
+      .execute();
+    expect(deliveries).toEqual([{ subscription_id: hook.body.id }]);
 
     clock.advance(30 * DAY);
     expect((await limits(ws.key)).body).toMatchObject({
