@@ -13,7 +13,7 @@ import {
   spendAgainstLimits,
 } from '../domain/spend-limits.ts';
 
-export function spendLimitError(refusal: LimitRefusal): TallyError {
+function spendLimitError(refusal: LimitRefusal): TallyError {
   const who = refusal.agentId === null ? 'The workspace' : `Agent ${refusal.agentId}`;
   return new TallyError(
     'spend_limit_reached',
@@ -52,7 +52,9 @@ export class SpendLimitTracker {
   check(attempt: SpendAttempt): void {
     const refusal = limitRefusal(this.limits, attempt);
     if (!refusal) return;
-    this.apply(refusedByLimit(this.limits, refusal, this.period));
+    const refused = refusedByLimit(this.limits, refusal, this.period);
+    // Refused again after it was reached: nothing to store or announce.
+    if (refused.reached.length > 0) this.apply(refused);
     throw spendLimitError(refusal);
   }
 

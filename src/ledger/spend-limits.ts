@@ -17,10 +17,12 @@ export interface LimitsInput {
   agents?: { agentId: string; limit: number; mode: LimitMode }[];
 }
 
+export type AgentLimitCounter = LimitCounter & { agentId: string };
+
 export interface LimitsView {
   period: Period;
   workspace: LimitCounter | null;
-  agents: LimitCounter[];
+  agents: AgentLimitCounter[];
 }
 
 function viewOf(limits: SpendLimits | null, period: Period): LimitsView {
@@ -28,7 +30,7 @@ function viewOf(limits: SpendLimits | null, period: Period): LimitsView {
   return {
     period,
     workspace: counters.find((counter) => counter.agentId === null) ?? null,
-    agents: counters.filter((counter) => counter.agentId !== null),
+    agents: counters.filter((counter): counter is AgentLimitCounter => counter.agentId !== null),
   };
 }
 
@@ -69,9 +71,7 @@ export async function setSpendLimits(
         : input.workspace
           ? [{ agentId: null, ...input.workspace }]
           : []),
-      ...(input.agents === undefined
-        ? kept.filter((counter) => counter.agentId !== null)
-        : input.agents.map(({ agentId, limit, mode }) => ({ agentId, limit, mode }))),
+      ...(input.agents === undefined ? kept.filter((counter) => counter.agentId !== null) : input.agents),
     ].map(({ agentId, limit, mode }) => ({ agentId, limit, mode }));
     const spent =
       settings.length > 0

@@ -39,7 +39,7 @@ function reply(view: LimitsView): LimitsReply {
   return {
     period: { start: iso(view.period.start), end: iso(view.period.end) },
     workspace: view.workspace && progress(view.workspace),
-    agents: view.agents.map((agent) => ({ agentId: agent.agentId ?? '', ...progress(agent) })),
+    agents: view.agents.map((agent) => ({ agentId: agent.agentId, ...progress(agent) })),
   };
 }
 
