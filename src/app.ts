@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { billingWebhooks } from './alerts/billing-webhooks.ts';
 import { CreditAlerts } from './alerts/credit-alerts.ts';
+import { observeSpendLimits } from './alerts/limit-alerts.ts';
 import { WebhookSubscriptions } from './alerts/subscriptions.ts';
 import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
@@ -19,6 +20,7 @@ import { ingestRoutes } from './http/routes/ingest.ts';
 import { rateCardRoutes } from './http/routes/rate-cards.ts';
 import { responseRoutes } from './http/routes/responses.ts';
 import { sessionRoutes } from './http/routes/session.ts';
+import { spendLimitRoutes } from './http/routes/spend-limits.ts';
 import { stripeWebhookRoutes } from './http/routes/stripe-webhook.ts';
 import { twilioRoutes } from './http/routes/twilio.ts';
 import { usageRoutes } from './http/routes/usage.ts';
@@ -74,6 +76,7 @@ export async function buildApp(deps: AppDeps) {
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
   const alerts = new CreditAlerts(store);
   alerts.observeLedger();
+  observeSpendLimits(store);
   const webhooks = new WebhookSubscriptions(store, secretKey);
   const stripe =
     config.stripeSecretKey && config.stripeWebhookSecret
@@ -132,6 +135,7 @@ export async function buildApp(deps: AppDeps) {
       usageRoutes(reports),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
+      spendLimitRoutes(ledger),
       webhookRoutes(webhooks, clock),
       sessionRoutes(dashboardAuth, cookiePolicy),
       // After sessionRoutes, which registers the cookie plugin it sets cookies with.

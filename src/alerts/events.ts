@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'credits.recovered',
   'subscription.renewed',
   'purchase.completed',
+  'limit.reached',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -7,6 +7,7 @@ export const EventTypeName = Type.Union([
   Type.Literal('credits.recovered'),
   Type.Literal('subscription.renewed'),
   Type.Literal('purchase.completed'),
+  Type.Literal('limit.reached'),
 ]);
 
 export const CreditStateName = Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('depleted')]);
@@ -34,7 +35,7 @@ export type ThresholdReply = Static<typeof ThresholdReply>;
 export const WebhookBody = Type.Object(
   {
     url: Type.String({ minLength: 1, maxLength: 2048 }),
-    events: Type.Array(EventTypeName, { minItems: 1, maxItems: 5 }),
+    events: Type.Array(EventTypeName, { minItems: 1, maxItems: EventTypeName.anyOf.length }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },

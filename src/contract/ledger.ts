@@ -59,11 +59,28 @@ export const ConversationReply = Type.Object({
   startedAt: Timestamp,
 });
 
+const ForAgent = Type.Optional(
+  Type.String({ ...Id, description: 'The agent about to respond: its own spend limit is checked too.' }),
+);
+
 export const CheckBody = Type.Object(
-  { features: Type.Optional(Features), count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })) },
+  {
+    features: Type.Optional(Features),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    agentId: ForAgent,
+  },
   { additionalProperties: false },
 );
-export const CheckReply = Type.Object({ allowed: Type.Boolean(), cost: Credits, available: Credits });
+export const CheckReply = Type.Object({
+  allowed: Type.Boolean(),
+  cost: Credits,
+  available: Credits,
+  reason: Type.Optional(
+    Type.Union([Type.Literal('insufficient_credits'), Type.Literal('spend_limit_reached')], {
+      description: 'Why it is not allowed.',
+    }),
+  ),
+});
 export type CheckReply = Static<typeof CheckReply>;
 
 export const ReservationBody = Type.Object(
@@ -71,6 +88,7 @@ export const ReservationBody = Type.Object(
     features: Type.Optional(Features),
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    agentId: ForAgent,
   },
   { additionalProperties: false },
 );

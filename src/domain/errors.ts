@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'insufficient_credits'
+  | 'spend_limit_reached'
   | 'agent_limit_reached'
   | 'idempotency_conflict'
   | 'conversation_mismatch'

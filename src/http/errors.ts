@@ -8,6 +8,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   insufficient_credits: 402,
+  spend_limit_reached: 402,
   agent_limit_reached: 409,
   idempotency_conflict: 409,
   conversation_mismatch: 409,

@@ -10,7 +10,7 @@ type ServiceStatus = 402 | 404 | 409 | 502;
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'invalid_request (or twilio_credentials_rejected): error.details.field names what to fix. Nothing changed.',
   401: 'unauthorized: no key, an unknown key or a revoked key.',
-  402: 'insufficient_credits: the workspace cannot pay and its plan allows no overage. Nothing was recorded.',
+  402: 'insufficient_credits: the workspace cannot pay and its plan allows no overage; or spend_limit_reached: a block spend limit of the workspace or the agent would be passed (error.details: scope, agentId, limit, used). Nothing was recorded.',
   403: 'forbidden: the key lacks the scope or is the wrong kind, or a dashboard write lacks its CSRF token or comes from a viewer.',
   404: 'not_found: no such resource in this workspace.',
   409: 'A conflict, named by error.code: idempotency_conflict, conflict, conversation_mismatch, agent_limit_reached or payments_not_configured. Nothing changed.',

@@ -2,7 +2,9 @@ import type { Millicredits } from '../domain/amounts.ts';
 import { burnDown, type Draw } from '../domain/burn-down.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isExpired, liveRemaining } from '../domain/grants.ts';
+import { periodAt } from '../domain/periods.ts';
 import type { Account, LedgerTx, NewLedgerLine, RollupDelta, StoredGrant } from '../store/store.ts';
+import { SpendLimitTracker } from './spend-limit-tracker.ts';
 
 /**
  * A locked workspace inside one ledger transaction: its open grants and overage debt in memory,
@@ -19,6 +21,8 @@ export class AccountState {
   private readonly initialDebt: Millicredits;
   /** Available when the account was opened; kept only when the store has balance observers to tell. */
   private availableBefore: Millicredits | null = null;
+  /** The workspace's spend limits in this period; null when it has none. */
+  readonly limits: SpendLimitTracker | null;
 
   private constructor(
     private readonly tx: LedgerTx,
@@ -28,6 +32,9 @@ export class AccountState {
   ) {
     this.balance = grants.reduce((sum, grant) => sum + grant.remaining, 0) - account.overageDebt;
     this.initialDebt = account.overageDebt;
+    this.limits = account.spendLimits
+      ? new SpendLimitTracker(account.spendLimits, periodAt(account.periodAnchor, now))
+      : null;
   }
 
   /** Locks the workspace, writes off what expired, and settles overage debt from live credits. */
@@ -118,6 +125,7 @@ export class AccountState {
     this.rollups.clear();
     await this.tx.appendLedger(this.lines);
     if (this.debt !== this.initialDebt) await this.tx.setOverageDebt(this.account.id, this.debt);
+    if (this.limits?.changed) await this.tx.setSpendLimits(this.account.id, this.limits.current);
     if (this.availableBefore !== null) {
       const after = this.available(await this.tx.heldAmount(this.account.id, this.now));
       await this.tx.reportBalance({
@@ -125,6 +133,7 @@ export class AccountState {
         before: this.availableBefore,
         after,
         at: this.now,
+        limitsReached: this.limits?.takeReached() ?? [],
       });
     }
   }

@@ -8,6 +8,7 @@ import type { Channel, LedgerTx, Store, StoredResponse } from '../store/store.ts
 import { AccountState } from './account-state.ts';
 import { fingerprint } from './fingerprint.ts';
 import { price } from './pricing.ts';
+import { keepingLimitRefusal, unwrap } from './spend-limit-tracker.ts';
 
 export interface ResponseInput {
   workspaceId: string;
@@ -117,6 +118,7 @@ export async function chargeWithState(
       ...(holdAmount > 0 ? { reserved: holdAmount / 1000 } : {}),
     });
   }
+  state.limits?.check({ agentId: input.agentId, cost, held: heldByOthers });
 
   if (input.reservationId) await tx.closeHold(input.workspaceId, input.reservationId, 'committed');
   if (!conversation) {
@@ -132,6 +134,7 @@ export async function chargeWithState(
     );
   }
   const draws = await state.spend(cost, input.id, `${input.channel} response`);
+  state.limits?.spend(input.agentId, cost);
   const availableAfter = available - cost;
   const response: StoredResponse = {
     workspaceId: input.workspaceId,
@@ -165,12 +168,13 @@ export async function chargeWithState(
 
 export async function chargeResponse(store: Store, input: ResponseInput, now: Date): Promise<ChargeResult> {
   validateResponse(input, now);
-  return store.transaction(async (tx) => {
+  const outcome = await store.transaction(async (tx) => {
     const state = await AccountState.open(tx, input.workspaceId, now);
-    const result = await chargeWithState(tx, state, input, now);
+    const charged = await keepingLimitRefusal(() => chargeWithState(tx, state, input, now));
     await state.flush();
-    return result;
+    return charged;
   });
+  return unwrap(outcome);
 }
 
 export type BatchItemResult = { ok: true; result: ChargeResult } | { ok: false; error: TallyError };

@@ -2,6 +2,8 @@ import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import { liveRemaining } from '../domain/grants.ts';
 import { canAfford } from '../domain/overage.ts';
+import { periodAt } from '../domain/periods.ts';
+import { limitRefusal, limitsInPeriod } from '../domain/spend-limits.ts';
 import type { Store } from '../store/store.ts';
 import { price } from './pricing.ts';
 
@@ -9,12 +11,16 @@ export interface CheckInput {
   workspaceId: string;
   features?: string[];
   count?: number;
+  /** The agent about to respond: its own spend limit is checked too. */
+  agentId?: string;
 }
 
 export interface CheckResult {
   allowed: boolean;
   cost: Millicredits;
   available: Millicredits;
+  /** Why it is not allowed. */
+  reason?: 'insufficient_credits' | 'spend_limit_reached';
 }
 
 export const MAX_COUNT = 10_000;
@@ -42,6 +48,13 @@ export async function checkCredits(store: Store, input: CheckInput, now: Date): 
       price(reader, input.features ?? [], count, now),
     ]);
     const available = liveRemaining(grants, now) - held - account.overageDebt;
-    return { allowed: canAfford(available, cost, account.overageLimit), cost, available };
+    if (!canAfford(available, cost, account.overageLimit)) {
+      return { allowed: false, cost, available, reason: 'insufficient_credits' };
+    }
+    const limits = account.spendLimits && limitsInPeriod(account.spendLimits, periodAt(account.periodAnchor, now));
+    if (limits && limitRefusal(limits, { agentId: input.agentId ?? null, cost, held })) {
+      return { allowed: false, cost, available, reason: 'spend_limit_reached' };
+    }
+    return { allowed: true, cost, available };
   });
 }

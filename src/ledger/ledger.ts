@@ -8,6 +8,7 @@ import { listRateCards, type NewRateCard, publishRateCard } from './rate-cards.t
 import { type ConversationInput, recordConversation } from './record-conversation.ts';
 import { refundResponse } from './refund-response.ts';
 import { type ReserveInput, releaseReservation, reserveCredits } from './reservations.ts';
+import { getSpendLimits, type LimitsInput, setSpendLimits } from './spend-limits.ts';
 import { getStatement } from './statement.ts';
 import { verifyLedger } from './verify-ledger.ts';
 import { createWorkspace, getWorkspace, listWorkspaces, type NewWorkspace } from './workspaces.ts';
@@ -34,6 +35,8 @@ export function createLedger(store: Store, clock: Clock, options: { chargeQueueL
     refund: (workspaceId: string, responseId: string, reason: string) =>
       refundResponse(store, workspaceId, responseId, reason, clock()),
     balance: (workspaceId: string) => getBalance(store, workspaceId, clock()),
+    spendLimits: (workspaceId: string) => getSpendLimits(store, workspaceId, clock()),
+    setSpendLimits: (workspaceId: string, input: LimitsInput) => setSpendLimits(store, workspaceId, input, clock()),
     statement: (workspaceId: string, after: string | null, limit: number) =>
       getStatement(store, workspaceId, after, limit),
     verify: () => verifyLedger(store),

@@ -36,6 +36,7 @@ export async function refundResponse(
     }
     await tx.markResponseRefunded(workspaceId, responseId);
     const unplaced = await state.refund(response.draws, responseId, `refund: ${reason}`);
+    state.limits?.refund({ agentId: response.agentId, cost: response.cost, chargedAt: response.createdAt });
     if (unplaced > 0) {
       // The overage this response borrowed was already repaid from later credits: return it as an adjustment.
       await state.credit({

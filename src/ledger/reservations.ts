@@ -1,12 +1,13 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import { canAfford } from '../domain/overage.ts';
-import type { Hold, Store } from '../store/store.ts';
+import type { Hold, LedgerTx, Store } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
 import { validateCount } from './check-credits.ts';
 import { fingerprint } from './fingerprint.ts';
 import { price } from './pricing.ts';
 import { randomId } from './random-id.ts';
+import { keepingLimitRefusal, unwrap } from './spend-limit-tracker.ts';
 
 export interface ReserveInput {
   workspaceId: string;
@@ -14,6 +15,8 @@ export interface ReserveInput {
   count?: number;
   ttlSeconds?: number;
   idempotencyKey?: string;
+  /** The agent the hold is for: its own spend limit is checked too. */
+  agentId?: string;
 }
 
 export const DEFAULT_HOLD_TTL_SECONDS = 60;
@@ -36,41 +39,54 @@ export async function reserveCredits(
     });
   }
   const features = [...new Set(input.features ?? [])].sort();
-  const print = fingerprint({ features, count, ttl });
-  return store.transaction(async (tx) => {
+  const print = fingerprint({ features, count, ttl, ...(input.agentId ? { agentId: input.agentId } : {}) });
+  const outcome = await store.transaction(async (tx) => {
     const state = await AccountState.open(tx, input.workspaceId, now);
-    if (input.idempotencyKey) {
-      const seen = await tx.findHoldByKey(input.workspaceId, input.idempotencyKey);
-      if (seen) {
-        if (seen.fingerprint !== print) {
-          throw new TallyError('idempotency_conflict', 'This Idempotency-Key was used for a different reservation.');
-        }
-        await state.flush();
-        return { hold: seen, replayed: true };
-      }
-    }
-    const { cost } = await price(tx, features, count, now);
-    const available = state.available(await tx.heldAmount(input.workspaceId, now));
-    if (!canAfford(available, cost, state.account.overageLimit)) {
-      throw new TallyError('insufficient_credits', 'The workspace does not have enough credits to reserve.', {
-        cost: cost / 1000,
-        available: Math.max(available, 0) / 1000,
-      });
-    }
-    const hold: Hold = {
-      workspaceId: input.workspaceId,
-      id: randomId('rsv'),
-      amount: cost,
-      expiresAt: new Date(now.getTime() + ttl * 1000),
-      status: 'held',
-      fingerprint: print,
-      idempotencyKey: input.idempotencyKey ?? null,
-      createdAt: now,
-    };
-    await tx.insertHold(hold);
+    const held = await keepingLimitRefusal(() => holdWithState(tx, state, input, { features, count, ttl, print }, now));
     await state.flush();
-    return { hold, replayed: false };
+    return held;
   });
+  return unwrap(outcome);
+}
+
+async function holdWithState(
+  tx: LedgerTx,
+  state: AccountState,
+  input: ReserveInput,
+  { features, count, ttl, print }: { features: string[]; count: number; ttl: number; print: string },
+  now: Date,
+): Promise<{ hold: Hold; replayed: boolean }> {
+  if (input.idempotencyKey) {
+    const seen = await tx.findHoldByKey(input.workspaceId, input.idempotencyKey);
+    if (seen) {
+      if (seen.fingerprint !== print) {
+        throw new TallyError('idempotency_conflict', 'This Idempotency-Key was used for a different reservation.');
+      }
+      return { hold: seen, replayed: true };
+    }
+  }
+  const { cost } = await price(tx, features, count, now);
+  const held = await tx.heldAmount(input.workspaceId, now);
+  const available = state.available(held);
+  if (!canAfford(available, cost, state.account.overageLimit)) {
+    throw new TallyError('insufficient_credits', 'The workspace does not have enough credits to reserve.', {
+      cost: cost / 1000,
+      available: Math.max(available, 0) / 1000,
+    });
+  }
+  state.limits?.check({ agentId: input.agentId ?? null, cost, held });
+  const hold: Hold = {
+    workspaceId: input.workspaceId,
+    id: randomId('rsv'),
+    amount: cost,
+    expiresAt: new Date(now.getTime() + ttl * 1000),
+    status: 'held',
+    fingerprint: print,
+    idempotencyKey: input.idempotencyKey ?? null,
+    createdAt: now,
+  };
+  await tx.insertHold(hold);
+  return { hold, replayed: false };
 }
 
 export async function releaseReservation(

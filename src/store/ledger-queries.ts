@@ -2,8 +2,10 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import type { GrantSource } from '../domain/grants.ts';
 import type { RateCard } from '../domain/rate-card.ts';
+import type { SpendLimits } from '../domain/spend-limits.ts';
 import type { BalanceObservers } from './balance-observers.ts';
 import type { Database, GrantsTable, HoldsTable, ResponsesTable } from './schema.ts';
+import { spendLimitsFromColumn, spendLimitsToColumn } from './spend-limit-column.ts';
 import type {
   Account,
   BalanceChange,
@@ -228,11 +230,34 @@ export class KyselyLedgerTx implements LedgerTx {
       overageDebt: Number(row.overage_debt),
       periodAnchor: new Date(Number(row.period_anchor)),
       createdAt: new Date(Number(row.created_at)),
+      spendLimits: spendLimitsFromColumn(row.spend_limits),
     };
   }
 
   async setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void> {
     await this.db.updateTable('workspaces').set({ overage_debt: debt }).where('id', '=', workspaceId).execute();
+  }
+
+  async setSpendLimits(workspaceId: string, limits: SpendLimits | null): Promise<void> {
+    await this.db
+      .updateTable('workspaces')
+      .set({ spend_limits: spendLimitsToColumn(limits) })
+      .where('id', '=', workspaceId)
+      .execute();
+  }
+
+  async spendBetween(workspaceId: string, from: Date, to: Date) {
+    const rows = await this.db
+      .selectFrom('responses')
+      .select((eb) => ['agent_id', eb.fn.sum<number>('cost').as('spent')])
+      .where('workspace_id', '=', workspaceId)
+      .where('status', '=', 'charged')
+      .where('created_at', '>=', from.getTime())
+      .where('created_at', '<', to.getTime())
+      .groupBy('agent_id')
+      .execute();
+    const byAgent = new Map(rows.map((row) => [row.agent_id, Number(row.spent)]));
+    return { total: [...byAgent.values()].reduce((sum, spent) => sum + spent, 0), byAgent };
   }
 
   async openGrants(workspaceId: string): Promise<StoredGrant[]> {

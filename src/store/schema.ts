@@ -16,6 +16,8 @@ export interface WorkspacesTable {
   overage_debt: number;
   period_anchor: number;
   created_at: number;
+  /** Spend limits and their counters of one period (migration 009, src/store/spend-limit-column.ts); null: none. */
+  spend_limits: string | null;
 }
 
 export interface GrantsTable {

@@ -3,6 +3,7 @@ import type { Millicredits } from '../domain/amounts.ts';
 import type { Draw } from '../domain/burn-down.ts';
 import type { Grant } from '../domain/grants.ts';
 import type { RateCard } from '../domain/rate-card.ts';
+import type { LimitReached, SpendLimits } from '../domain/spend-limits.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,6 +18,8 @@ export interface Account {
   overageDebt: Millicredits;
   periodAnchor: Date;
   createdAt: Date;
+  /** Its spend limits and their counters; null when it has none. */
+  spendLimits: SpendLimits | null;
 }
 
 export interface StoredGrant extends Grant {
@@ -93,6 +96,8 @@ export interface BalanceChange {
   before: Millicredits;
   after: Millicredits;
   at: Date;
+  /** Spend limits this transaction reached for the first time in their period. */
+  limitsReached?: readonly LimitReached[];
 }
 
 /**
@@ -110,6 +115,14 @@ export interface LedgerTx {
   /** Reads the workspace's account; inside a transaction it is locked until commit, so credit moves of one workspace are serial. */
   lockAccount(workspaceId: string): Promise<Account | null>;
   setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void>;
+  /** Stores the workspace's spend limits and their counters (null: none), under the account lock. */
+  setSpendLimits(workspaceId: string, limits: SpendLimits | null): Promise<void>;
+  /** What charges made in [from, to) still cost after refunds: in total, and per agent. */
+  spendBetween(
+    workspaceId: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ total: Millicredits; byAgent: Map<string, Millicredits> }>;
   /** Every grant that still holds credits: live, not yet effective, or expired but not yet swept. */
   openGrants(workspaceId: string): Promise<StoredGrant[]>;
   findGrant(workspaceId: string, id: string): Promise<StoredGrant | null>;

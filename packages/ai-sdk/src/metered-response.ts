@@ -22,14 +22,14 @@ export interface MeteredResponse {
 
 /**
  * Holds the credits of one response. A workspace that cannot pay is refused here, with the
- * client's TallyApiError (`insufficient_credits`, or `spend_limit_reached` where Tally enforces
- * spend limits), before the model is called.
+ * client's TallyApiError (`insufficient_credits`), or its SpendLimitReachedError when a block
+ * spend limit of the workspace or this agent would be passed, before the model is called.
  */
 export async function startResponse(options: TallyMiddlewareOptions, signal?: AbortSignal): Promise<MeteredResponse> {
   const { client } = options;
   const responseId = newId('resp');
   const hold = await client.reserve(
-    { features: options.features, ttlSeconds: options.ttlSeconds },
+    { features: options.features, ttlSeconds: options.ttlSeconds, agentId: options.agentId },
     { idempotencyKey: `hold-${responseId}`, signal },
   );
   let settled: Promise<void> | undefined;

@@ -1,4 +1,4 @@
-import { TallyApiError, TallyClient } from '@tally/client';
+import { SpendLimitReachedError, TallyApiError, TallyClient } from '@tally/client';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, MockLanguageModelV3 } from 'ai/test';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -166,5 +166,37 @@ describeStores('metering AI SDK calls with tallyMiddleware', (ctx) => {
     expect(error).toBeInstanceOf(TallyApiError);
     expect(error).toMatchObject({ status: 402, code: 'insufficient_credits' });
     expect(mock.doGenerateCalls).toHaveLength(0);
+  });
+
+  it('refuses an agent past its own block spend limit before the model is called, and lets the others run', async () => {
+    const ws = await server.workspace(10);
+    const client = new TallyClient({ baseUrl: server.url, apiKey: ws.key });
+    const limits = { agents: [{ agentId: 'support-bot', credits: 1, mode: 'block' }] };
+    expect((await server.call('PUT', '/v1/limits', { key: ws.key, body: limits })).status).toBe(200);
+    const charges: number[] = [];
+    const agent = (agentId: string, model: MockLanguageModelV3) =>
+      wrapLanguageModel({
+        model,
+        middleware: tallyMiddleware({
+          client,
+          conversationId: `chat-${agentId}`,
+          agentId,
+          channel: 'chat',
+          onCharge: (charge) => charges.push(charge.cost),
+        }),
+      });
+    const mock = new MockLanguageModelV3({ doGenerate: reply });
+    await generateText({ model: agent('support-bot', mock), prompt: 'Hi' });
+    const error = await generateText({ model: agent('support-bot', mock), prompt: 'Hi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpendLimitReachedError);
+    expect(error).toMatchObject({
+      status: 402,
+      code: 'spend_limit_reached',
+      limit: { scope: 'agent', agentId: 'support-bot', limit: 1, used: 1 },
+    });
+    expect(mock.doGenerateCalls).toHaveLength(1);
+    await generateText({ model: agent('sales-bot', new MockLanguageModelV3({ doGenerate: reply })), prompt: 'Hi' });
+    expect(charges).toEqual([1, 1]);
+    expect(await client.balance()).toMatchObject({ available: 8, held: 0 });
   });
 });

@@ -21,6 +21,8 @@ import type {
   Reservation,
   ReservationInput,
   ResponseInput,
+  SpendLimits,
+  SpendLimitsInput,
   UsageSummary,
   WebhookInput,
   WebhookSubscription,
@@ -105,6 +107,16 @@ export class TallyClient {
 
   balance(options?: CallOptions): Promise<Balance> {
     return send(this.#config, ROUTES.balance, {}, options);
+  }
+
+  /** The spend limits and what each has used this billing period (scope read). */
+  spendLimits(options?: CallOptions): Promise<SpendLimits> {
+    return send(this.#config, ROUTES.spendLimits, {}, options);
+  }
+
+  /** Sets the spend limits (scope admin); a charge past a block limit then throws SpendLimitReachedError. */
+  setSpendLimits(input: SpendLimitsInput, options?: CallOptions): Promise<SpendLimits> {
+    return send(this.#config, ROUTES.setSpendLimits, { body: input }, options);
   }
 
   /** Credits used, calls, chats and responses; `from` and `to` are days (`2026-11-01`). */

@@ -1,6 +1,6 @@
 /** Tally answered with an error: `code` is the API's stable snake_case code (`insufficient_credits`…). */
 export class TallyApiError extends Error {
-  override readonly name = 'TallyApiError';
+  override readonly name: string = 'TallyApiError';
   readonly status: number;
   readonly code: string;
   readonly details: Record<string, unknown> | undefined;
@@ -18,6 +18,30 @@ export class TallyApiError extends Error {
     this.code = init.code;
     this.details = init.details;
     this.requestId = init.requestId;
+  }
+}
+
+/** Which spend limit refused a charge or hold, in credits (`402 spend_limit_reached`). */
+export interface SpendLimitDetails {
+  scope: 'workspace' | 'agent';
+  /** The agent whose own limit it is; absent for the workspace's limit. */
+  agentId?: string;
+  limit: number;
+  used: number;
+}
+
+/**
+ * Tally refused a charge or hold because a block spend limit of the workspace or the agent would be
+ * passed this billing period (`402 spend_limit_reached`); nothing was recorded. Unlike
+ * `insufficient_credits`, buying credits does not help: the limit must be raised or the period end.
+ */
+export class SpendLimitReachedError extends TallyApiError {
+  override readonly name = 'SpendLimitReachedError';
+  readonly limit: SpendLimitDetails;
+
+  constructor(init: ConstructorParameters<typeof TallyApiError>[0]) {
+    super(init);
+    this.limit = init.details as unknown as SpendLimitDetails;
   }
 }
 

@@ -1,5 +1,5 @@
 export { TallyClient, type TallyClientOptions } from './client.ts';
-export { TallyApiError, TallyRequestError } from './errors.ts';
+export { type SpendLimitDetails, SpendLimitReachedError, TallyApiError, TallyRequestError } from './errors.ts';
 export { newId } from './ids.ts';
 export { type MeterInput, meter, releaseQuietly } from './meter.ts';
 export type { RetryOptions } from './retry.ts';

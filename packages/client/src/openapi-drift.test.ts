@@ -28,8 +28,8 @@ const SAMPLES = {
     },
   },
   chargeBatch: { body: { responses: [{ id: 'resp-1', conversationId: 'chat-1', channel: 'chat', agentId: 'bot' }] } },
-  check: { body: { features: ['voice:elevenlabs'], count: 2 } },
-  reserve: { body: { features: ['voice:elevenlabs'], count: 1, ttlSeconds: 30 } },
+  check: { body: { features: ['voice:elevenlabs'], count: 2, agentId: 'bot' } },
+  reserve: { body: { features: ['voice:elevenlabs'], count: 1, ttlSeconds: 30, agentId: 'bot' } },
   commit: {
     body: { id: 'resp-1', conversationId: 'chat-1', channel: 'call', agentId: 'bot', features: ['voice:elevenlabs'] },
   },
@@ -37,6 +37,10 @@ const SAMPLES = {
   refund: { body: { reason: 'the caller hung up' } },
   purchase: { body: { pack: 'pack-500' } },
   balance: {},
+  spendLimits: {},
+  setSpendLimits: {
+    body: { workspace: { credits: 500, mode: 'alert' }, agents: [{ agentId: 'bot', credits: 2.5, mode: 'block' }] },
+  },
   usageSummary: { query: ['from', 'to'] },
   createDashboardSession: { body: { role: 'viewer', returnUrl: 'https://app.example.com/', ttlSeconds: 300 } },
   createWorkspaceDashboardSession: { body: { role: 'admin', ttlSeconds: 60 } },

@@ -16,6 +16,8 @@ export const ROUTES = {
   refund: { method: 'POST', path: '/v1/responses/{id}/refund', idempotent: true },
   purchase: { method: 'POST', path: '/v1/purchases', idempotent: true, keyed: true },
   balance: { method: 'GET', path: '/v1/balance', idempotent: true },
+  spendLimits: { method: 'GET', path: '/v1/limits', idempotent: true },
+  setSpendLimits: { method: 'PUT', path: '/v1/limits', idempotent: true },
   usageSummary: { method: 'GET', path: '/v1/usage/summary', idempotent: true },
   createDashboardSession: { method: 'POST', path: '/v1/dashboard-sessions', idempotent: false },
   createWorkspaceDashboardSession: {
@@ -27,7 +29,10 @@ export const ROUTES = {
   createKey: { method: 'POST', path: '/v1/workspaces/{id}/keys', idempotent: false },
   grant: { method: 'POST', path: '/v1/workspaces/{id}/grants', idempotent: true },
   createWebhook: { method: 'POST', path: '/v1/webhooks', idempotent: true, keyed: true },
-} as const satisfies Record<string, { method: 'GET' | 'POST'; path: string; idempotent: boolean; keyed?: true }>;
+} as const satisfies Record<
+  string,
+  { method: 'GET' | 'POST' | 'PUT'; path: string; idempotent: boolean; keyed?: true }
+>;
 
 export type RouteName = keyof typeof ROUTES;
 export type Route = (typeof ROUTES)[RouteName];

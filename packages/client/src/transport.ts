@@ -1,4 +1,4 @@
-import { TallyApiError, TallyRequestError } from './errors.ts';
+import { SpendLimitReachedError, TallyApiError, TallyRequestError } from './errors.ts';
 import { newId } from './ids.ts';
 import { backoffMs, isRetryableStatus, type RetryOptions, sleep } from './retry.ts';
 import type { Route } from './routes.ts';
@@ -45,7 +45,8 @@ function apiErrorOf(response: Response, text: string): TallyApiError {
       error: { code: string; message: string; details?: Record<string, unknown>; requestId?: string };
     };
     if (typeof error?.code === 'string') {
-      return new TallyApiError({ status: response.status, ...error, requestId: error.requestId ?? requestId });
+      const init = { status: response.status, ...error, requestId: error.requestId ?? requestId };
+      return error.code === 'spend_limit_reached' ? new SpendLimitReachedError(init) : new TallyApiError(init);
     }
   } catch {
     // not Tally's error body (a proxy's page, say): described below by its status

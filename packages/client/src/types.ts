@@ -50,19 +50,24 @@ export interface BatchResult {
 export interface CheckInput {
   features?: string[];
   count?: number;
+  /** The agent about to respond: its own spend limit is checked too. */
+  agentId?: string;
 }
 
 export interface CheckResult {
   allowed: boolean;
   cost: number;
   available: number;
-  reason?: string;
+  /** Why it is not allowed. */
+  reason?: 'insufficient_credits' | 'spend_limit_reached';
 }
 
 export interface ReservationInput {
   features?: string[];
   count?: number;
   ttlSeconds?: number;
+  /** The agent the hold is for: its own spend limit is checked too. */
+  agentId?: string;
 }
 
 export interface Reservation {
@@ -110,6 +115,29 @@ export interface Balance {
   low: boolean;
   upgrade?: { url: string; reason: string };
   agents: { used: number; allowed: number | null };
+}
+
+export type SpendLimitMode = 'block' | 'alert';
+
+/** PUT /v1/limits: a part left out stays; `workspace: null` removes it; `agents` replaces the list. */
+export interface SpendLimitsInput {
+  workspace?: { credits: number; mode: SpendLimitMode } | null;
+  agents?: Array<{ agentId: string; credits: number; mode: SpendLimitMode }>;
+}
+
+export interface SpendLimitProgress {
+  credits: number;
+  mode: SpendLimitMode;
+  /** This billing period's charges after refunds, in credits. */
+  used: number;
+  /** limit.reached was sent for it this period. */
+  reached: boolean;
+}
+
+export interface SpendLimits {
+  period: { start: string; end: string };
+  workspace: SpendLimitProgress | null;
+  agents: Array<SpendLimitProgress & { agentId: string }>;
 }
 
 export interface UsageSummary {

@@ -71,7 +71,12 @@ export function ingestRoutes(ledger: Ledger) {
       },
       async (request) => {
         const result = await ledger.check({ workspaceId: workspaceOf(request), ...request.body });
-        return { allowed: result.allowed, cost: toCredits(result.cost), available: toCredits(result.available) };
+        return {
+          allowed: result.allowed,
+          cost: toCredits(result.cost),
+          available: toCredits(result.available),
+          ...(result.reason ? { reason: result.reason } : {}),
+        };
       },
     );
 

@@ -41,10 +41,9 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
       if (!result.replayed) metrics.creditsCharged.inc(toCredits(result.cost));
       return result;
     } catch (error) {
-      if (error instanceof TallyError && error.code === 'insufficient_credits') {
+      if (error instanceof TallyError && error.code === 'insufficient_credits') metrics.insufficientCredits.inc();
+      if (error instanceof TallyError && STATUS_BY_CODE[error.code] === 402)
         metrics.charges.inc({ outcome: 'refused' });
-        metrics.insufficientCredits.inc();
-      }
       throw error;
     }
   };

@@ -5,6 +5,7 @@ import type { RateCard } from '../../domain/rate-card.ts';
 import type { BalanceObservers } from '../balance-observers.ts';
 import { grantFromRow, KyselyLedgerTx, responseFromRow } from '../ledger-queries.ts';
 import type { Database, GrantsTable, ResponsesTable, WorkspacesTable } from '../schema.ts';
+import { spendLimitsFromColumn } from '../spend-limit-column.ts';
 import type {
   Account,
   Channel,
@@ -123,6 +124,7 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
       overageDebt: row.overage_debt,
       periodAnchor: new Date(row.period_anchor),
       createdAt: new Date(row.created_at),
+      spendLimits: spendLimitsFromColumn(row.spend_limits),
     };
   }
 

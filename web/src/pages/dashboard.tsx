@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { Card, CardLoading } from '../components/card.tsx';
 import { CreditGaugeCard } from '../components/credit-gauge.tsx';
+import { LimitProgressCard } from '../components/limit-progress.tsx';
 import { TwilioCard } from '../components/twilio-card.tsx';
 import { UsageSummaryCard } from '../components/usage-summary.tsx';
 
@@ -19,6 +20,7 @@ export function DashboardPage() {
       <div className="grid">
         <CreditGaugeCard />
         <TwilioCard />
+        <LimitProgressCard />
         <UsageSummaryCard />
         <Suspense
           fallback={

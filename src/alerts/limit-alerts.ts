@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import { millicreditsToCredits } from '../domain/amounts.ts';
+import type { LimitReached } from '../domain/spend-limits.ts';
+import type { Database } from '../store/schema.ts';
+import type { BalanceChange, Store } from '../store/store.ts';
+import { recordEvent } from './events.ts';
+
+/** The `limit.reached` event's data: credits as decimals, times as RFC 3339. */
+export function limitReachedData(reached: LimitReached): Record<string, unknown> {
+  return {
+    scope: reached.scope,
+    ...(reached.agentId === null ? {} : { agentId: reached.agentId }),
+    limit: millicreditsToCredits(reached.limit),
+    used: millicreditsToCredits(reached.used),
+    mode: reached.mode,
+    periodStart: reached.periodStart.toISOString(),
+    periodEnd: reached.periodEnd.toISOString(),
+  };
+}
+
+async function announce(change: BalanceChange, trx: Kysely<Database>): Promise<void> {
+  for (const reached of change.limitsReached ?? []) {
+    // The ledger reports a limit once per period; the key keeps it once even if that ever failed.
+    const key = `limit.reached:${reached.agentId ?? ''}:${reached.periodStart.getTime()}:${reached.limit}:${reached.mode}`;
+    await recordEvent(trx, change.workspaceId, 'limit.reached', limitReachedData(reached), change.at, { key });
+  }
+}
+
+/**
+ * Spend limits reached go to the outbox as `limit.reached`, in the transaction that reached them:
+ * the ledger decides (src/ledger/spend-limit-tracker.ts), this only records.
+ */
+export function observeSpendLimits(store: Store): void {
+  store.observeBalances('spend-limits', announce);
+}

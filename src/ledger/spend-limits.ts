@@ -1,0 +1,84 @@
+import { TallyError } from '../domain/errors.ts';
+import { type Period, periodAt } from '../domain/periods.ts';
+import {
+  type LimitCounter,
+  type LimitMode,
+  type LimitSetting,
+  limitsFromSettings,
+  limitsInPeriod,
+  type SpendLimits,
+  validateLimitSettings,
+} from '../domain/spend-limits.ts';
+import type { Account, Store } from '../store/store.ts';
+
+/** PUT /v1/limits: a left-out part stays as it is; `workspace: null` removes that limit, `agents` replaces the list. */
+export interface LimitsInput {
+  workspace?: { limit: number; mode: LimitMode } | null;
+  agents?: { agentId: string; limit: number; mode: LimitMode }[];
+}
+
+export type AgentLimitCounter = LimitCounter & { agentId: string };
+
+export interface LimitsView {
+  period: Period;
+  workspace: LimitCounter | null;
+  agents: AgentLimitCounter[];
+}
+
+function viewOf(limits: SpendLimits | null, period: Period): LimitsView {
+  const counters = limits ? limitsInPeriod(limits, period).counters : [];
+  return {
+    period,
+    workspace: counters.find((counter) => counter.agentId === null) ?? null,
+    agents: counters.filter((counter): counter is AgentLimitCounter => counter.agentId !== null),
+  };
+}
+
+function accountOrThrow(account: Account | null, workspaceId: string): Account {
+  if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+  return account;
+}
+
+/** The workspace's spend limits and what each has counted this billing period. */
+export async function getSpendLimits(store: Store, workspaceId: string, now: Date): Promise<LimitsView> {
+  const account = accountOrThrow(await store.reader().lockAccount(workspaceId), workspaceId);
+  return viewOf(account.spendLimits, periodAt(account.periodAnchor, now));
+}
+
+/**
+ * Sets the workspace's spend limits under its account lock, so no charge runs meanwhile: each
+ * limit's `used` starts from what the period's charges cost after refunds (one read of the
+ * period's responses, here and never on the charge path), and every charge after counts on.
+ */
+export async function setSpendLimits(
+  store: Store,
+  workspaceId: string,
+  input: LimitsInput,
+  now: Date,
+): Promise<LimitsView> {
+  const requested = [
+    ...(input.workspace ? [{ agentId: null, ...input.workspace, field: 'workspace' }] : []),
+    ...(input.agents ?? []).map((agent, i) => ({ ...agent, field: `agents[${i}]` })),
+  ];
+  validateLimitSettings(requested);
+  return store.transaction(async (tx) => {
+    const account = accountOrThrow(await tx.lockAccount(workspaceId), workspaceId);
+    const period = periodAt(account.periodAnchor, now);
+    const kept = account.spendLimits?.counters ?? [];
+    const settings: LimitSetting[] = [
+      ...(input.workspace === undefined
+        ? kept.filter((counter) => counter.agentId === null)
+        : input.workspace
+          ? [{ agentId: null, ...input.workspace }]
+          : []),
+      ...(input.agents === undefined ? kept.filter((counter) => counter.agentId !== null) : input.agents),
+    ].map(({ agentId, limit, mode }) => ({ agentId, limit, mode }));
+    const spent =
+      settings.length > 0
+        ? await tx.spendBetween(workspaceId, period.start, period.end)
+        : { total: 0, byAgent: new Map() };
+    const limits = limitsFromSettings(settings, spent, account.spendLimits, period);
+    await tx.setSpendLimits(workspaceId, limits);
+    return viewOf(limits, period);
+  });
+}
