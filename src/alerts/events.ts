@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   'credits.recovered',
   'subscription.renewed',
   'purchase.completed',
+  'auto_top_up.succeeded',
+  'auto_top_up.failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -7,6 +7,8 @@ export const EventTypeName = Type.Union([
   Type.Literal('credits.recovered'),
   Type.Literal('subscription.renewed'),
   Type.Literal('purchase.completed'),
+  Type.Literal('auto_top_up.succeeded'),
+  Type.Literal('auto_top_up.failed'),
 ]);
 
 export const CreditStateName = Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('depleted')]);
@@ -34,7 +36,7 @@ export type ThresholdReply = Static<typeof ThresholdReply>;
 export const WebhookBody = Type.Object(
   {
     url: Type.String({ minLength: 1, maxLength: 2048 }),
-    events: Type.Array(EventTypeName, { minItems: 1, maxItems: 5 }),
+    events: Type.Array(EventTypeName, { minItems: 1, maxItems: 7 }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
