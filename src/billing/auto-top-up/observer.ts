@@ -14,6 +14,7 @@ import { countBoughtInMonth, findSettings, insertAttempt, setArmed, takeCrossing
  * below the threshold while armed is one crossing, which writes one `pending` attempt (unique per
  * workspace and crossing) and disarms. Paying happens after the commit, in the payer. A charge never
  * fails because of auto top-up: a pack the catalog no longer has, or payments turned off, buys nothing.
+ * A crossing past the month's ceiling stays armed, so the first ledger change of the next month buys.
  */
 export async function decideOnBalanceChange(
   change: BalanceChange,
@@ -29,13 +30,11 @@ export async function decideOnBalanceChange(
     return;
   }
   const pack = catalog.data.packs.find((p) => p.id === settings.pack);
+  if (payments === 'off' || !pack) return;
+  // Past the month's ceiling the crossing waits, still armed: the first change of next month buys.
   const bought = await countBoughtInMonth(trx, change.workspaceId, change.at);
-  if (payments === 'off' || !pack || !mayBuyThisMonth(bought, settings.maxPerMonth)) {
-    await setArmed(trx, change.workspaceId, false, change.at);
-    return;
-  }
+  if (!mayBuyThisMonth(bought, settings.maxPerMonth)) return;
   const crossing = await takeCrossing(trx, change.workspaceId, change.at);
-  if (crossing === null) return;
   await insertAttempt(
     trx,
     {

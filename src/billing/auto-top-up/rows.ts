@@ -104,18 +104,18 @@ export async function setArmed(db: Kysely<Database>, workspaceId: string, armed:
 }
 
 /**
- * Takes the crossing: disarms and numbers it, only if still armed. Under the account lock this always
- * applies; the condition is what a second decider of the same crossing would find already taken.
+ * Takes the crossing: disarms and numbers it. Called under the workspace's account lock, so deciders
+ * of one workspace are serial; the attempt's unique (workspace, crossing) key refuses a second
+ * attempt for the same number whatever happens.
  */
-export async function takeCrossing(db: Kysely<Database>, workspaceId: string, now: Date): Promise<number | null> {
+export async function takeCrossing(db: Kysely<Database>, workspaceId: string, now: Date): Promise<number> {
   const row = await db
     .updateTable('auto_top_ups')
     .set((eb) => ({ armed: 0, crossings: eb('crossings', '+', 1), updated_at: now.getTime() }))
     .where('workspace_id', '=', workspaceId)
-    .where('armed', '=', 1)
     .returning('crossings')
-    .executeTakeFirst();
-  return row ? Number(row.crossings) : null;
+    .executeTakeFirstOrThrow();
+  return Number(row.crossings);
 }
 
 export async function countBoughtInMonth(db: Kysely<Database>, workspaceId: string, at: Date): Promise<number> {
