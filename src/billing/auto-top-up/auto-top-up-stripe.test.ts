@@ -132,4 +132,25 @@ describeStores('auto top-up paid with Stripe', (ctx) => {
     expect(await last(ws.key)).toMatchObject({ status: 'failed', error: expect.stringContaining('No saved card') });
     expect(paymentIntentRequests()).toHaveLength(0);
   });
+
+  it('grants nothing for a payment_intent.succeeded that Stripe did not sign', async () => {
+    const ws = await customerWorkspace(10);
+    stripe.paymentIntents.saveCard(ws.customer, TEST_CARDS.declined);
+    await setAutoTopUp(server, ws.key, { threshold: 5 });
+    await chargeChats(server, ws.key, 6);
+    await pay();
+    const failed = [...stripe.events.values()].find((event) => event.type === 'payment_intent.payment_failed');
+    const forged = JSON.stringify({ ...failed, id: 'evt_forged', type: 'payment_intent.succeeded' });
+    const res = await fetch(`${server.url}/v1/stripe/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': stripe.signature(forged, 'whsec_not_stripes'),
+      },
+      body: forged,
+    });
+    expect(res.status).toBe(400);
+    expect(await available(server, ws.key)).toBe(4);
+    expect(await last(ws.key)).toMatchObject({ status: 'failed' });
+  });
 });
