@@ -3,6 +3,8 @@ import { available, chargeChats, grant, SMALL_PACK_CATALOG, setAutoTopUp } from 
 import { TestClock } from '../../../test/support/clock.ts';
 import { startServer, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
+import { PAYER_LEASE_MS } from './payer.ts';
+import { claimDue } from './rows.ts';
 
 const RETURN_URL = 'http://127.0.0.1:9/upgrade';
 
@@ -100,5 +102,19 @@ describeStores('auto top-up with manual payments', (ctx) => {
     await chargeChats(server, ws.key, 8);
     expect(await pay()).toEqual({ claimed: 0, unreachable: 0 });
     expect(await view(ws.key)).not.toHaveProperty('last');
+  });
+
+  it('takes over an attempt whose payer died mid-payment once its lease ends, and grants it once', async () => {
+    const ws = await server.workspace(10);
+    await setAutoTopUp(server, ws.key, { threshold: 5 });
+    await chargeChats(server, ws.key, 6);
+    // A payer claims the attempt and dies before paying it.
+    expect(await claimDue(ctx.store.db, clock.now(), PAYER_LEASE_MS, 10)).toHaveLength(1);
+    expect(await pay()).toEqual({ claimed: 0, unreachable: 0 });
+
+    clock.advance(PAYER_LEASE_MS + 1);
+    expect(await pay()).toEqual({ claimed: 1, unreachable: 0 });
+    expect(await pay()).toEqual({ claimed: 0, unreachable: 0 });
+    expect(await available(server, ws.key)).toBe(9);
   });
 });
