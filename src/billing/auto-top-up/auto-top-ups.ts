@@ -98,15 +98,16 @@ export class AutoTopUps {
   }
 
   /** One payer round now. */
-  payDue(returnUrl: string, now: Date = this.options.clock()): Promise<PayRound> {
-    return payDue({ store: this.options.store, events: this.options.events, stripe: this.stripe, returnUrl, now });
+  payDue(returnUrl: string, now: Date = this.options.clock(), onError?: (error: unknown) => void): Promise<PayRound> {
+    const { store, events } = this.options;
+    return payDue({ store, events, stripe: this.stripe, returnUrl, now, ...(onError ? { onError } : {}) });
   }
 
   /** Pays decided attempts in the background until `stop`; every process may run one. */
   start(returnUrl: string, onError: (error: unknown) => void): void {
     if (this.timer) return;
     const tick = () => {
-      this.running = this.payDue(returnUrl)
+      this.running = this.payDue(returnUrl, this.options.clock(), onError)
         .then(() => undefined)
         .catch(onError)
         .finally(() => {

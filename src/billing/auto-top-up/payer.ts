@@ -19,6 +19,8 @@ export interface PayerContext {
   /** Where a Checkout started for a card that needs authentication returns: the dashboard's upgrade page. */
   returnUrl: string;
   now: Date;
+  /** Told of each attempt left to a later round (Stripe unreachable), so the operator sees why. */
+  onError?: (error: unknown) => void;
 }
 
 export interface PayRound {
@@ -38,8 +40,9 @@ export async function payDue(context: PayerContext): Promise<PayRound> {
   for (const attempt of claimed) {
     try {
       await payOne(context, attempt);
-    } catch {
+    } catch (error) {
       unreachable++;
+      context.onError?.(error);
     }
   }
   return { claimed: claimed.length, unreachable };
