@@ -4,6 +4,7 @@ import { billingWebhooks } from './alerts/billing-webhooks.ts';
 import { CreditAlerts } from './alerts/credit-alerts.ts';
 import { observeSpendLimits } from './alerts/limit-alerts.ts';
 import { WebhookSubscriptions } from './alerts/subscriptions.ts';
+import { AutoTopUps } from './billing/auto-top-up/auto-top-ups.ts';
 import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
 import { PlanInsights } from './billing/insights.ts';
@@ -14,6 +15,7 @@ import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
+import { autoTopUpRoutes } from './http/routes/auto-top-up.ts';
 import { billingRoutes } from './http/routes/billing.ts';
 import { dashboardSessionRoutes } from './http/routes/dashboard-sessions.ts';
 import { ingestRoutes } from './http/routes/ingest.ts';
@@ -91,6 +93,9 @@ export async function buildApp(deps: AppDeps) {
   const upgradeUrl = config.upgradeUrl ?? null;
   const insights = new PlanInsights(store, catalog, upgradeUrl ?? '/upgrade', alerts);
   const billing = new Billing({ store, catalog, clock, events: billingWebhooks, payments, stripe });
+  // Decides top-ups in every ledger transaction on this store; main.ts starts its payer.
+  const autoTopUps = new AutoTopUps({ store, catalog, clock, payments, events: billingWebhooks, stripe });
+  autoTopUps.observeLedger();
   const twilio = new TwilioService({
     store,
     secretKey,
@@ -136,6 +141,7 @@ export async function buildApp(deps: AppDeps) {
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       spendLimitRoutes(ledger),
+      autoTopUpRoutes(autoTopUps),
       webhookRoutes(webhooks, clock),
       sessionRoutes(dashboardAuth, cookiePolicy),
       // After sessionRoutes, which registers the cookie plugin it sets cookies with.
@@ -156,6 +162,7 @@ export async function buildApp(deps: AppDeps) {
     alerts,
     webhooks,
     billing,
+    autoTopUps,
     secretKey,
   };
 }

@@ -92,6 +92,9 @@ export async function startTally(config: Config, say: (line: string) => void = c
     onError: (error) => logger.error({ err: error }, 'webhook delivery round failed'),
   });
   webhooks.start();
+  tally.autoTopUps.start(`${config.publicUrl ?? url}/upgrade`, (error) =>
+    logger.error({ err: error }, 'auto top-up payment round failed'),
+  );
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -99,6 +102,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
       clearInterval(sweeper);
       clearInterval(renewer);
       await webhooks.stop();
+      await tally.autoTopUps.stop();
       await tally.server.close();
       await store.close();
       await demoTwilio?.stop();

@@ -1,5 +1,6 @@
 import type { BillingEvents } from '../billing/events.ts';
 import { millicreditsToCredits } from '../domain/amounts.ts';
+import { autoTopUpWebhooks } from './auto-top-up-webhooks.ts';
 import { recordEvent } from './events.ts';
 
 /**
@@ -9,6 +10,8 @@ import { recordEvent } from './events.ts';
  * per payment.
  */
 export const billingWebhooks: Required<BillingEvents> = {
+  ...autoTopUpWebhooks,
+
   async subscriptionRenewed(event, { trx, at }) {
     await recordEvent(
       trx,

@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   'subscription.renewed',
   'purchase.completed',
   'limit.reached',
+  'auto_top_up.succeeded',
+  'auto_top_up.failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

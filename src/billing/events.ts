@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Grant } from '../domain/grants.ts';
 import type { Period } from '../domain/periods.ts';
 import type { Database } from '../store/schema.ts';
+import type { AutoTopUpEvents } from './auto-top-up/events.ts';
 import type { Plan } from './catalog.ts';
 
 /** The transaction the change is made in: what an observer writes with it commits or rolls back with the change. */
@@ -34,7 +35,7 @@ export interface PurchaseCompleted {
  * What billing tells the rest of Tally (outgoing webhooks), inside the transaction that makes the
  * change, once per change: a renewal that was already made, or a purchase already granted, calls nothing.
  */
-export interface BillingEvents {
+export interface BillingEvents extends AutoTopUpEvents {
   subscriptionRenewed?(event: SubscriptionRenewed, context: BillingEventContext): Promise<void>;
   purchaseCompleted?(event: PurchaseCompleted, context: BillingEventContext): Promise<void>;
 }

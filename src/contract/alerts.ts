@@ -8,6 +8,8 @@ export const EventTypeName = Type.Union([
   Type.Literal('subscription.renewed'),
   Type.Literal('purchase.completed'),
   Type.Literal('limit.reached'),
+  Type.Literal('auto_top_up.succeeded'),
+  Type.Literal('auto_top_up.failed'),
 ]);
 
 export const CreditStateName = Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('depleted')]);

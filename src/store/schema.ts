@@ -297,6 +297,41 @@ export interface StripeEventsTable {
   received_at: number;
 }
 
+export interface AutoTopUpsTable {
+  workspace_id: string;
+  enabled: number;
+  threshold: number;
+  pack: string;
+  max_per_month: number;
+  armed: number;
+  crossings: number;
+  updated_at: number;
+}
+
+export type AutoTopUpStatus = 'pending' | 'paying' | 'processing' | 'succeeded' | 'failed' | 'requires_action';
+
+export interface AutoTopUpAttemptsTable {
+  id: string;
+  workspace_id: string;
+  crossing: number;
+  pack_id: string;
+  pack_name: string;
+  credits: number;
+  validity_months: number;
+  amount: number;
+  currency: string;
+  status: AutoTopUpStatus;
+  payment_provider: 'stripe' | 'manual';
+  payment_id: string | null;
+  grant_id: string | null;
+  error: string | null;
+  action_url: string | null;
+  lease_until: number | null;
+  created_at: number;
+  paid_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   grants: GrantsTable;
@@ -322,4 +357,6 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   agents: AgentsTable;
   stripe_events: StripeEventsTable;
+  auto_top_ups: AutoTopUpsTable;
+  auto_top_up_attempts: AutoTopUpAttemptsTable;
 }

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { addMonthsClamped } from '../../src/domain/periods.ts';
+import { FakePaymentIntents, PaymentIntentError } from './stripe-payment-intents.ts';
 
 /**
  * A stand-in for the parts of Stripe's API Tally calls, on loopback, speaking its wire format:
@@ -135,6 +136,8 @@ export class FakeStripe {
   readonly sessions = new Map<string, SessionRecord>();
   readonly subscriptions = new Map<string, SubscriptionRecord>();
   readonly events = new Map<string, Json>();
+  /** Saved cards and off-session payments (stripe-payment-intents.ts). */
+  readonly paymentIntents: FakePaymentIntents;
   webhookUrl: string | null;
   /** The next API call answers with this error instead (a Stripe outage or a refusal). */
   failNext: { status: number; type: string; message: string; code?: string } | null = null;
@@ -149,6 +152,7 @@ export class FakeStripe {
   ) {
     this.now = options.now ?? (() => new Date());
     this.webhookUrl = options.webhookUrl ?? null;
+    this.paymentIntents = new FakePaymentIntents(this.now, (type, object) => this.send(type, object));
   }
 
   static async start(options: FakeStripeOptions = {}): Promise<FakeStripe> {
@@ -186,6 +190,8 @@ export class FakeStripe {
     if (record.object.status === 'complete') throw new Error(`session ${sessionId} is already paid`);
     const now = this.now();
     const customer = (record.object.customer as string | null) ?? stripeId('cus');
+    // Checkout saves the card it charged to the customer, for later off-session payments.
+    if (!this.paymentIntents.cards.has(customer)) this.paymentIntents.saveCard(customer);
     Object.assign(record.object, { status: 'complete', payment_status: 'paid', customer });
     if (record.object.mode === 'payment') {
       Object.assign(record.object, { payment_intent: stripeId('pi') });
@@ -407,13 +413,18 @@ export class FakeStripe {
     try {
       answer(200, this.route(method, url.pathname, params));
     } catch (error) {
-      if (error instanceof StripeApiError) return answer(error.status, { error: error.body });
+      if (error instanceof StripeApiError || error instanceof PaymentIntentError) {
+        return answer(error.status, { error: error.body });
+      }
       answer(500, { error: { type: 'api_error', message: (error as Error).message } });
     }
   }
 
   private route(method: string, path: string, params: Json): Json {
     if (method === 'POST' && path === '/v1/checkout/sessions') return this.createSession(params);
+    if (method === 'POST' && path === '/v1/payment_intents') return { ...this.paymentIntents.create(params) };
+    const cards = /^\/v1\/customers\/([^/]+)\/payment_methods$/.exec(path);
+    if (cards?.[1] && method === 'GET') return { ...this.paymentIntents.listPaymentMethods(cards[1], params) };
     const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
     if (subscription?.[1]) {
       const record = this.subscriptions.get(subscription[1]);

@@ -29,9 +29,9 @@ export const META = {
 export const REPLACED_COMMENT = 'Replaced by a new Tally subscription (upgrade).';
 
 /** Amounts in the catalog are in currency units; Stripe counts the smallest unit (cents). */
-const minorUnits = (price: number): number => Math.round(price * 100);
+export const minorUnits = (price: number): number => Math.round(price * 100);
 
-function clientOptions(apiUrl: string | null): Stripe.StripeConfig {
+export function clientOptions(apiUrl: string | null): Stripe.StripeConfig {
   const options: Stripe.StripeConfig = { maxNetworkRetries: 2, timeout: 10_000, telemetry: false };
   if (!apiUrl) return options;
   const url = new URL(apiUrl);
@@ -44,7 +44,7 @@ function clientOptions(apiUrl: string | null): Stripe.StripeConfig {
 }
 
 /** Stripe's failures are Tally's upstream failures: a 502 that says what Stripe said. */
-async function calling<T>(what: string, call: () => Promise<T>): Promise<T> {
+export async function calling<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Stripe } from 'stripe';
 import type { Database } from '../../store/schema.ts';
 import type { Store } from '../../store/store.ts';
+import { settlePaymentIntent } from '../auto-top-up/stripe-settlement.ts';
 import type { Catalog } from '../catalog.ts';
 import type { BillingEvents } from '../events.ts';
 import { applyPlanChange, type BillingTx } from '../plan-changes.ts';
@@ -97,6 +98,11 @@ export class StripeWebhooks {
           );
           return `subscription ended: ${fallback.id} from the next period`;
         });
+      case 'payment_intent.succeeded':
+      case 'payment_intent.payment_failed':
+        return this.once(event, event.data.object.metadata?.[META.workspace] ?? null, now, (billing) =>
+          settlePaymentIntent(billing, this.events, event.type, event.data.object),
+        );
       default:
         return this.once(event, null, now, async () => 'ignored');
     }

@@ -9,6 +9,7 @@ import * as overageOverride from './006-overage-override.ts';
 import * as twilioFiguresByPart from './007-twilio-figures-by-part.ts';
 import * as dashboardLinks from './008-dashboard-links.ts';
 import * as spendLimits from './009-spend-limits.ts';
+import * as autoTopUp from './010-auto-top-up.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '007-twilio-figures-by-part': twilioFiguresByPart,
   '008-dashboard-links': dashboardLinks,
   '009-spend-limits': spendLimits,
+  '010-auto-top-up': autoTopUp,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */

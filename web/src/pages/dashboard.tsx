@@ -1,4 +1,5 @@
 import { lazy, Suspense } from 'react';
+import { AutoTopUpBanner } from '../components/auto-top-up-banner.tsx';
 import { Card, CardLoading } from '../components/card.tsx';
 import { CreditGaugeCard } from '../components/credit-gauge.tsx';
 import { LimitProgressCard } from '../components/limit-progress.tsx';
@@ -17,6 +18,7 @@ export function DashboardPage() {
         <h1>Usage</h1>
         <p className="muted">Credits, conversations and phone costs of your agents. Figures update on their own.</p>
       </div>
+      <AutoTopUpBanner />
       <div className="grid">
         <CreditGaugeCard />
         <TwilioCard />

@@ -2,6 +2,7 @@ import { useCheckout, useUpgradeOptions } from '../api/billing.ts';
 import { ApiError } from '../api/client.ts';
 import { useBalance, useCanChange } from '../api/queries.ts';
 import type { CheckoutReply, PackReply, PlanReply } from '../api/types.ts';
+import { AutoTopUpCard } from '../components/auto-top-up-card.tsx';
 import { Card, CardError, CardLoading } from '../components/card.tsx';
 import { SpendLimitsCard } from '../components/spend-limits-card.tsx';
 import { formatCount, formatCredits, formatMoney } from '../format.ts';
@@ -177,6 +178,7 @@ export function UpgradePage() {
           ) : null}
         </Card>
         <SpendLimitsCard />
+        <AutoTopUpCard />
       </div>
     </>
   );

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { available, chargeChats, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
+import { TestClock } from '../../../test/support/clock.ts';
+import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { describeStores } from '../../../test/support/stores.ts';
+import { PAYER_LEASE_MS } from './payer.ts';
+import { claimDue } from './rows.ts';
+
+const RETURN_URL = 'http://127.0.0.1:9/upgrade';
+
+describeStores('auto top-up with manual payments', (ctx) => {
+  let server: TestServer;
+  let clock: TestClock;
+  beforeEach(async () => {
+    clock = new TestClock('2026-11-20T12:00:00Z');
+    server = await startServer(ctx.store, {
+      clock: clock.now,
+      catalog: SMALL_PACK_CATALOG,
+      config: { payments: 'manual' },
+    });
+  });
+  afterEach(() => server.close());
+
+  const pay = () => server.app.autoTopUps.payDue(RETURN_URL, clock.now());
+  const view = async (key: string) => (await server.call('GET', '/v1/auto-top-up', { key })).body;
+  const events = (type: string) =>
+    ctx.store.db.selectFrom('webhook_events').select(['data']).where('type', '=', type).execute();
+
+  it('buys the pack once when concurrent charges cross the threshold, and grants it when paid', async () => {
+    const ws = await server.workspace(10);
+    await setAutoTopUp(server, ws.key, { threshold: 5 });
+    expect(await chargeChats(server, ws.key, 8)).toEqual(Array(8).fill(201));
+    expect(await available(server, ws.key)).toBe(2);
+    expect((await view(ws.key)).last).toMatchObject({ status: 'pending', pack: 'pack-5' });
+
+    expect(await pay()).toEqual({ claimed: 1, unreachable: 0 });
+    expect(await available(server, ws.key)).toBe(7);
+    const after = await view(ws.key);
+    expect(after.thisMonth).toEqual({ count: 1 });
+    expect(after.last).toMatchObject({ status: 'succeeded', grantId: expect.stringMatching(/^auto-top-up:atu_/) });
+    expect(await pay()).toEqual({ claimed: 0, unreachable: 0 });
+
+    const succeeded = await events('auto_top_up.succeeded');
+    expect(succeeded.map((event) => JSON.parse(event.data))).toEqual([
+      { attemptId: expect.stringMatching(/^atu_/), pack: 'pack-5', credits: 5, grantId: after.last.grantId },
+    ]);
+  });
+
+  it('does not buy again below the threshold until the balance has been back at or above it', async () => {
+    const ws = await server.workspace(10);
+    await setAutoTopUp(server, ws.key, { threshold: 5 });
+    await chargeChats(server, ws.key, 6);
+    await chargeChats(server, ws.key, 1);
+    await pay();
+    expect(await available(server, ws.key)).toBe(8);
+    expect((await view(ws.key)).thisMonth.count).toBe(1);
+
+    await chargeChats(server, ws.key, 4);
+    await pay();
+    expect(await available(server, ws.key)).toBe(9);
+    expect((await view(ws.key)).thisMonth.count).toBe(2);
+  });
+
+  it('buys at most maxPerMonth packs a calendar month, and the next month buys again', async () => {
+    const ws = await server.workspace(10);
+    await setAutoTopUp(server, ws.key, { threshold: 5, maxPerMonth: 1 });
+    await chargeChats(server, ws.key, 6);
+    await pay();
+    expect(await available(server, ws.key)).toBe(9);
+
+    await chargeChats(server, ws.key, 6);
+    await pay();
+    expect(await available(server, ws.key)).toBe(3);
+    expect((await view(ws.key)).thisMonth.count).toBe(1);
+
+    clock.set('2026-12-01T00:00:00Z');
+    await chargeChats(server, ws.key, 1);
+    await pay();
+    expect(await available(server, ws.key)).toBe(7);
+    expect((await view(ws.key)).thisMonth.count).toBe(1);
+  });
+
+  it('counts a balance that rose by other credits as back above the threshold', async () => {
+    const ws = await server.workspace(10);
+    await setAutoTopUp(server, ws.key, { threshold: 20, pack: 'pack-5' });
+    await chargeChats(server, ws.key, 1);
+    await pay();
+    expect(await available(server, ws.key)).toBe(14);
+    await chargeChats(server, ws.key, 1);
+    await pay();
+    expect(await available(server, ws.key)).toBe(13);
+
+    await grant(server, ws.id, 'more', 10);
+    await chargeChats(server, ws.key, 4);
+    await pay();
+    expect(await available(server, ws.key)).toBe(24);
+  });
+
+  it('buys nothing while auto top-up is off', async () => {
+    const ws = await server.workspace(10);
+    await setAutoTopUp(server, ws.key, { threshold: 5, enabled: false });
+    await chargeChats(server, ws.key, 8);
+    expect(await pay()).toEqual({ claimed: 0, unreachable: 0 });
+    expect(await view(ws.key)).not.toHaveProperty('last');
+  });
+
+  it('takes over an attempt whose payer died mid-payment once its lease ends, and grants it once', async () => {
+    const ws = await server.workspace(10);
+    await setAutoTopUp(server, ws.key, { threshold: 5 });
+    await chargeChats(server, ws.key, 6);
+    // A payer claims the attempt and dies before paying it.
+    expect(await claimDue(ctx.store.db, clock.now(), PAYER_LEASE_MS, 10)).toHaveLength(1);
+    expect(await pay()).toEqual({ claimed: 0, unreachable: 0 });
+
+    clock.advance(PAYER_LEASE_MS + 1);
+    expect(await pay()).toEqual({ claimed: 1, unreachable: 0 });
+    expect(await pay()).toEqual({ claimed: 0, unreachable: 0 });
+    expect(await available(server, ws.key)).toBe(9);
+  });
+});

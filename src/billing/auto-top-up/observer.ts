@@ -1,0 +1,54 @@
+import type { Transaction } from 'kysely';
+import { creditsToMillicredits } from '../../domain/amounts.ts';
+import { decideTopUp, mayBuyThisMonth } from '../../domain/auto-top-up.ts';
+import { randomId } from '../../ledger/random-id.ts';
+import type { Database } from '../../store/schema.ts';
+import type { BalanceChange } from '../../store/store.ts';
+import type { Catalog } from '../catalog.ts';
+import type { PaymentsMode } from '../payments-mode.ts';
+import { minorUnits } from '../stripe/stripe-payments.ts';
+import { countBoughtInMonth, findSettings, insertAttempt, setArmed, takeCrossing } from './rows.ts';
+
+/**
+ * Decides auto top-ups inside every ledger transaction, under the workspace's account lock: a fall
+ * below the threshold while armed is one crossing, which writes one `pending` attempt (unique per
+ * workspace and crossing) and disarms. Paying happens after the commit, in the payer. A charge never
+ * fails because of auto top-up: a pack the catalog no longer has, or payments turned off, buys nothing.
+ * A crossing past the month's ceiling stays armed, so the first ledger change of the next month buys.
+ */
+export async function decideOnBalanceChange(
+  change: BalanceChange,
+  trx: Transaction<Database>,
+  catalog: Catalog,
+  payments: PaymentsMode,
+): Promise<void> {
+  const settings = await findSettings(trx, change.workspaceId);
+  if (!settings?.enabled) return;
+  const decision = decideTopUp(settings, change.before, change.after);
+  if (decision.kind === 'none') {
+    if (decision.armed !== settings.armed) await setArmed(trx, change.workspaceId, decision.armed, change.at);
+    return;
+  }
+  const pack = catalog.data.packs.find((p) => p.id === settings.pack);
+  if (payments === 'off' || !pack) return;
+  // Past the month's ceiling the crossing waits, still armed: the first change of next month buys.
+  const bought = await countBoughtInMonth(trx, change.workspaceId, change.at);
+  if (!mayBuyThisMonth(bought, settings.maxPerMonth)) return;
+  const crossing = await takeCrossing(trx, change.workspaceId, change.at);
+  await insertAttempt(
+    trx,
+    {
+      id: randomId('atu'),
+      workspaceId: change.workspaceId,
+      packId: pack.id,
+      packName: pack.name,
+      credits: creditsToMillicredits(pack.credits),
+      validityMonths: pack.validityMonths,
+      amount: minorUnits(pack.price),
+      currency: pack.currency,
+      provider: payments,
+      createdAt: change.at,
+    },
+    crossing,
+  );
+}
