@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import chromium from '@sparticuz/chromium';
@@ -36,8 +36,33 @@ export async function findChromium(): Promise<ChromiumBinary> {
   }
 }
 
-/** The packaged build brings its own fonts beside the binary; a system Chromium uses the system's. */
+/**
+ * The packaged build brings its own fonts beside the binary, but its fonts.conf names the folders
+ * of AWS Lambda (/tmp/fonts, /opt/fonts), which exist nowhere else: pages would render without a
+ * single glyph. We write a fonts.conf of our own that names the fonts where they were unpacked.
+ * A system Chromium uses the system's fonts.
+ */
 function packagedEnv(executablePath: string): Record<string, string> {
-  const fonts = join(executablePath, '..', 'fonts');
-  return existsSync(join(fonts, 'fonts.conf')) ? { FONTCONFIG_PATH: fonts } : {};
+  const fonts = join(executablePath, '..', 'fonts', 'fonts');
+  if (!existsSync(fonts)) return {};
+  const config = join(executablePath, '..', 'tally-fonts.conf');
+  if (!existsSync(config)) {
+    const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    // Written aside and renamed, so a browser starting meanwhile never reads half a file.
+    const draft = `${config}.${process.pid}`;
+    writeFileSync(
+      draft,
+      [
+        '<?xml version="1.0"?>',
+        '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+        '<fontconfig>',
+        `  <dir>${xml(fonts)}</dir>`,
+        `  <cachedir>${xml(join(executablePath, '..', 'fonts-cache'))}</cachedir>`,
+        '</fontconfig>',
+        '',
+      ].join('\n'),
+    );
+    renameSync(draft, config);
+  }
+  return { FONTCONFIG_FILE: config };
 }
