@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, field, type Reply } from '../support/http-call.ts';
 import { openBooks, readBooks } from './support/books.ts';
 import { recordFigure } from './support/figures.ts';
 import {
   type Books,
-  call,
-  field,
   postgresBooks,
-  type Reply,
   sqliteBooks,
   startTally,
   type Tally,

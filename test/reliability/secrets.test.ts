@@ -7,14 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecretKey, SECRET_KEY_FILE } from '../../src/secrets/secret-key.ts';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../fakes/stripe-server.ts';
 import { FakeTwilio } from '../fakes/twilio-server.ts';
+import { call, field, type Reply } from '../support/http-call.ts';
 import { recordFigure } from './support/figures.ts';
 import {
   ADMIN_KEY,
   type Books,
-  call,
-  field,
   REPO_ROOT,
-  type Reply,
   sqliteBooks,
   startTally,
   type Tally,
