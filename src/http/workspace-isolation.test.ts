@@ -3,8 +3,9 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../../test/fakes/stripe-server.ts';
 import { FakeTwilio } from '../../test/fakes/twilio-server.ts';
 import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../test/support/http.ts';
-import { call as callAt, field, type Reply } from '../../test/support/http-call.ts';
+import { call as callAt, field } from '../../test/support/http-call.ts';
 import { describeStores } from '../../test/support/stores.ts';
+import { expectStatus, liveFullLife, type WorkspaceLife } from '../../test/support/workspace-life.ts';
 import { Catalog, DEFAULT_CATALOG } from '../billing/catalog.ts';
 import { createUser } from '../users/users.ts';
 
@@ -32,20 +33,8 @@ interface Key {
   prefix: string;
 }
 
-/** Workspace B's life, with every id it chooses carrying `mark`, so a leak into A's replies is a plain substring. */
-interface Bravo {
-  id: string;
-  mark: string;
-  key: Key;
-  conversation: string;
-  responses: string[];
-  agent: string;
-  holdKey: string;
-  hold: string;
-  purchaseKey: string;
-  checkoutUrl: string;
-  linkToken: string;
-}
+/** Workspace B, with every id it chooses carrying `mark`, so a leak into A's replies is a plain substring. */
+type Bravo = { id: string; mark: string; key: Key } & WorkspaceLife;
 
 interface Alpha {
   id: string;
@@ -78,10 +67,6 @@ afterAll(async () => {
   await stripe?.stop();
   await twilio?.stop();
 });
-
-function expectStatus(reply: Reply, status: number, label: string): void {
-  expect(reply.status, `${label}: ${reply.text.slice(0, 300)}`).toBe(status);
-}
 
 function chat(id: string, extra: Record<string, unknown> = {}) {
   return { id, conversationId: 'a-conv', channel: 'chat', agentId: 'a-agent', ...extra };
@@ -155,7 +140,7 @@ describeStores('one workspace never sees another', (ctx) => {
 
   afterEach(() => server?.close());
 
-  /** Two workspaces, each with a life of its own: B charges, holds, names an agent, connects Twilio, starts a checkout. */
+  /** Two workspaces, each with a life of its own; B's is full (see liveFullLife). */
   async function twoWorkspaces(): Promise<void> {
     server = await startServer(ctx.store, {
       catalog: new Catalog(DEFAULT_CATALOG),
@@ -169,52 +154,7 @@ describeStores('one workspace never sees another', (ctx) => {
     const mark = `bmark-${hex(4)}`;
     const [alpha, bravo] = await Promise.all([openWorkspace('Alpha'), openWorkspace(`Bravo ${mark}`)]);
     A = { ...alpha, responses: [], cookie: '', csrf: '' };
-    B = {
-      ...bravo,
-      mark,
-      conversation: `${mark}-conv`,
-      responses: [`${mark}-resp-1`, `${mark}-resp-2`],
-      agent: `${mark}-agent`,
-      holdKey: `${mark}-hold-key`,
-      hold: '',
-      purchaseKey: `${mark}-purchase-key`,
-      checkoutUrl: '',
-      linkToken: '',
-    };
-
-    const b = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-      call(method, path, { key: B.key.key, body, ...(headers ? { headers } : {}) });
-    expectStatus(
-      await b('POST', '/v1/conversations', { id: B.conversation, channel: 'chat', agentId: B.agent }),
-      201,
-      'B conv',
-    );
-    expectStatus(await b('POST', '/v1/agents', { id: B.agent, name: `Bravo agent ${mark}` }), 201, 'B agent');
-    for (const id of B.responses) {
-      const charged = await b('POST', '/v1/responses', {
-        id,
-        conversationId: B.conversation,
-        channel: 'chat',
-        agentId: B.agent,
-      });
-      expectStatus(charged, 201, `B charge ${id}`);
-    }
-    const hold = await b('POST', '/v1/reservations', { count: 1, ttlSeconds: 3600 }, { 'idempotency-key': B.holdKey });
-    expectStatus(hold, 201, 'B hold');
-    B.hold = field<string>(hold.body, 'id');
-    const bTwilio = await b('PUT', '/v1/twilio', {
-      accountSid: TWILIO_B.sid,
-      apiKeySid: TWILIO_B.apiKeySid,
-      apiKeySecret: TWILIO_B.apiKeySecret,
-    });
-    expectStatus(bTwilio, 200, 'B Twilio');
-    expectStatus(await b('PUT', '/v1/alerts/threshold', { credits: 123 }), 200, 'B threshold');
-    const checkout = await b('POST', '/v1/purchases', { pack: 'pack-500' }, { 'idempotency-key': B.purchaseKey });
-    expectStatus(checkout, 200, 'B checkout');
-    B.checkoutUrl = field<string>(checkout.body, 'checkoutUrl');
-    const link = await b('POST', '/v1/dashboard-sessions', { role: 'admin' });
-    expectStatus(link, 201, 'B dashboard link');
-    B.linkToken = field<string>(link.body, 'url').split('/').at(-1) ?? '';
+    B = { ...bravo, mark, ...(await liveFullLife(server.url, bravo.key.key, mark, TWILIO_B)) };
 
     const aCharge = await call('POST', '/v1/responses', { key: A.key.key, body: chat('a-resp-1') });
     expectStatus(aCharge, 201, 'A charge');

@@ -8,6 +8,7 @@ import { parseSecretKey, SECRET_KEY_FILE } from '../../src/secrets/secret-key.ts
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../fakes/stripe-server.ts';
 import { FakeTwilio } from '../fakes/twilio-server.ts';
 import { call, field, type Reply } from '../support/http-call.ts';
+import { expectStatus, liveFullLife } from '../support/workspace-life.ts';
 import { recordFigure } from './support/figures.ts';
 import {
   ADMIN_KEY,
@@ -76,27 +77,10 @@ const secrets: Secret[] = [];
 const counts = { keyChecks: 0, tamperedRejected: 0 };
 
 const A = { id: '', key: {} as Key, responses: [] as string[], cookie: '', csrf: '', sessionToken: '' };
-const B = {
-  id: '',
-  name: `Bravo ${B_MARK}`,
-  key: {} as Key,
-  conversation: `${B_MARK}-conv`,
-  responses: [`${B_MARK}-resp-1`, `${B_MARK}-resp-2`],
-  agent: `${B_MARK}-agent`,
-  holdKey: `${B_MARK}-hold-key`,
-  hold: '',
-  purchaseKey: `${B_MARK}-purchase-key`,
-  checkoutUrl: '',
-  /** A dashboard link for B, never opened: its token is a secret like any other. */
-  linkToken: '',
-};
+const B = { id: '', name: `Bravo ${B_MARK}`, key: {} as Key };
 
 function secret(name: string, value: string | Buffer, where: Secret['where'] = 'everywhere'): void {
   secrets.push({ name, value: Buffer.isBuffer(value) ? value : Buffer.from(value), where });
-}
-
-function expectStatus(reply: Reply, status: number, label: string): void {
-  expect(reply.status, `${label}: ${reply.text.slice(0, 300)}`).toBe(status);
 }
 
 function chat(id: string, extra: Record<string, unknown> = {}) {
@@ -230,41 +214,9 @@ beforeAll(async () => {
   const userCreated = createUserWithCli(A.id);
 
   // B's life: a conversation, two charged responses, a hold, an agent, Twilio by API key, a
-  // threshold, and a checkout it has not paid yet.
-  const b = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-    call(tally.url, method, path, { key: B.key.key, body, ...(headers ? { headers } : {}) });
-  expectStatus(
-    await b('POST', '/v1/conversations', { id: B.conversation, channel: 'chat', agentId: B.agent }),
-    201,
-    'B conv',
-  );
-  expectStatus(await b('POST', '/v1/agents', { id: B.agent, name: `Bravo agent ${B_MARK}` }), 201, 'B agent');
-  for (const id of B.responses) {
-    const charged = await b('POST', '/v1/responses', {
-      id,
-      conversationId: B.conversation,
-      channel: 'chat',
-      agentId: B.agent,
-    });
-    expectStatus(charged, 201, `B charge ${id}`);
-  }
-  const hold = await b('POST', '/v1/reservations', { count: 1, ttlSeconds: 3600 }, { 'idempotency-key': B.holdKey });
-  expectStatus(hold, 201, 'B hold');
-  B.hold = field<string>(hold.body, 'id');
-  const bTwilio = await b('PUT', '/v1/twilio', {
-    accountSid: TWILIO_B.sid,
-    apiKeySid: TWILIO_B.apiKeySid,
-    apiKeySecret: TWILIO_B.apiKeySecret,
-  });
-  expectStatus(bTwilio, 200, 'B Twilio');
-  expectStatus(await b('PUT', '/v1/alerts/threshold', { credits: 123 }), 200, 'B threshold');
-  const checkout = await b('POST', '/v1/purchases', { pack: 'pack-500' }, { 'idempotency-key': B.purchaseKey });
-  expectStatus(checkout, 200, 'B checkout');
-  B.checkoutUrl = field<string>(checkout.body, 'checkoutUrl');
-  const link = await b('POST', '/v1/dashboard-sessions', { role: 'admin' });
-  expectStatus(link, 201, 'B dashboard link');
-  B.linkToken = field<string>(link.body, 'url').split('/').at(-1) ?? '';
-  secret('dashboard link token B', B.linkToken);
+  // threshold, a checkout it has not paid yet, and a dashboard link.
+  const bLife = await liveFullLife(tally.url, B.key.key, B_MARK, TWILIO_B);
+  secret('dashboard link token B', bLife.linkToken);
 
   // A's own life: a response, Twilio by auth token after a refused attempt.
   const aCharge = await call(tally.url, 'POST', '/v1/responses', { key: A.key.key, body: chat('a-resp-1') });
