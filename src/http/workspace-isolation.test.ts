@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../../test/fakes/stripe-server.ts';
-import { FakeTwilio } from '../../test/fakes/twilio-server.ts';
+import type { FakeTwilio } from '../../test/fakes/twilio-server.ts';
 import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../test/support/http.ts';
 import { call as callAt, field } from '../../test/support/http-call.ts';
 import { describeStores } from '../../test/support/stores.ts';
-import { expectStatus, liveFullLife, type WorkspaceLife } from '../../test/support/workspace-life.ts';
+import {
+  expectStatus,
+  liveFullLife,
+  startTwilioOfBoth,
+  type WorkspaceLife,
+} from '../../test/support/workspace-life.ts';
 import { Catalog, DEFAULT_CATALOG } from '../billing/catalog.ts';
 import { createUser } from '../users/users.ts';
 
@@ -48,18 +53,7 @@ let twilio: FakeTwilio;
 let stripe: FakeStripe;
 
 beforeAll(async () => {
-  twilio = await FakeTwilio.start({
-    accounts: [
-      { sid: TWILIO_A.sid, authToken: TWILIO_A.authToken, balance: '12.34', currency: 'USD' },
-      {
-        sid: TWILIO_B.sid,
-        authToken: TWILIO_B.authToken,
-        apiKeys: { [TWILIO_B.apiKeySid]: TWILIO_B.apiKeySecret },
-        balance: '56.78',
-        currency: 'USD',
-      },
-    ],
-  });
+  twilio = await startTwilioOfBoth(TWILIO_A, TWILIO_B);
   stripe = await FakeStripe.start();
 });
 

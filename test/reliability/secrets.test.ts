@@ -6,9 +6,9 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecretKey, SECRET_KEY_FILE } from '../../src/secrets/secret-key.ts';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../fakes/stripe-server.ts';
-import { FakeTwilio } from '../fakes/twilio-server.ts';
+import type { FakeTwilio } from '../fakes/twilio-server.ts';
 import { call, field, type Reply } from '../support/http-call.ts';
-import { expectStatus, liveFullLife } from '../support/workspace-life.ts';
+import { expectStatus, liveFullLife, startTwilioOfBoth } from '../support/workspace-life.ts';
 import { recordFigure } from './support/figures.ts';
 import {
   ADMIN_KEY,
@@ -159,18 +159,7 @@ async function available(key: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  twilio = await FakeTwilio.start({
-    accounts: [
-      { sid: TWILIO_A.sid, authToken: TWILIO_A.authToken, balance: '12.34', currency: 'USD' },
-      {
-        sid: TWILIO_B.sid,
-        authToken: TWILIO_B.authToken,
-        apiKeys: { [TWILIO_B.apiKeySid]: TWILIO_B.apiKeySecret },
-        balance: '56.78',
-        currency: 'USD',
-      },
-    ],
-  });
+  twilio = await startTwilioOfBoth(TWILIO_A, TWILIO_B);
   // Its events are posted by the test, by hand, so each can be forged first.
   stripe = await FakeStripe.start();
   books = sqliteBooks();

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { FakeTwilio } from '../fakes/twilio-server.ts';
 import { call, field, type Reply } from './http-call.ts';
 
 export function expectStatus(reply: Reply, status: number, label: string): void {
@@ -71,4 +72,23 @@ export async function liveFullLife(
   expectStatus(link, 201, `${mark} dashboard link`);
   life.linkToken = field<string>(link.body, 'url').split('/').at(-1) ?? '';
   return life;
+}
+
+/** One fake Twilio with both workspaces' accounts: A's is reached by its auth token, B's (the full life) by an API key. */
+export function startTwilioOfBoth(
+  a: { sid: string; authToken: string },
+  b: { sid: string; authToken: string; apiKeySid: string; apiKeySecret: string },
+): Promise<FakeTwilio> {
+  return FakeTwilio.start({
+    accounts: [
+      { sid: a.sid, authToken: a.authToken, balance: '12.34', currency: 'USD' },
+      {
+        sid: b.sid,
+        authToken: b.authToken,
+        apiKeys: { [b.apiKeySid]: b.apiKeySecret },
+        balance: '56.78',
+        currency: 'USD',
+      },
+    ],
+  });
 }
