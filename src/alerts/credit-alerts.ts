@@ -4,6 +4,7 @@ import { TallyError } from '../domain/errors.ts';
 import { liveRemaining } from '../domain/grants.ts';
 import { DEFAULT_LOW_CREDIT_THRESHOLD, type LowCreditThreshold, lowCreditLine } from '../domain/low-credit.ts';
 import { periodAt } from '../domain/periods.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Database } from '../store/schema.ts';
 import type { BalanceChange, LedgerTx, Store } from '../store/store.ts';
 import { type CreditState, creditState, crossingEvents } from './crossings.ts';
@@ -82,8 +83,7 @@ async function loadAlertRow(db: Kysely<Database>, workspaceId: string, now: Date
     left join grants g on g.workspace_id = w.id
       and g.effective_at > ${now.getTime() - MONTH_OR_MORE_MS} and g.effective_at < ${now.getTime() + MONTH_OR_MORE_MS}
     where w.id = ${workspaceId}`.execute(db);
-  const [first] = rows;
-  if (!first) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+  const first = workspaceMustExist(rows[0], workspaceId);
   const own = thresholdFromRow(first.threshold_kind, first.threshold_value);
   return {
     periodAnchor: new Date(Number(first.period_anchor)),
@@ -108,8 +108,7 @@ function lineAt(row: AlertRow, threshold: LowCreditThreshold, now: Date): Millic
 }
 
 async function availableNow(tx: LedgerTx, workspaceId: string, now: Date): Promise<Millicredits> {
-  const account = await tx.lockAccount(workspaceId);
-  if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+  const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
   const [grants, held] = await Promise.all([tx.openGrants(workspaceId), tx.heldAmount(workspaceId, now)]);
   return liveRemaining(grants, now) - held - account.overageDebt;
 }

@@ -1,4 +1,5 @@
 import { TallyError } from '../domain/errors.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import { randomId } from '../ledger/random-id.ts';
 import type { Store } from '../store/store.ts';
 import type { Catalog } from './catalog.ts';
@@ -50,8 +51,7 @@ export class Agents {
     const name = input.name.trim();
     if (name === '') throw new TallyError('invalid_request', 'name must not be empty.', { field: 'name' });
     return this.store.transaction(async (tx, db) => {
-      const account = await tx.lockAccount(workspaceId);
-      if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+      const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
       const existing = await db
         .selectFrom('agents')
         .selectAll()

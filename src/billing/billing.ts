@@ -1,7 +1,7 @@
 import { creditsToMillicredits } from '../domain/amounts.ts';
-import { TallyError } from '../domain/errors.ts';
 import type { Grant } from '../domain/grants.ts';
 import { classifyPlanChange, type PlanChange } from '../domain/plan-rules.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import { listGrantsByIdPrefix } from '../ledger/grant-list.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { insertWorkspace, type NewWorkspace, type Workspace } from '../ledger/workspaces.ts';
@@ -118,8 +118,7 @@ export class Billing {
   async subscription(workspaceId: string): Promise<Subscription> {
     const found = await findSubscription(this.store.db, workspaceId);
     if (found) return found;
-    const workspace = await this.store.reader().lockAccount(workspaceId);
-    if (!workspace) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+    const workspace = workspaceMustExist(await this.store.reader().lockAccount(workspaceId), workspaceId);
     return insertSubscription(this.store.db, workspace, this.clock());
   }
 

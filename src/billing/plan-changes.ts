@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
-import { TallyError } from '../domain/errors.ts';
 import type { Grant } from '../domain/grants.ts';
 import { periodAt } from '../domain/periods.ts';
 import { classifyPlanChange, type PlanChange, upgradeTopUp } from '../domain/plan-rules.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import { AccountState } from '../ledger/account-state.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
 import type { Database } from '../store/schema.ts';
@@ -64,8 +64,7 @@ export async function applyPlanChange(
   payment: Payment,
 ): Promise<PlanChangeResult> {
   const { tx, db, now } = billing;
-  const account = await tx.lockAccount(workspaceId);
-  if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+  const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
   const subscription =
     (await findSubscription(db, workspaceId)) ??
     (await insertSubscription(db, { id: account.id, plan: account.plan, periodAnchor: account.periodAnchor }, now));

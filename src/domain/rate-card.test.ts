@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TallyError } from './errors.ts';
-import { LAUNCH_RATE_CARD, priceResponse, type RateCard, rateCardAt } from './rate-card.ts';
+import { LAUNCH_RATE_CARD } from './launch-rate-card.ts';
+import { priceResponse, type RateCard, rateCardAt } from './rate-card.ts';
 
 const launch: RateCard = { version: 1, effectiveAt: new Date('2026-01-01T00:00:00Z'), ...LAUNCH_RATE_CARD };
 const spring: RateCard = {

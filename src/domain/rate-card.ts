@@ -12,11 +12,6 @@ export interface RateCard {
   features: Readonly<Record<string, Millicredits>>;
 }
 
-export const LAUNCH_RATE_CARD: Omit<RateCard, 'version' | 'effectiveAt'> = {
-  baseCost: 1000,
-  features: { 'voice:elevenlabs': 500 },
-};
-
 /** The version in force at `at`: the latest one whose effective time is not after it. */
 export function rateCardAt(cards: readonly RateCard[], at: Date): RateCard | null {
   let best: RateCard | null = null;

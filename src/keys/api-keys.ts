@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { TallyError } from '../domain/errors.ts';
 import { randomId } from '../ledger/random-id.ts';
+import { requireWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
@@ -59,12 +60,7 @@ export class ApiKeys {
     const unique = [...new Set(scopes)];
     if (unique.length === 0)
       throw new TallyError('invalid_request', 'scopes must name at least one scope.', { field: 'scopes' });
-    const workspace = await this.store.db
-      .selectFrom('workspaces')
-      .select('id')
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
-    if (!workspace) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+    await requireWorkspace(this.store, workspaceId);
     const { key, prefix } = generateKey();
     const issued: IssuedKey = { id: randomId('key'), key, prefix, scopes: unique, name, createdAt: now };
     await this.store.db

@@ -1,8 +1,8 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { burnDown, type Draw } from '../domain/burn-down.ts';
-import { TallyError } from '../domain/errors.ts';
 import { isExpired, liveRemaining } from '../domain/grants.ts';
 import { periodAt } from '../domain/periods.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Account, LedgerTx, NewLedgerLine, RollupDelta, StoredGrant } from '../store/store.ts';
 import { SpendLimitTracker } from './spend-limit-tracker.ts';
 
@@ -39,8 +39,7 @@ export class AccountState {
 
   /** Locks the workspace, writes off what expired, and settles overage debt from live credits. */
   static async open(tx: LedgerTx, workspaceId: string, now: Date): Promise<AccountState> {
-    const account = await tx.lockAccount(workspaceId);
-    if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+    const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
     const state = new AccountState(tx, account, await tx.openGrants(workspaceId), now);
     await state.sweepExpired();
     await state.settleDebt();

@@ -1,7 +1,7 @@
 import type { Millicredits } from '../domain/amounts.ts';
-import { TallyError } from '../domain/errors.ts';
 import { type Grant, isExpired, liveRemaining } from '../domain/grants.ts';
 import { type Period, periodAt, utcDay } from '../domain/periods.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Store } from '../store/store.ts';
 
 export interface Balance {
@@ -21,8 +21,7 @@ export interface Balance {
  */
 export async function getBalance(store: Store, workspaceId: string, now: Date): Promise<Balance> {
   return store.snapshot(async (reader, db) => {
-    const account = await reader.lockAccount(workspaceId);
-    if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+    const account = workspaceMustExist(await reader.lockAccount(workspaceId), workspaceId);
     const period = periodAt(account.periodAnchor, now);
     const [grants, held, totals] = await Promise.all([
       reader.openGrants(workspaceId),

@@ -4,6 +4,7 @@ import { liveRemaining } from '../domain/grants.ts';
 import { canAfford } from '../domain/overage.ts';
 import { periodAt } from '../domain/periods.ts';
 import { limitRefusal, limitsInPeriod } from '../domain/spend-limits.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Store } from '../store/store.ts';
 import { price } from './pricing.ts';
 
@@ -40,8 +41,7 @@ export function validateCount(count: number | undefined): number {
 export async function checkCredits(store: Store, input: CheckInput, now: Date): Promise<CheckResult> {
   const count = validateCount(input.count);
   return store.snapshot(async (reader) => {
-    const account = await reader.lockAccount(input.workspaceId);
-    if (!account) throw new TallyError('not_found', `Workspace ${input.workspaceId} does not exist.`);
+    const account = workspaceMustExist(await reader.lockAccount(input.workspaceId), input.workspaceId);
     const [grants, held, { cost }] = await Promise.all([
       reader.openGrants(input.workspaceId),
       reader.heldAmount(input.workspaceId, now),

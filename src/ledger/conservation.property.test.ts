@@ -5,9 +5,10 @@ import { describeStores } from '../../test/support/stores.ts';
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isExpired } from '../domain/grants.ts';
-import type { Store } from '../store/store.ts';
+import type { Hold, Store } from '../store/store.ts';
 import { getBalance } from './balance.ts';
-import { chargeResponse, type ResponseInput } from './charge-response.ts';
+import { ChargeCoalescer } from './charge-coalescer.ts';
+import { type ChargeResult, chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
 import { type GrantInput, grantCredits } from './grant-credits.ts';
 import { refundResponse } from './refund-response.ts';
 import { releaseReservation, reserveCredits } from './reservations.ts';
@@ -18,22 +19,32 @@ import { createWorkspace } from './workspaces.ts';
 /*
  * Random histories of one workspace: grants (some expiring soon, some not yet in effect, some
  * retried), charges (plain, premium voice, an unknown feature; some retried), refunds, holds that
- * are committed, released or left to expire, and the clock jumping to and past expiries. After
- * every step the balance must have moved exactly as that step says; after every history the books
- * must balance and every grant's credits must be accounted for.
+ * are committed, released or left to expire, and the clock jumping to and past expiries. Charges
+ * come one by one, in batches (`chargeBatch`) and as bursts that `ChargeCoalescer` groups; all three
+ * are checked against the same model of one charge after another. After every step the balance must
+ * have moved exactly as that step says; after every history the books must balance and every
+ * grant's credits must be accounted for.
  */
 
 type Features = string[];
 
+/** One charge: a new response, a retry of one charged before, or the commit of a hold. */
+type Charge =
+  | { kind: 'charge'; conversation: number; features: Features }
+  | { kind: 'retry-charge'; pick: number }
+  | { kind: 'commit'; pick: number; conversation: number; features: Features };
+
+/** In a batch or a burst, also the same response again, as an earlier item of the group. */
+type GroupCharge = Charge | { kind: 'repeat'; pick: number };
+
 type Op =
   | { kind: 'grant'; amount: number; priority: number; delayMs: number; lifetimeMs: number | null }
   | { kind: 'retry-grant'; pick: number }
-  | { kind: 'charge'; conversation: number; features: Features }
-  | { kind: 'retry-charge'; pick: number }
+  | Charge
+  | { kind: 'batch' | 'burst'; charges: GroupCharge[] }
   | { kind: 'refund'; pick: number }
   | { kind: 'reserve'; count: number; features: Features; ttlSeconds: number }
   | { kind: 'release'; pick: number }
-  | { kind: 'commit'; pick: number; conversation: number; features: Features }
   | { kind: 'advance'; ms: number }
   | { kind: 'to-next-expiry' }
   | { kind: 'sweep' };
@@ -46,6 +57,23 @@ const features: fc.Arbitrary<Features> = fc.oneof(
   { weight: 5, arbitrary: fc.constant<Features>([]) },
   { weight: 4, arbitrary: fc.constant<Features>([PREMIUM]) },
   { weight: 1, arbitrary: fc.constant<Features>(['voice:unknown']) },
+);
+const newCharge = fc.record({ kind: fc.constant('charge' as const), conversation: fc.nat({ max: 5 }), features });
+const retryCharge = fc.record({ kind: fc.constant('retry-charge' as const), pick });
+const commitCharge = fc.record({
+  kind: fc.constant('commit' as const),
+  pick,
+  conversation: fc.nat({ max: 5 }),
+  features,
+});
+const groupCharges: fc.Arbitrary<GroupCharge[]> = fc.array(
+  fc.oneof(
+    { weight: 6, arbitrary: newCharge },
+    { weight: 2, arbitrary: retryCharge },
+    { weight: 2, arbitrary: commitCharge },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('repeat' as const), pick }) },
+  ),
+  { minLength: 1, maxLength: 8 },
 );
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -64,11 +92,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retry-grant' as const), pick }) },
-  {
-    weight: 8,
-    arbitrary: fc.record({ kind: fc.constant('charge' as const), conversation: fc.nat({ max: 5 }), features }),
-  },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('retry-charge' as const), pick }) },
+  { weight: 8, arbitrary: newCharge },
+  { weight: 3, arbitrary: retryCharge },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('batch' as const), charges: groupCharges }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('burst' as const), charges: groupCharges }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('refund' as const), pick }) },
   {
     weight: 3,
@@ -80,10 +107,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), pick }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('commit' as const), pick, conversation: fc.nat({ max: 5 }), features }),
-  },
+  { weight: 3, arbitrary: commitCharge },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -122,13 +146,73 @@ function conversationOf(workspaceId: string, index: number, id: string, list: Fe
   };
 }
 
-async function attempt<T>(run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: TallyError }> {
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: TallyError };
+
+async function attempt<T>(run: () => Promise<T>): Promise<Attempt<T>> {
   try {
     return { ok: true, value: await run() };
   } catch (error) {
     if (error instanceof TallyError) return { ok: false, error };
     throw error;
   }
+}
+
+/** One charge after another, each paid or refused on its own: what every way of charging must do. */
+interface ChargeModel {
+  available: Millicredits;
+  overageLimit: Millicredits;
+  /** Every id charged so far: charging one again replays it. */
+  charged: Set<string>;
+  /** The holds the step commits, as they stood when it began; a commit closes one. */
+  holds: Map<string, Hold>;
+  now: Date;
+}
+
+/** Checks one charge's outcome against the model and moves the model on; true when it charged. */
+function expectCharge(model: ChargeModel, input: ResponseInput, outcome: Attempt<ChargeResult> | undefined): boolean {
+  if (model.charged.has(input.id)) {
+    // A retried id never charges again, whatever happened since (refunds, expiries, new grants).
+    expect(outcome?.ok && outcome.value.replayed).toBe(true);
+    return false;
+  }
+  const cost = priceOf(input.features ?? []);
+  const hold = input.reservationId ? model.holds.get(input.reservationId) : undefined;
+  const holdOpen = !input.reservationId || hold?.status === 'held';
+  const held = hold && holdOpen && hold.expiresAt.getTime() > model.now.getTime() ? hold.amount : 0;
+  const affordable = cost !== null && holdOpen && model.available + held - cost >= -model.overageLimit;
+  expect(outcome?.ok).toBe(affordable);
+  if (!outcome?.ok) {
+    const expectedCode = cost === null ? 'invalid_request' : holdOpen ? 'insufficient_credits' : 'conflict';
+    expect(outcome?.error.code).toBe(expectedCode);
+    return false;
+  }
+  model.available += held - (cost ?? 0);
+  expect(outcome.value).toMatchObject({ cost, available: model.available, replayed: false });
+  model.charged.add(input.id);
+  if (hold) hold.status = 'committed';
+  return true;
+}
+
+/** Charges one by one, as one batch, or as a burst that a coalescer groups, in the inputs' order. */
+async function chargeAll(
+  store: Store,
+  way: 'one' | 'batch' | 'burst',
+  workspaceId: string,
+  inputs: readonly ResponseInput[],
+  now: Date,
+): Promise<Attempt<ChargeResult>[]> {
+  if (way === 'batch') {
+    const results = await chargeBatch(store, workspaceId, inputs, now);
+    return results.map((item) => (item.ok ? { ok: true, value: item.result } : item));
+  }
+  if (way === 'burst') {
+    // All arrive before the first commits: the first goes alone, the others wait and go together.
+    const coalescer = new ChargeCoalescer(store, () => now);
+    return Promise.all(inputs.map((input) => attempt(() => coalescer.charge(input))));
+  }
+  const outcomes: Attempt<ChargeResult>[] = [];
+  for (const input of inputs) outcomes.push(await attempt(() => chargeResponse(store, input, now)));
+  return outcomes;
 }
 
 async function ledgerLineCount(store: Store, workspaceId: string): Promise<number> {
@@ -173,6 +257,22 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
   let counter = 0;
 
   const available = async () => (await getBalance(store, ws, clock.now())).available;
+  /** The response a charge sends; null when it names a hold or an earlier charge and there is none. */
+  const chargeInput = (item: GroupCharge, earlier: readonly ResponseInput[]): ResponseInput | null => {
+    switch (item.kind) {
+      case 'charge':
+        return conversationOf(ws, item.conversation, `r${counter++}`, item.features);
+      case 'commit': {
+        const holdId = holds[item.pick % Math.max(1, holds.length)];
+        if (!holdId) return null;
+        return { ...conversationOf(ws, item.conversation, `r${counter++}`, item.features), reservationId: holdId };
+      }
+      case 'retry-charge':
+        return charged[item.pick % Math.max(1, charged.length)] ?? null;
+      case 'repeat':
+        return earlier[item.pick % Math.max(1, earlier.length)] ?? null;
+    }
+  };
 
   for (const step of ops) {
     const now = clock.now();
@@ -210,39 +310,41 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
         break;
       }
       case 'charge':
-      case 'commit': {
-        const input = conversationOf(ws, step.conversation, `r${counter++}`, step.features);
-        let held = 0;
-        let holdOpen = true;
-        if (step.kind === 'commit') {
-          const holdId = holds[step.pick % Math.max(1, holds.length)];
-          if (!holdId) continue;
-          input.reservationId = holdId;
-          const hold = await store.reader().findHold(ws, holdId);
-          holdOpen = hold?.status === 'held';
-          held = hold && holdOpen && hold.expiresAt.getTime() > now.getTime() ? hold.amount : 0;
+      case 'commit':
+      case 'retry-charge':
+      case 'batch':
+      case 'burst': {
+        const group: readonly GroupCharge[] = 'charges' in step ? step.charges : [step];
+        const inputs: ResponseInput[] = [];
+        for (const item of group) {
+          const input = chargeInput(item, inputs);
+          if (input) inputs.push(input);
         }
-        const cost = priceOf(step.features);
-        const result = await attempt(() => chargeResponse(store, input, now));
-        const affordable = cost !== null && holdOpen && before + held - cost >= -overageLimit;
-        expect(result.ok).toBe(affordable);
-        if (result.ok) {
-          expect(result.value).toMatchObject({ cost, available: before + held - (cost ?? 0), replayed: false });
-          charged.push(input);
-          expectedChange = held - (cost ?? 0);
-        } else {
-          refused = true;
-          const expectedCode = cost === null ? 'invalid_request' : holdOpen ? 'insufficient_credits' : 'conflict';
-          expect(result.error.code).toBe(expectedCode);
+        if (inputs.length === 0) continue;
+        const model: ChargeModel = {
+          available: before,
+          overageLimit,
+          charged: new Set(charged.map((input) => input.id)),
+          holds: new Map(),
+          now,
+        };
+        for (const { reservationId } of inputs) {
+          const hold = reservationId ? await store.reader().findHold(ws, reservationId) : null;
+          if (hold) model.holds.set(hold.id, hold);
         }
-        break;
-      }
-      case 'retry-charge': {
-        const input = charged[step.pick % Math.max(1, charged.length)];
-        if (!input) continue;
-        const result = await chargeResponse(store, input, now);
-        // A retried id never charges again, whatever happened since (refunds, expiries, new grants).
-        expect(result.replayed).toBe(true);
+        const way = step.kind === 'batch' || step.kind === 'burst' ? step.kind : 'one';
+        const outcomes = await chargeAll(store, way, ws, inputs, now);
+        expect(outcomes).toHaveLength(inputs.length);
+        for (const [i, input] of inputs.entries()) {
+          if (expectCharge(model, input, outcomes[i])) charged.push(input);
+        }
+        expectedChange = model.available - before;
+        // A refused single charge writes nothing. A group's transaction commits whatever its other items
+        // did, and may write off what expired meanwhile: there, no refused response may have been recorded.
+        refused = way === 'one' && outcomes.every((outcome) => !outcome.ok);
+        for (const input of inputs.filter(({ id }) => !model.charged.has(id))) {
+          expect(await store.reader().findResponse(ws, input.id)).toBeNull();
+        }
         break;
       }
       case 'refund': {
@@ -387,7 +489,7 @@ const RUNS = { sqlite: 60 * SCALE, postgres: 25 * SCALE } as const;
 
 describeStores('credits are conserved under any history', (ctx) => {
   it(
-    'accounts for every granted credit as remaining, spent or expired, and charges a retried id once',
+    'accounts for every granted credit and charges a retried id once, charged one by one, in batches or coalesced',
     async () => {
       await fc.assert(
         fc.asyncProperty(scenario, async ({ overageLimit, ops }) => {

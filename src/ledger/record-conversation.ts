@@ -2,6 +2,7 @@ import { assertSameConversation } from '../domain/conversations.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isValidId } from '../domain/ids.ts';
 import { utcDay } from '../domain/periods.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Channel, Conversation, Store } from '../store/store.ts';
 import { MAX_EVENT_AGE_MS, MAX_EVENT_SKEW_MS } from './charge-response.ts';
 
@@ -34,8 +35,7 @@ export async function recordConversation(
     });
   }
   return store.transaction(async (tx) => {
-    const account = await tx.lockAccount(input.workspaceId);
-    if (!account) throw new TallyError('not_found', `Workspace ${input.workspaceId} does not exist.`);
+    workspaceMustExist(await tx.lockAccount(input.workspaceId), input.workspaceId);
     const existing = await tx.findConversation(input.workspaceId, input.id);
     if (existing) {
       assertSameConversation(existing, input);

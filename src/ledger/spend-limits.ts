@@ -1,4 +1,3 @@
-import { TallyError } from '../domain/errors.ts';
 import { type Period, periodAt } from '../domain/periods.ts';
 import {
   type LimitCounter,
@@ -9,7 +8,8 @@ import {
   type SpendLimits,
   validateLimitSettings,
 } from '../domain/spend-limits.ts';
-import type { Account, Store } from '../store/store.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
+import type { Store } from '../store/store.ts';
 
 /** PUT /v1/limits: a left-out part stays as it is; `workspace: null` removes that limit, `agents` replaces the list. */
 export interface LimitsInput {
@@ -34,14 +34,9 @@ function viewOf(limits: SpendLimits | null, period: Period): LimitsView {
   };
 }
 
-function accountOrThrow(account: Account | null, workspaceId: string): Account {
-  if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
-  return account;
-}
-
 /** The workspace's spend limits and what each has counted this billing period. */
 export async function getSpendLimits(store: Store, workspaceId: string, now: Date): Promise<LimitsView> {
-  const account = accountOrThrow(await store.reader().lockAccount(workspaceId), workspaceId);
+  const account = workspaceMustExist(await store.reader().lockAccount(workspaceId), workspaceId);
   return viewOf(account.spendLimits, periodAt(account.periodAnchor, now));
 }
 
@@ -62,7 +57,7 @@ export async function setSpendLimits(
   ];
   validateLimitSettings(requested);
   return store.transaction(async (tx) => {
-    const account = accountOrThrow(await tx.lockAccount(workspaceId), workspaceId);
+    const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
     const period = periodAt(account.periodAnchor, now);
     const kept = account.spendLimits?.counters ?? [];
     const settings: LimitSetting[] = [

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { randomId } from './random-id.ts';
@@ -90,8 +91,12 @@ function fromRow(row: {
 
 export async function getWorkspace(store: Store, id: string): Promise<Workspace> {
   const row = await store.db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new TallyError('not_found', `Workspace ${id} does not exist.`);
-  return fromRow(row);
+  return fromRow(workspaceMustExist(row, id));
+}
+
+/** Refuses with `not_found` unless the workspace exists, for callers that need nothing more of it. */
+export async function requireWorkspace(store: Store, id: string): Promise<void> {
+  workspaceMustExist(await store.db.selectFrom('workspaces').select('id').where('id', '=', id).executeTakeFirst(), id);
 }
 
 export async function listWorkspaces(store: Store, after: string | null, limit: number): Promise<Workspace[]> {

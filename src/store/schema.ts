@@ -113,16 +113,6 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
-/** The first answer to an `Idempotency-Key` request, replayed byte for byte to a retry. */
-export interface IdempotencyRecordsTable {
-  workspace_id: string;
-  key: string;
-  fingerprint: string;
-  status_code: number;
-  body: string;
-  created_at: number;
-}
-
 /** A workspace's own Twilio account; the secret (Auth Token or API key secret) only ever sealed. */
 export interface TwilioConnectionsTable {
   workspace_id: string;
@@ -342,7 +332,6 @@ export interface Database {
   daily_rollups: DailyRollupsTable;
   rate_cards: RateCardsTable;
   api_keys: ApiKeysTable;
-  idempotency_records: IdempotencyRecordsTable;
   twilio_connections: TwilioConnectionsTable;
   twilio_figures: TwilioFiguresTable;
   users: UsersTable;

@@ -1,4 +1,5 @@
 import { TallyError } from '../domain/errors.ts';
+import { requireWorkspace } from '../ledger/workspaces.ts';
 import { openSecret, SecretBoxError, sealSecret } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
 import { SingleFlight } from './single-flight.ts';
@@ -109,12 +110,7 @@ export class TwilioService {
    */
   async connect(workspaceId: string, input: unknown, now: Date): Promise<TwilioCard> {
     const credentials = validateCredentials(input);
-    const workspace = await this.store.db
-      .selectFrom('workspaces')
-      .select('id')
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
-    if (!workspace) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+    await requireWorkspace(this.store, workspaceId);
 
     await this.verify(workspaceId, credentials);
     const secret = credentials.kind === 'auth_token' ? credentials.authToken : credentials.apiKeySecret;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TallyError } from '../domain/errors.ts';
 import { randomId } from '../ledger/random-id.ts';
+import { requireWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { hashPassword, PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
 
@@ -49,20 +50,11 @@ function checkPassword(password: string): void {
   }
 }
 
-async function assertWorkspace(store: Store, workspaceId: string): Promise<void> {
-  const workspace = await store.db
-    .selectFrom('workspaces')
-    .select('id')
-    .where('id', '=', workspaceId)
-    .executeTakeFirst();
-  if (!workspace) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
-}
-
 /** A person who can sign in to the workspace's dashboard. An email belongs to one user only. */
 export async function createUser(store: Store, input: NewUser, now: Date = new Date()): Promise<User> {
   const email = validEmail(input.email);
   checkPassword(input.password);
-  await assertWorkspace(store, input.workspaceId);
+  await requireWorkspace(store, input.workspaceId);
   const user: User = { id: randomId('usr'), workspaceId: input.workspaceId, email, createdAt: now };
   const passwordHash = await hashPassword(input.password);
   const inserted = await store.db
@@ -93,7 +85,7 @@ export async function ensureDemoUser(
   now: Date = new Date(),
 ): Promise<{ email: string; created: boolean }> {
   checkPassword(password);
-  await assertWorkspace(store, workspaceId);
+  await requireWorkspace(store, workspaceId);
   const existing = await findUserByEmail(store, DEMO_USER_EMAIL);
   if (!existing) {
     try {

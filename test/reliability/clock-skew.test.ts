@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
+import { call, field } from '../support/http-call.ts';
 import {
   ADMIN_KEY,
   type Books,
-  call,
-  field,
   postgresBooks,
   REPO_ROOT,
   startTally,

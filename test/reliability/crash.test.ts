@@ -1,14 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { call, field, type Reply } from '../support/http-call.ts';
 import { openBooks, readBooks } from './support/books.ts';
 import { recordFigure } from './support/figures.ts';
 import {
   type Books,
-  call,
-  field,
   postgresBooks,
-  type Reply,
   sqliteBooks,
   startTally,
   type Tally,

@@ -1,19 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, field, type Reply } from '../support/http-call.ts';
 import { type PostgresServer, startThrowawayPostgres } from '../support/postgres-server.ts';
 import { openBooks, readBooks } from './support/books.ts';
 import { recordFigure } from './support/figures.ts';
-import {
-  type Books,
-  call,
-  field,
-  postgresBooks,
-  type Reply,
-  startTally,
-  type Tally,
-  workspaceWithKey,
-} from './support/tally-process.ts';
+import { type Books, postgresBooks, startTally, type Tally, workspaceWithKey } from './support/tally-process.ts';
 
 /*
  * PostgreSQL goes away under load and comes back. While it is away, Tally must say so plainly (503

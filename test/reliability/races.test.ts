@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, field, type Reply } from '../support/http-call.ts';
 import { openBooks, readBooks } from './support/books.ts';
 import { recordFigure } from './support/figures.ts';
 import {
   type Books,
-  call,
-  field,
   postgresBooks,
-  type Reply,
+  sqliteBooks,
   startTally,
   type Tally,
   workspaceWithKey,
 } from './support/tally-process.ts';
 
 /*
- * Several Tally processes share one PostgreSQL database and nothing else. Many clients at once race
- * for a workspace's last credits, and every id is sent twice, to two different processes at the
- * same moment (a client retrying through another server behind a load balancer). The database
+ * Several Tally processes share one database (a PostgreSQL database, or one SQLite file) and nothing
+ * else. Many clients at once race for a workspace's last credits, and every id is sent twice, to two
+ * different processes at the same moment (a client retrying through another server behind a load balancer). The database
  * alone must make the answers right: exactly the affordable number succeed, each once, never below
  * zero, and credits held by a reservation are not sold to anyone else.
  */
@@ -23,54 +22,8 @@ import {
 const PROCESSES = 3;
 const OCCURRED_AT = new Date().toISOString();
 
-let books: Books;
-const tallies: Tally[] = [];
-let requestsSent = 0;
-
-beforeAll(async () => {
-  books = await postgresBooks();
-  // One at a time, so the first applies the migrations and the others find them done.
-  for (let i = 0; i < PROCESSES; i++) tallies.push(await startTally(books));
-});
-
-afterAll(async () => {
-  await Promise.all(tallies.map((tally) => tally.kill('SIGTERM')));
-  await books?.remove();
-});
-
-/** The process that serves attempt `attempt` of item `index`: a retry always goes to another one. */
-function serverFor(index: number, attempt: number): string {
-  const tally = tallies[(index + attempt) % tallies.length];
-  if (!tally) throw new Error('no Tally running');
-  return tally.url;
-}
-
-function send(base: string, method: string, path: string, options: Parameters<typeof call>[3]): Promise<Reply> {
-  requestsSent++;
-  return call(base, method, path, options);
-}
-
 function chargeBody(id: string) {
   return { id, conversationId: 'conv-race', channel: 'chat', agentId: 'agent-1', occurredAt: OCCURRED_AT };
-}
-
-async function available(base: string, key: string): Promise<number> {
-  const balance = await call(base, 'GET', '/v1/balance', { key });
-  expect(balance.status).toBe(200);
-  return field<number>(balance.body, 'available');
-}
-
-/** Sends each id to two processes at once; answers every attempt of every id, by id. */
-async function chargeEachTwice(key: string, ids: string[]): Promise<Map<string, Reply[]>> {
-  const attempts = ids.flatMap((id, index) =>
-    [0, 1].map(async (attempt) => ({
-      id,
-      reply: await send(serverFor(index, attempt), 'POST', '/v1/responses', { key, body: chargeBody(id) }),
-    })),
-  );
-  const byId = new Map<string, Reply[]>();
-  for (const { id, reply } of await Promise.all(attempts)) byId.set(id, [...(byId.get(id) ?? []), reply]);
-  return byId;
 }
 
 /** Every attempt of an id agrees: all charged with the same reply, or all refused for want of credits. */
@@ -95,23 +48,74 @@ function outcomes(byId: Map<string, Reply[]>): { charged: string[]; refused: str
   return { charged, refused };
 }
 
-async function checkBooks(workspaceId: string, charged: string[]) {
-  const store = await openBooks(books);
-  try {
-    const recorded = await readBooks(store, workspaceId);
-    expect(recorded.report.differences).toEqual([]);
-    expect(recorded.orphanCharges).toEqual([]);
-    expect([...recorded.responses.keys()].sort()).toEqual([...charged].sort());
-    for (const [id, response] of recorded.responses) {
-      expect(response.rows, id).toBe(1);
-      expect(recorded.charges.get(id), id).toBe(-response.cost);
-    }
-  } finally {
-    await store.close();
-  }
-}
+const cases: Array<[string, () => Promise<Books>]> = [
+  ['SQLite', async () => sqliteBooks()],
+  ['PostgreSQL', postgresBooks],
+];
 
-describe(`${PROCESSES} Tally processes on one PostgreSQL database`, () => {
+describe.each(cases)(`${PROCESSES} Tally processes on one %s database`, (store, makeBooks) => {
+  let books: Books;
+  const tallies: Tally[] = [];
+  let requestsSent = 0;
+
+  beforeAll(async () => {
+    books = await makeBooks();
+    // One at a time, so the first applies the migrations and the others find them done.
+    for (let i = 0; i < PROCESSES; i++) tallies.push(await startTally(books));
+  });
+
+  afterAll(async () => {
+    await Promise.all(tallies.map((tally) => tally.kill('SIGTERM')));
+    await books?.remove();
+  });
+
+  /** The process that serves attempt `attempt` of item `index`: a retry always goes to another one. */
+  function serverFor(index: number, attempt: number): string {
+    const tally = tallies[(index + attempt) % tallies.length];
+    if (!tally) throw new Error('no Tally running');
+    return tally.url;
+  }
+
+  function send(base: string, method: string, path: string, options: Parameters<typeof call>[3]): Promise<Reply> {
+    requestsSent++;
+    return call(base, method, path, options);
+  }
+
+  async function available(base: string, key: string): Promise<number> {
+    const balance = await call(base, 'GET', '/v1/balance', { key });
+    expect(balance.status).toBe(200);
+    return field<number>(balance.body, 'available');
+  }
+
+  /** Sends each id to two processes at once; answers every attempt of every id, by id. */
+  async function chargeEachTwice(key: string, ids: string[]): Promise<Map<string, Reply[]>> {
+    const attempts = ids.flatMap((id, index) =>
+      [0, 1].map(async (attempt) => ({
+        id,
+        reply: await send(serverFor(index, attempt), 'POST', '/v1/responses', { key, body: chargeBody(id) }),
+      })),
+    );
+    const byId = new Map<string, Reply[]>();
+    for (const { id, reply } of await Promise.all(attempts)) byId.set(id, [...(byId.get(id) ?? []), reply]);
+    return byId;
+  }
+
+  async function checkBooks(workspaceId: string, charged: string[]) {
+    const store = await openBooks(books);
+    try {
+      const recorded = await readBooks(store, workspaceId);
+      expect(recorded.report.differences).toEqual([]);
+      expect(recorded.orphanCharges).toEqual([]);
+      expect([...recorded.responses.keys()].sort()).toEqual([...charged].sort());
+      for (const [id, response] of recorded.responses) {
+        expect(response.rows, id).toBe(1);
+        expect(recorded.charges.get(id), id).toBe(-response.cost);
+      }
+    } finally {
+      await store.close();
+    }
+  }
+
   it('sell the last credits exactly once each: no double charge, no overdraft', async () => {
     const first = tallies[0]?.url ?? '';
     const workspace = await workspaceWithKey(first, 0);
@@ -128,7 +132,7 @@ describe(`${PROCESSES} Tally processes on one PostgreSQL database`, () => {
     expect(field(balance.body, 'overage', 'debt')).toBe(0);
     await checkBooks(workspace.id, charged);
 
-    recordFigure('races.lastCredits', {
+    recordFigure(`races.lastCredits.${store}`, {
       processes: PROCESSES,
       credits: start,
       distinctIds: ids.length,
@@ -222,7 +226,7 @@ describe(`${PROCESSES} Tally processes on one PostgreSQL database`, () => {
     for (const tally of tallies) expect(await available(tally.url, key)).toBe(0);
     await checkBooks(workspace.id, [...toCommit.map((holdId) => `committed-${holdId}`), ...after.charged]);
 
-    recordFigure('races.reservations', {
+    recordFigure(`races.reservations.${store}`, {
       processes: PROCESSES,
       credits: start,
       reservationAttempts: keys.length * 2,

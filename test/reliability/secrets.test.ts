@@ -6,15 +6,14 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecretKey, SECRET_KEY_FILE } from '../../src/secrets/secret-key.ts';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../fakes/stripe-server.ts';
-import { FakeTwilio } from '../fakes/twilio-server.ts';
+import type { FakeTwilio } from '../fakes/twilio-server.ts';
+import { call, field, type Reply } from '../support/http-call.ts';
+import { expectStatus, liveFullLife, startTwilioOfBoth } from '../support/workspace-life.ts';
 import { recordFigure } from './support/figures.ts';
 import {
   ADMIN_KEY,
   type Books,
-  call,
-  field,
   REPO_ROOT,
-  type Reply,
   sqliteBooks,
   startTally,
   type Tally,
@@ -22,14 +21,13 @@ import {
 } from './support/tally-process.ts';
 
 /*
- * Isolation and secrets, end to end, against one real `tally serve` child on SQLite with a fake
- * Twilio and a fake Stripe beside it. The unit tests beside each route prove one rule at a time on
- * an in-process server; this file proves them together, in the process operators run, with the
- * logs it really writes and the database bytes it really leaves on disk:
+ * Secrets, end to end, against one real `tally serve` child on SQLite with a fake Twilio and a fake
+ * Stripe beside it, and two workspaces each living a full life. The unit tests beside each route
+ * prove one rule at a time on an in-process server; this file proves them together, in the process
+ * operators run, with the logs it really writes and the database bytes it really leaves on disk.
+ * (That one workspace never sees another's data is proved on both stores in the fast suite,
+ * src/http/workspace-isolation.test.ts.)
  *
- * - workspace A's key (and A's dashboard session) gets 404 for every id of workspace B on every
- *   route that takes an id (the list is read from /openapi.json, so a new route needs a probe here),
- *   A's lists show nothing of B, A reusing B's ids gets A's own resources, and B's rows do not move;
  * - revoked, garbled and under-scoped keys get 401 / 403 with the contract's codes and change nothing;
  * - forged, tampered and stale Stripe events are refused with 400 and change nothing; a genuine one is
  *   handled once;
@@ -76,30 +74,13 @@ let twilio: FakeTwilio;
 let stripe: FakeStripe;
 let cliOutput = '';
 const secrets: Secret[] = [];
-const counts = { crossWorkspaceProbes: 0, listingChecks: 0, keyChecks: 0, tamperedRejected: 0 };
+const counts = { keyChecks: 0, tamperedRejected: 0 };
 
 const A = { id: '', key: {} as Key, responses: [] as string[], cookie: '', csrf: '', sessionToken: '' };
-const B = {
-  id: '',
-  name: `Bravo ${B_MARK}`,
-  key: {} as Key,
-  conversation: `${B_MARK}-conv`,
-  responses: [`${B_MARK}-resp-1`, `${B_MARK}-resp-2`],
-  agent: `${B_MARK}-agent`,
-  holdKey: `${B_MARK}-hold-key`,
-  hold: '',
-  purchaseKey: `${B_MARK}-purchase-key`,
-  checkoutUrl: '',
-  /** A dashboard link for B, never opened: its token is a secret like any other. */
-  linkToken: '',
-};
+const B = { id: '', name: `Bravo ${B_MARK}`, key: {} as Key };
 
 function secret(name: string, value: string | Buffer, where: Secret['where'] = 'everywhere'): void {
   secrets.push({ name, value: Buffer.isBuffer(value) ? value : Buffer.from(value), where });
-}
-
-function expectStatus(reply: Reply, status: number, label: string): void {
-  expect(reply.status, `${label}: ${reply.text.slice(0, 300)}`).toBe(status);
 }
 
 function chat(id: string, extra: Record<string, unknown> = {}) {
@@ -160,29 +141,6 @@ function withDb<T>(fn: (db: SQLite.Database) => T, readonly = true): T {
 
 const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
 
-/** Every row of every table that has a workspace_id, for one workspace: what "B did not move" compares. */
-function workspaceRows(workspaceId: string): string {
-  return withDb((db) => {
-    const tables = (
-      db.prepare("select name from sqlite_master where type = 'table' order by name").all() as Array<{
-        name: string;
-      }>
-    )
-      .map((row) => row.name)
-      .filter((name) =>
-        (db.prepare(`pragma table_info("${name}")`).all() as Array<{ name: string }>).some(
-          (column) => column.name === 'workspace_id',
-        ),
-      );
-    expect(tables.length).toBeGreaterThan(10);
-    const rows: Record<string, unknown[]> = {};
-    for (const table of tables) {
-      rows[table] = db.prepare(`select * from "${table}" where workspace_id = ? order by rowid`).all(workspaceId);
-    }
-    return json(rows);
-  });
-}
-
 /** Every balance-bearing row of every workspace, and the Stripe events handled. */
 function moneyRows(): string {
   return withDb((db) =>
@@ -194,18 +152,6 @@ function moneyRows(): string {
   );
 }
 
-/** B's own view through its own key: must read the same before and after everything A tries. */
-async function bView(): Promise<unknown[]> {
-  const paths = ['/v1/balance', '/v1/ledger?limit=500', '/v1/agents', '/v1/alerts/threshold', '/v1/usage/summary'];
-  return Promise.all(
-    paths.map(async (path) => {
-      const reply = await call(tally.url, 'GET', path, { key: B.key.key });
-      expectStatus(reply, 200, `B reads ${path}`);
-      return reply.body;
-    }),
-  );
-}
-
 async function available(key: string): Promise<number> {
   const reply = await call(tally.url, 'GET', '/v1/balance', { key });
   expectStatus(reply, 200, 'balance');
@@ -213,18 +159,7 @@ async function available(key: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  twilio = await FakeTwilio.start({
-    accounts: [
-      { sid: TWILIO_A.sid, authToken: TWILIO_A.authToken, balance: '12.34', currency: 'USD' },
-      {
-        sid: TWILIO_B.sid,
-        authToken: TWILIO_B.authToken,
-        apiKeys: { [TWILIO_B.apiKeySid]: TWILIO_B.apiKeySecret },
-        balance: '56.78',
-        currency: 'USD',
-      },
-    ],
-  });
+  twilio = await startTwilioOfBoth(TWILIO_A, TWILIO_B);
   // Its events are posted by the test, by hand, so each can be forged first.
   stripe = await FakeStripe.start();
   books = sqliteBooks();
@@ -268,41 +203,9 @@ beforeAll(async () => {
   const userCreated = createUserWithCli(A.id);
 
   // B's life: a conversation, two charged responses, a hold, an agent, Twilio by API key, a
-  // threshold, and a checkout it has not paid yet.
-  const b = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-    call(tally.url, method, path, { key: B.key.key, body, ...(headers ? { headers } : {}) });
-  expectStatus(
-    await b('POST', '/v1/conversations', { id: B.conversation, channel: 'chat', agentId: B.agent }),
-    201,
-    'B conv',
-  );
-  expectStatus(await b('POST', '/v1/agents', { id: B.agent, name: `Bravo agent ${B_MARK}` }), 201, 'B agent');
-  for (const id of B.responses) {
-    const charged = await b('POST', '/v1/responses', {
-      id,
-      conversationId: B.conversation,
-      channel: 'chat',
-      agentId: B.agent,
-    });
-    expectStatus(charged, 201, `B charge ${id}`);
-  }
-  const hold = await b('POST', '/v1/reservations', { count: 1, ttlSeconds: 3600 }, { 'idempotency-key': B.holdKey });
-  expectStatus(hold, 201, 'B hold');
-  B.hold = field<string>(hold.body, 'id');
-  const bTwilio = await b('PUT', '/v1/twilio', {
-    accountSid: TWILIO_B.sid,
-    apiKeySid: TWILIO_B.apiKeySid,
-    apiKeySecret: TWILIO_B.apiKeySecret,
-  });
-  expectStatus(bTwilio, 200, 'B Twilio');
-  expectStatus(await b('PUT', '/v1/alerts/threshold', { credits: 123 }), 200, 'B threshold');
-  const checkout = await b('POST', '/v1/purchases', { pack: 'pack-500' }, { 'idempotency-key': B.purchaseKey });
-  expectStatus(checkout, 200, 'B checkout');
-  B.checkoutUrl = field<string>(checkout.body, 'checkoutUrl');
-  const link = await b('POST', '/v1/dashboard-sessions', { role: 'admin' });
-  expectStatus(link, 201, 'B dashboard link');
-  B.linkToken = field<string>(link.body, 'url').split('/').at(-1) ?? '';
-  secret('dashboard link token B', B.linkToken);
+  // threshold, a checkout it has not paid yet, and a dashboard link.
+  const bLife = await liveFullLife(tally.url, B.key.key, B_MARK, TWILIO_B);
+  secret('dashboard link token B', bLife.linkToken);
 
   // A's own life: a response, Twilio by auth token after a refused attempt.
   const aCharge = await call(tally.url, 'POST', '/v1/responses', { key: A.key.key, body: chat('a-resp-1') });
@@ -343,233 +246,6 @@ afterAll(async () => {
 });
 
 describe('one Tally process, two workspaces', () => {
-  let bRowsBefore = '';
-  let bViewBefore: unknown[] = [];
-
-  it("answers 404 with A's key or session for every id of B, and B does not move", async () => {
-    bRowsBefore = workspaceRows(B.id);
-    bViewBefore = await bView();
-    const aAvailable = await available(A.key.key);
-
-    const session = { cookie: A.cookie, 'x-csrf-token': A.csrf };
-    type Probe = { route: string; path: string; body?: unknown };
-    // Routes a workspace key may call, with B's ids: the answer must be what a made-up id gets.
-    const workspaceProbes: Array<Probe & { id: string }> = (
-      [
-        ['POST /v1/responses/{id}/refund', B.responses[0] ?? '', { reason: 'probe' }],
-        ['POST /v1/reservations/{id}/release', B.hold, undefined],
-        ['POST /v1/reservations/{id}/commit', B.hold, chat('a-commit-probe')],
-        ['DELETE /v1/agents/{id}', B.agent, undefined],
-        ['POST /v1/workspaces/{id}/dashboard-sessions', B.id, {}],
-      ] as Array<[string, string, unknown]>
-    ).map(([route, id, body]) => ({ route, id, path: route.split(' ')[1]?.replace('{id}', id) ?? '', body }));
-    // Operator routes: a workspace key is refused before any id is looked at, with the same answer for B's id as for A's own.
-    const operatorProbes: Array<Probe & { own: string }> = (
-      [
-        ['GET', '/v1/workspaces/{id}', '', undefined],
-        ['GET', '/v1/workspaces/{id}/keys', '/keys', undefined],
-        ['POST', '/v1/workspaces/{id}/keys', '/keys', { scopes: ['read'] }],
-        ['DELETE', '/v1/workspaces/{id}/keys/{keyId}', `/keys/${B.key.id}`, undefined],
-        [
-          'POST',
-          '/v1/workspaces/{id}/grants',
-          '/grants',
-          { id: 'probe', amount: 1000, source: 'promotion', reason: 'x' },
-        ],
-        ['GET', '/v1/workspaces/{id}/subscription', '/subscription', undefined],
-        ['POST', '/v1/workspaces/{id}/subscription', '/subscription', { plan: 'growth' }],
-        ['POST', '/v1/workspaces/{id}/purchases', '/purchases', { pack: 'pack-10000' }],
-      ] as Array<[string, string, string, unknown]>
-    ).map(([method, template, tail, body]) => ({
-      route: `${method} ${template}`,
-      path: `/v1/workspaces/${B.id}${tail}`,
-      own: `/v1/workspaces/${A.id}${tail}`,
-      body,
-    }));
-    for (const [method, tail] of [
-      ['GET', ''],
-      ['DELETE', ''],
-      ['GET', '/deliveries'],
-    ] as const) {
-      const id = `wh_${B_MARK}`;
-      operatorProbes.push({
-        route: `${method} /v1/webhooks/{id}${tail}`,
-        path: `/v1/webhooks/${id}${tail}`,
-        own: `/v1/webhooks/wh_made_up${tail}`,
-      });
-    }
-
-    // Every route with an id in its path is probed: a new one fails here until it is added above.
-    const spec = await call(tally.url, 'GET', '/openapi.json');
-    expectStatus(spec, 200, 'openapi');
-    const idRoutes = Object.entries(field<Record<string, Record<string, unknown>>>(spec.body, 'paths'))
-      .filter(([path]) => path.includes('{'))
-      .flatMap(([path, methods]) =>
-        Object.keys(methods)
-          .filter((method) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
-          .map((method) => `${method.toUpperCase()} ${path}`),
-      )
-      .sort();
-    expect(idRoutes).toEqual([...workspaceProbes, ...operatorProbes].map((probe) => probe.route).sort());
-
-    const send = (
-      probe: Probe,
-      method: string,
-      path: string,
-      auth: { key?: string; headers?: Record<string, string> },
-    ) => call(tally.url, method, path, { ...auth, body: probe.body });
-    for (const probe of workspaceProbes) {
-      const method = probe.route.split(' ')[0] ?? '';
-      const viaKey = await send(probe, method, probe.path, { key: A.key.key });
-      counts.crossWorkspaceProbes++;
-      expectStatus(viaKey, 404, `${probe.route} with A's key`);
-      expect(field(viaKey.body, 'error', 'code')).toBe('not_found');
-      // The same answer as for an id that exists nowhere (the message names the id asked for, nothing else).
-      const nowhere = await send(probe, method, probe.path.replace(probe.id, 'made-up-id'), { key: A.key.key });
-      expectStatus(nowhere, 404, `${probe.route} made-up id`);
-      expect(field<string>(viaKey.body, 'error', 'message').replaceAll(probe.id, 'ID')).toBe(
-        field<string>(nowhere.body, 'error', 'message').replaceAll('made-up-id', 'ID'),
-      );
-      // The dashboard session stands for A with read and admin: where it has the scope, B's ids are 404 too.
-      const viaSession = await send(probe, method, probe.path, { headers: session });
-      counts.crossWorkspaceProbes++;
-      if (method === 'POST' && probe.path.startsWith('/v1/reservations')) {
-        expectStatus(viaSession, 403, `${probe.route} with A's session`);
-        expect(field(viaSession.body, 'error', 'details')).toEqual({ requiredScope: 'ingest' });
-      } else {
-        expectStatus(viaSession, 404, `${probe.route} with A's session`);
-      }
-    }
-    for (const probe of operatorProbes) {
-      const method = probe.route.split(' ')[0] ?? '';
-      const theirs = await send(probe, method, probe.path, { key: A.key.key });
-      const own = await send(probe, method, probe.own, { key: A.key.key });
-      counts.crossWorkspaceProbes++;
-      expectStatus(theirs, 403, `${probe.route} with A's key`);
-      expectStatus(own, 403, `${probe.route} with A's key on A`);
-      expect(field(theirs.body, 'error', 'code')).toBe('forbidden');
-      expect(field(theirs.body, 'error', 'message')).toBe(field(own.body, 'error', 'message'));
-      expect(theirs.text).not.toContain(B_MARK);
-    }
-
-    // The dashboard link page (a browser page, so not in /openapi.json) takes no key, only a
-    // workspace id and a token: B's token under A's id, or a made-up token under B's id, opens
-    // nothing and signs nobody in.
-    for (const path of [`/v1/dashboard-links/${A.id}/${B.linkToken}`, `/v1/dashboard-links/${B.id}/made-up-token`]) {
-      const opened = await call(tally.url, 'GET', path, { headers: session });
-      counts.crossWorkspaceProbes++;
-      expectStatus(opened, 410, path);
-      expect(opened.headers.get('set-cookie')).toBeNull();
-    }
-
-    // B's ids inside a body: a charge against B's hold, alone and in a batch.
-    const onHold = await call(tally.url, 'POST', '/v1/responses', {
-      key: A.key.key,
-      body: chat('a-on-b-hold', { reservationId: B.hold }),
-    });
-    expectStatus(onHold, 404, "charge on B's hold");
-    const batch = await call(tally.url, 'POST', '/v1/responses/batch', {
-      key: A.key.key,
-      body: { responses: [chat('a-batch-on-b-hold', { reservationId: B.hold })] },
-    });
-    expectStatus(batch, 200, "batch on B's hold");
-    expect(field(batch.body, 'results')).toMatchObject([{ status: 404, error: { code: 'not_found' } }]);
-    counts.crossWorkspaceProbes += 2;
-
-    // The operator deleting B's key under A's path: the key is not A's, so 404, and it still works.
-    const wrongPath = await call(tally.url, 'DELETE', `/v1/workspaces/${A.id}/keys/${B.key.id}`, { key: ADMIN_KEY });
-    expectStatus(wrongPath, 404, "B's key under A's path");
-    counts.crossWorkspaceProbes++;
-
-    expect(await available(A.key.key)).toBe(aAvailable);
-    expect(await bView()).toEqual(bViewBefore);
-    expect(workspaceRows(B.id)).toBe(bRowsBefore);
-  });
-
-  it("shows nothing of B in any of A's lists", async () => {
-    const markers = [
-      B.id,
-      B_MARK,
-      B.hold,
-      B.key.id,
-      B.key.prefix,
-      TWILIO_B.sid,
-      TWILIO_B.apiKeySid,
-      B.checkoutUrl,
-      B.checkoutUrl.slice(B.checkoutUrl.lastIndexOf('/') + 1),
-    ];
-    const lists = [
-      '/v1/balance',
-      '/v1/ledger?limit=500',
-      '/v1/agents',
-      '/v1/usage/summary',
-      '/v1/usage/history',
-      '/v1/usage/history?interval=week',
-      '/v1/usage/export.csv',
-      '/v1/forecast',
-      '/v1/twilio',
-      '/v1/subscription',
-      '/v1/upgrade-options',
-      '/v1/alerts/threshold',
-      '/v1/rate-cards',
-      '/v1/plans',
-    ];
-    for (const auth of [{ key: A.key.key }, { headers: { cookie: A.cookie } }]) {
-      for (const path of [...lists, ...(auth.headers ? ['/v1/session'] : [])]) {
-        const reply = await call(tally.url, 'GET', path, auth);
-        counts.listingChecks++;
-        expectStatus(reply, 200, `A lists ${path}`);
-        for (const marker of markers) expect(reply.text, `${path} shows ${marker}`).not.toContain(marker);
-      }
-    }
-    // And the figures are A's alone.
-    const summary = await call(tally.url, 'GET', '/v1/usage/summary', { key: A.key.key });
-    expect(summary.body).toMatchObject({ responses: A.responses.length, chats: 1, calls: 0 });
-    const ledger = await call(tally.url, 'GET', '/v1/ledger?limit=500', { key: A.key.key });
-    const charged = field<Array<{ responseId: string | null }>>(ledger.body, 'lines')
-      .map((line) => line.responseId)
-      .filter(Boolean);
-    expect(charged).toEqual(A.responses);
-    const card = await call(tally.url, 'GET', '/v1/twilio', { key: A.key.key });
-    expect(card.body).toMatchObject({ connected: true, accountSid: TWILIO_A.sid, balance: 12.34 });
-    const threshold = await call(tally.url, 'GET', '/v1/alerts/threshold', { key: A.key.key });
-    expect(field(threshold.body, 'default')).toBe(true);
-  });
-
-  it("gives A its own resources when A reuses B's ids, and B does not move", async () => {
-    const a = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-      call(tally.url, method, path, { key: A.key.key, body, ...(headers ? { headers } : {}) });
-    // Each would be a 200 replay or a 409 conflict if ids were shared between workspaces.
-    const conversation = await a('POST', '/v1/conversations', { id: B.conversation, channel: 'call', agentId: 'x' });
-    expectStatus(conversation, 201, "A's conversation with B's id");
-    for (const id of B.responses) {
-      const charged = await a('POST', '/v1/responses', {
-        id,
-        conversationId: B.conversation,
-        channel: 'call',
-        agentId: 'x',
-      });
-      expectStatus(charged, 201, `A's response with B's id ${id}`);
-      A.responses.push(id);
-    }
-    const hold = await a('POST', '/v1/reservations', { count: 2, ttlSeconds: 60 }, { 'idempotency-key': B.holdKey });
-    expectStatus(hold, 201, "A's hold with B's Idempotency-Key");
-    expect(field(hold.body, 'id')).not.toBe(B.hold);
-    expectStatus(await a('POST', `/v1/reservations/${field(hold.body, 'id')}/release`), 200, 'A releases');
-    const agent = await a('POST', '/v1/agents', { id: B.agent, name: 'Alpha agent' });
-    expectStatus(agent, 201, "A's agent with B's id");
-    const checkout = await a('POST', '/v1/purchases', { pack: 'pack-500' }, { 'idempotency-key': B.purchaseKey });
-    expectStatus(checkout, 200, "A's checkout with B's Idempotency-Key");
-    expect(field(checkout.body, 'checkoutUrl')).not.toBe(B.checkoutUrl);
-    // Now A has a response with B's id: refunding it refunds A's.
-    const refund = await a('POST', `/v1/responses/${B.responses[0]}/refund`, { reason: 'mine' });
-    expectStatus(refund, 200, "A refunds its own response with B's id");
-    counts.crossWorkspaceProbes += 7;
-
-    expect(await bView()).toEqual(bViewBefore);
-    expect(workspaceRows(B.id)).toBe(bRowsBefore);
-  });
-
   it('refuses revoked, garbled and under-scoped keys with 401 and 403, and records nothing', async () => {
     const before = moneyRows();
     const readOnly = await issueKey(A.id, ['read'], 'alpha-read');
@@ -796,7 +472,8 @@ describe('one Tally process, two workspaces', () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { msg?: string; status?: number; level?: number });
     const requests = lines.filter((line) => line.msg === 'request');
-    expect(requests.length).toBeGreaterThan(100);
+    // The log really holds this file's traffic (about 90 requests), so finding no secret in it means something.
+    expect(requests.length).toBeGreaterThan(60);
     expect(requests.filter((line) => (line.status ?? 0) >= 500)).toEqual([]);
     expect(lines.filter((line) => (line.level ?? 0) >= 50)).toEqual([]);
 

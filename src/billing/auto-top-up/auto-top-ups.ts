@@ -1,5 +1,6 @@
 import type { Millicredits } from '../../domain/amounts.ts';
 import { TallyError } from '../../domain/errors.ts';
+import { workspaceMustExist } from '../../domain/workspace-exists.ts';
 import type { Store } from '../../store/store.ts';
 import type { Catalog } from '../catalog.ts';
 import { type PaymentsMode, paymentsNotConfigured } from '../payments-mode.ts';
@@ -90,8 +91,7 @@ export class AutoTopUps {
     if (settings.enabled && payments === 'off') throw paymentsNotConfigured();
     const now = clock();
     await store.transaction(async (tx, db) => {
-      const account = await tx.lockAccount(workspaceId);
-      if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
+      workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
       await saveSettings(db, workspaceId, settings, now);
     });
     return this.view(workspaceId);

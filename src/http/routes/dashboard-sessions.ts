@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DashboardSessionBody, DashboardSessionReply } from '../../contract/session.ts';
-import { TallyError } from '../../domain/errors.ts';
+import { workspaceNotFound } from '../../domain/workspace-exists.ts';
 import type { DashboardAuth } from '../../users/dashboard-auth.ts';
 import { LINK_TTL_SECONDS } from '../../users/dashboard-links.ts';
 import { guard, requireScope, workspaceOf } from '../auth.ts';
@@ -38,7 +38,7 @@ const requireOperatorOrOwnAdmin = guard(
     if (principal?.kind === 'operator') return;
     const { id } = request.params as { id: string };
     if (principal?.kind === 'workspace' && principal.workspaceId !== id) {
-      throw new TallyError('not_found', `Workspace ${id} does not exist.`);
+      throw workspaceNotFound(id);
     }
     await requireScope('admin')(request, reply);
   },

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { LAUNCH_RATE_CARD } from '../../domain/launch-rate-card.ts';
 import type { Dialect } from '../store.ts';
 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
@@ -113,9 +114,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('features', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  // The launch offer: every response costs one credit, a premium ElevenLabs voice half a credit more.
   await sql`insert into rate_cards (version, effective_at, base_cost, features, created_at)
-            values (1, 0, 1000, ${JSON.stringify({ 'voice:elevenlabs': 500 })}, 0)`.execute(db);
+            values (1, 0, ${LAUNCH_RATE_CARD.baseCost}, ${JSON.stringify(LAUNCH_RATE_CARD.features)}, 0)`.execute(db);
 
   await db.schema
     .createTable('api_keys')

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { call, field } from '../../support/http-call.ts';
 import { TEST_DATABASE_URL } from '../../support/stores.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -109,53 +110,6 @@ export async function startTally(books: Books, extra: Record<string, string> = {
       await exited;
     },
   };
-}
-
-export interface Reply {
-  status: number;
-  body: unknown;
-  text: string;
-  headers: Headers;
-}
-
-/** One HTTP call; a connection that fails (server killed, refused) gives status 0. */
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.key) headers.authorization = `Bearer ${options.key}`;
-  let payload: string | undefined = options.raw;
-  if (options.body !== undefined) {
-    payload = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  try {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers,
-      body: payload,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
-    const text = await response.text();
-    let body: unknown = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = text;
-    }
-    return { status: response.status, body, text, headers: response.headers };
-  } catch {
-    return { status: 0, body: null, text: '', headers: new Headers() };
-  }
-}
-
-export function field<T>(body: unknown, ...path: string[]): T {
-  let at: unknown = body;
-  for (const key of path) at = (at as Record<string, unknown> | null)?.[key];
-  return at as T;
 }
 
 /** A workspace on the free plan with `credits` more granted, and a key with every scope. */
