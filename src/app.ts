@@ -14,6 +14,7 @@ import { accountRoutes } from './http/routes/account.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
 import { billingRoutes } from './http/routes/billing.ts';
+import { conversationRoutes } from './http/routes/conversations.ts';
 import { dashboardSessionRoutes } from './http/routes/dashboard-sessions.ts';
 import { ingestRoutes } from './http/routes/ingest.ts';
 import { rateCardRoutes } from './http/routes/rate-cards.ts';
@@ -28,6 +29,7 @@ import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
 import { ApiKeys } from './keys/api-keys.ts';
 import { type Clock, createLedger } from './ledger/ledger.ts';
+import { createConversationReads } from './reports/conversations.ts';
 import { createReports } from './reports/reports.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
@@ -130,6 +132,7 @@ export async function buildApp(deps: AppDeps) {
       stripeWebhookRoutes(billing.stripeWebhooks),
       rateCardRoutes(ledger),
       usageRoutes(reports),
+      conversationRoutes(createConversationReads(store, clock, secretKey)),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       webhookRoutes(webhooks, clock),
