@@ -27,7 +27,7 @@ export const ConversationItem = Type.Object({
   agentId: Type.String(),
   startedAt: Timestamp,
   responses: Type.Integer({ description: 'Responses charged in it, refunded ones included.' }),
-  creditsUsed: Type.Number({ description: 'What its responses cost in credits, refunded ones left out.' }),
+  creditsUsed: Credits,
 });
 export type ConversationItem = Static<typeof ConversationItem>;
 
