@@ -5,6 +5,7 @@ import { CreditAlerts } from './alerts/credit-alerts.ts';
 import { WebhookSubscriptions } from './alerts/subscriptions.ts';
 import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
+import { createBillingHistory } from './billing/history/history-service.ts';
 import { PlanInsights } from './billing/insights.ts';
 import { defaultPayments } from './billing/payments-mode.ts';
 import { type Config, DEFAULT_CONFIG } from './config.ts';
@@ -14,6 +15,7 @@ import { accountRoutes } from './http/routes/account.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
 import { billingRoutes } from './http/routes/billing.ts';
+import { billingHistoryRoutes } from './http/routes/billing-history.ts';
 import { conversationRoutes } from './http/routes/conversations.ts';
 import { dashboardSessionRoutes } from './http/routes/dashboard-sessions.ts';
 import { ingestRoutes } from './http/routes/ingest.ts';
@@ -133,6 +135,7 @@ export async function buildApp(deps: AppDeps) {
       rateCardRoutes(ledger),
       usageRoutes(reports),
       conversationRoutes(createConversationReads(store, clock, secretKey)),
+      billingHistoryRoutes(createBillingHistory(store)),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       webhookRoutes(webhooks, clock),
