@@ -140,7 +140,7 @@ describe('conversations, expiring credits and billing history in Chromium', () =
     const line = page.getByTestId('expiring-credits').getByRole('button');
     await line.waitFor();
     expect(await line.textContent()).toMatch(
-      new RegExp(`^⏳${number(credits)} credits expire (in \\d+ (days|hours)|tomorrow)$`),
+      new RegExp(`^${number(credits)} credits expire (in \\d+ (days|hours)|tomorrow)$`),
     );
     const list = page.getByTestId('expiring-list');
     expect(await list.isVisible()).toBe(false);

@@ -48,9 +48,6 @@ export function ExpiringCredits({ expiring }: { expiring: BalanceReply['expiring
         aria-controls={listId}
         onClick={() => setOpen(!open)}
       >
-        <span aria-hidden="true" className="expiring-icon">
-          ⏳
-        </span>
         {formatCredits(credits)} credits expire {formatRelative(first.expiresAt)}
       </button>
       <div id={listId} className="expiring-list" hidden={!open} data-testid="expiring-list">
