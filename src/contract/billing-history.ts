@@ -4,9 +4,13 @@ import { Credits, Timestamp } from './common.ts';
 export const HistoryEntryReply = Type.Object({
   id: Type.String({ description: 'Unique within the history: the grant or payment it comes from.' }),
   at: Timestamp,
-  kind: Type.Union([Type.Literal('renewal'), Type.Literal('plan_change'), Type.Literal('purchase')], {
-    description: 'More kinds may be added: show an unknown one by its description.',
-  }),
+  kind: Type.Union(
+    [Type.Literal('renewal'), Type.Literal('plan_change'), Type.Literal('purchase'), Type.Literal('payment')],
+    {
+      description:
+        'renewal, plan_change and purchase grant credits; payment is money Stripe took, with its invoice or receipt. More kinds may be added: show an unknown one by its description.',
+    },
+  ),
   description: Type.String(),
   credits: Credits,
   amount: Type.Union([

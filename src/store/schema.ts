@@ -295,6 +295,20 @@ export interface StripeEventsTable {
   received_at: number;
 }
 
+/** A payment Stripe took (a paid invoice or Checkout Session), for the billing history (migration 013). */
+export interface StripePaymentsTable {
+  workspace_id: string;
+  /** The invoice or Checkout Session id. */
+  id: string;
+  at: number;
+  description: string;
+  /** In the currency's smallest unit, as Stripe gives it (cents). */
+  amount: number;
+  currency: string;
+  /** The hosted invoice or the charge's receipt. */
+  document_url: string | null;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   grants: GrantsTable;
@@ -320,4 +334,5 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   agents: AgentsTable;
   stripe_events: StripeEventsTable;
+  stripe_payments: StripePaymentsTable;
 }

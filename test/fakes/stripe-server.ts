@@ -135,6 +135,7 @@ export class FakeStripe {
   readonly sessions = new Map<string, SessionRecord>();
   readonly subscriptions = new Map<string, SubscriptionRecord>();
   readonly events = new Map<string, Json>();
+  readonly paymentIntents = new Map<string, Json & { latest_charge: Json & { id: string } }>();
   webhookUrl: string | null;
   /** The next API call answers with this error instead (a Stripe outage or a refusal). */
   failNext: { status: number; type: string; message: string; code?: string } | null = null;
@@ -188,7 +189,25 @@ export class FakeStripe {
     const customer = (record.object.customer as string | null) ?? stripeId('cus');
     Object.assign(record.object, { status: 'complete', payment_status: 'paid', customer });
     if (record.object.mode === 'payment') {
-      Object.assign(record.object, { payment_intent: stripeId('pi') });
+      const intent = stripeId('pi');
+      const charge = stripeId('ch');
+      this.paymentIntents.set(intent, {
+        id: intent,
+        object: 'payment_intent',
+        amount: record.object.amount_total,
+        currency: record.object.currency,
+        status: 'succeeded',
+        latest_charge: {
+          id: charge,
+          object: 'charge',
+          amount: record.object.amount_total,
+          currency: record.object.currency,
+          paid: true,
+          payment_intent: intent,
+          receipt_url: `${this.url}/receipts/${charge}`,
+        },
+      });
+      Object.assign(record.object, { payment_intent: intent });
       this.send('checkout.session.completed', { ...record.object });
       return this.settled();
     }
@@ -325,8 +344,10 @@ export class FakeStripe {
     const start = from ? seconds(from) : item.current_period_start;
     const end = from ? seconds(addMonthsClamped(from, 1)) : item.current_period_end;
     const amount = item.price.unit_amount;
+    const id = stripeId('in');
     return {
-      id: stripeId('in'),
+      id,
+      hosted_invoice_url: `${this.url}/invoices/${id}`,
       object: 'invoice',
       customer: record.object.customer,
       currency: item.price.currency,
@@ -421,6 +442,14 @@ export class FakeStripe {
       if (method === 'GET') return record.object;
       if (method === 'POST') return this.updateSubscription(record, params);
       if (method === 'DELETE') return this.cancelSubscription(record, params);
+    }
+    const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+    if (intent?.[1] && method === 'GET') {
+      const record = this.paymentIntents.get(intent[1]);
+      if (!record) throw noSuch('payment_intent', intent[1]);
+      // Unexpanded, latest_charge is the charge's id, as Stripe answers.
+      const expand = params.expand as string[] | undefined;
+      return expand?.includes('latest_charge') ? record : { ...record, latest_charge: record.latest_charge.id };
     }
     const session = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (session?.[1] && method === 'GET') {

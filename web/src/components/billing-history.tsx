@@ -7,6 +7,7 @@ const KINDS: Record<string, string> = {
   renewal: 'Renewal',
   plan_change: 'Plan change',
   purchase: 'Purchase',
+  payment: 'Payment',
 };
 
 function Entry({ entry }: { entry: HistoryEntryReply }) {
@@ -24,7 +25,7 @@ function Entry({ entry }: { entry: HistoryEntryReply }) {
       <td>
         {entry.documentUrl ? (
           <a href={entry.documentUrl} target="_blank" rel="noreferrer">
-            {entry.kind === 'purchase' ? 'Receipt' : 'Invoice'}
+            Receipt
             <span className="visually-hidden"> for {entry.description} (opens Stripe in a new tab)</span>
           </a>
         ) : (
