@@ -7,6 +7,7 @@ import { WebhookSubscriptions } from './alerts/subscriptions.ts';
 import { AutoTopUps } from './billing/auto-top-up/auto-top-ups.ts';
 import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
+import { createBillingHistory } from './billing/history/history-service.ts';
 import { PlanInsights } from './billing/insights.ts';
 import { defaultPayments } from './billing/payments-mode.ts';
 import { type Config, DEFAULT_CONFIG } from './config.ts';
@@ -17,6 +18,8 @@ import { agentRoutes } from './http/routes/agents.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
 import { autoTopUpRoutes } from './http/routes/auto-top-up.ts';
 import { billingRoutes } from './http/routes/billing.ts';
+import { billingHistoryRoutes } from './http/routes/billing-history.ts';
+import { conversationRoutes } from './http/routes/conversations.ts';
 import { dashboardSessionRoutes } from './http/routes/dashboard-sessions.ts';
 import { ingestRoutes } from './http/routes/ingest.ts';
 import { rateCardRoutes } from './http/routes/rate-cards.ts';
@@ -32,6 +35,7 @@ import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
 import { ApiKeys } from './keys/api-keys.ts';
 import { type Clock, createLedger } from './ledger/ledger.ts';
+import { createConversationReads } from './reports/conversations.ts';
 import { createReports } from './reports/reports.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
@@ -138,6 +142,8 @@ export async function buildApp(deps: AppDeps) {
       stripeWebhookRoutes(billing.stripeWebhooks),
       rateCardRoutes(ledger),
       usageRoutes(reports),
+      conversationRoutes(createConversationReads(store, clock, secretKey)),
+      billingHistoryRoutes(createBillingHistory(store)),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       spendLimitRoutes(ledger),

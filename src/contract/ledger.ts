@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Channel, Credits, Features, Id, Timestamp } from './common.ts';
+import { ExpiringReply } from './expiring.ts';
 
 export const ResponseBody = Type.Object(
   {
@@ -152,6 +153,7 @@ export const BalanceReply = Type.Object({
   overage: Type.Object({ debt: Credits, limit: Credits }),
   period: Type.Object({ start: Timestamp, end: Timestamp, granted: Credits, used: Credits }),
   grants: Type.Array(GrantReply),
+  expiring: ExpiringReply,
   low: Type.Boolean(),
   upgrade: Type.Optional(Type.Object({ url: Type.String(), reason: Type.String() })),
   agents: Type.Object({ used: Type.Integer(), allowed: Type.Union([Type.Integer(), Type.Null()]) }),

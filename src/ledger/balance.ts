@@ -1,4 +1,5 @@
 import type { Millicredits } from '../domain/amounts.ts';
+import { type ExpiringCredits, expiringInPeriod } from '../domain/expiring.ts';
 import { type Grant, isExpired, liveRemaining } from '../domain/grants.ts';
 import { type Period, periodAt, utcDay } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
@@ -13,6 +14,8 @@ export interface Balance {
   period: Period & { granted: Millicredits; used: Millicredits };
   /** Grants that still hold credits now or will take effect later, in no particular order. */
   grants: Grant[];
+  /** Live credits that expire before the period ends, soonest first. */
+  expiring: ExpiringCredits[];
 }
 
 /**
@@ -56,6 +59,7 @@ export async function getBalance(store: Store, workspaceId: string, now: Date): 
       overageLimit: account.overageLimit,
       period: { ...period, granted: Number(totals.granted ?? 0), used: Number(totals.used ?? 0) },
       grants: current,
+      expiring: expiringInPeriod(current, period, now),
     };
   });
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Grant } from '../domain/grants.ts';
 import { grantFromRow } from '../store/ledger-queries.ts';
 import type { Store } from '../store/store.ts';
@@ -15,6 +16,27 @@ export async function listGrantsByIdPrefix(store: Store, prefix: string, from: D
     .where('created_at', '<', to.getTime())
     .orderBy('created_at')
     .orderBy('workspace_id')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => {
+    const { fingerprint: _ignored, ...grant } = grantFromRow(row);
+    return grant;
+  });
+}
+
+/** One workspace's grants whose id starts with one of `prefixes`, through the (workspace_id, id) key. */
+export async function listWorkspaceGrantsByIdPrefix(
+  store: Store,
+  workspaceId: string,
+  prefixes: readonly string[],
+): Promise<Grant[]> {
+  const rows = await store.db
+    .selectFrom('grants')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    // substr, not LIKE: exact and case-sensitive on both stores, whatever characters a prefix holds.
+    .where((eb) => eb.or(prefixes.map((prefix) => eb(sql`substr(id, 1, ${prefix.length})`, '=', prefix))))
+    .orderBy('effective_at')
     .orderBy('id')
     .execute();
   return rows.map((row) => {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
+import { csvField } from '../domain/csv.ts';
 import { addDays, daysBetween, isDay, weekStart } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { utcDay } from '../domain/periods.ts';
@@ -131,11 +132,6 @@ export async function recentDailyCredits(
   const range = { from: addDays(today, -days), to: addDays(today, -1) };
   const history = await usageHistory(store, workspaceId, range, 'day');
   return history.map((point) => point.creditsUsed);
-}
-
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** One row per day and channel that saw use, credits in decimal credits. */

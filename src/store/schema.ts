@@ -322,6 +322,20 @@ export interface AutoTopUpAttemptsTable {
   updated_at: number;
 }
 
+/** A payment Stripe took (a paid invoice or Checkout Session), for the billing history (migration 013). */
+export interface StripePaymentsTable {
+  workspace_id: string;
+  /** The invoice or Checkout Session id. */
+  id: string;
+  at: number;
+  description: string;
+  /** In the currency's smallest unit, as Stripe gives it (cents). */
+  amount: number;
+  currency: string;
+  /** The hosted invoice or the charge's receipt. */
+  document_url: string | null;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   grants: GrantsTable;
@@ -348,4 +362,5 @@ export interface Database {
   stripe_events: StripeEventsTable;
   auto_top_ups: AutoTopUpsTable;
   auto_top_up_attempts: AutoTopUpAttemptsTable;
+  stripe_payments: StripePaymentsTable;
 }

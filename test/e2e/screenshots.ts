@@ -12,6 +12,17 @@ mkdirSync(out, { recursive: true });
 
 const demo = await startDashboardServer();
 const browser = await launchChromium();
+// A pack bought by hand (the demo's payments are manual), so the Plans page's billing history has a purchase.
+await demo.server.app.server.inject({
+  method: 'POST',
+  url: '/v1/purchases',
+  headers: {
+    authorization: `Bearer ${demo.key}`,
+    'idempotency-key': 'screenshots-pack',
+    'content-type': 'application/json',
+  },
+  payload: JSON.stringify({ pack: 'pack-2000' }),
+});
 try {
   for (const [name, viewport] of [
     ['desktop', DESKTOP],
@@ -32,9 +43,17 @@ try {
     await page.getByTestId('forecast-pace').waitFor();
     await page.getByTestId('twilio-balance').waitFor();
     await page.screenshot({ path: join(out, `dashboard-${name}.png`), fullPage: true });
+    // The credits gauge's expiring line, opened: the grants that expire this period.
+    await page.getByTestId('expiring-credits').getByRole('button').click();
+    await page.getByTestId('credits-card').screenshot({ path: join(out, `expiring-credits-${name}.png`) });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Conversations' }).click();
+    await page.getByTestId('conversation').first().getByRole('button').click();
+    await page.getByTestId('reply').first().waitFor();
+    await page.screenshot({ path: join(out, `conversations-${name}.png`), fullPage: true });
     await page.goto(`${demo.server.url}/upgrade`);
     await page.getByRole('heading', { name: 'Upgrade', level: 1 }).waitFor();
     await page.getByTestId('plans-card').locator('li.offer').first().waitFor();
+    await page.getByTestId('billing-entry').first().waitFor();
     await page.screenshot({ path: join(out, `upgrade-${name}.png`), fullPage: true });
     await context.close();
   }

@@ -18,6 +18,11 @@ export const TEST_CARDS = {
 
 type Json = Record<string, unknown>;
 
+/** The fields of a Charge that Tally reads (the receipt, for the billing history). */
+export type FakeCharge = Pick<Stripe.Charge, 'id' | 'object' | 'amount' | 'currency' | 'paid' | 'receipt_url'> & {
+  payment_intent: string;
+};
+
 export interface StripeErrorBody {
   type: string;
   message: string;
@@ -55,11 +60,38 @@ export class FakePaymentIntents {
   /** Saved cards per customer, newest first, as `GET /v1/customers/{id}/payment_methods` lists them. */
   readonly cards = new Map<string, string[]>();
   readonly intents = new Map<string, Stripe.PaymentIntent>();
+  /** The charge behind each paid intent, with the receipt Stripe hosts for it. */
+  readonly charges = new Map<string, FakeCharge>();
 
   constructor(
     private readonly now: () => Date,
     private readonly send: StripeEventSink,
+    private readonly receiptBaseUrl: string,
   ) {}
+
+  /** A Checkout Session in payment mode was paid: its PaymentIntent succeeded, with a charge and a receipt. */
+  paidByCheckout(customer: string, amount: number, currency: string): Stripe.PaymentIntent {
+    const intent = this.intent({ currency }, amount, customer, TEST_CARDS.visa);
+    Object.assign(intent, { status: 'succeeded', amount_received: amount, latest_charge: this.charge(intent) });
+    this.intents.set(intent.id, intent);
+    return intent;
+  }
+
+  /** GET /v1/payment_intents/{id}: `latest_charge` is the charge's id unless `expand` asks for the object. */
+  retrieve(intentId: string, params: Json): Json {
+    const intent = this.intents.get(intentId);
+    if (!intent) {
+      throw new PaymentIntentError(404, {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        message: `No such payment_intent: '${intentId}'`,
+        param: 'intent',
+      });
+    }
+    const charge = typeof intent.latest_charge === 'string' ? this.charges.get(intent.latest_charge) : undefined;
+    const expand = params.expand as string[] | undefined;
+    return expand?.includes('latest_charge') && charge ? { ...intent, latest_charge: charge } : { ...intent };
+  }
 
   /** A customer who paid through Checkout has their card saved; `card` replaces it with another test card. */
   saveCard(customerId: string, card: string = TEST_CARDS.visa): void {
@@ -138,9 +170,23 @@ export class FakePaymentIntents {
         'authentication_required',
       );
     }
-    Object.assign(intent, { status: 'succeeded', amount_received: amount, latest_charge: id('ch') });
+    Object.assign(intent, { status: 'succeeded', amount_received: amount, latest_charge: this.charge(intent) });
     this.send('payment_intent.succeeded', { ...intent });
     return intent;
+  }
+
+  private charge(intent: Stripe.PaymentIntent): string {
+    const chargeId = id('ch');
+    this.charges.set(chargeId, {
+      id: chargeId,
+      object: 'charge',
+      amount: intent.amount,
+      currency: intent.currency,
+      paid: true,
+      payment_intent: intent.id,
+      receipt_url: `${this.receiptBaseUrl}/receipts/${chargeId}`,
+    });
+    return chargeId;
   }
 
   private refuse(intent: Stripe.PaymentIntent, code: string, message: string, declineCode: string): never {

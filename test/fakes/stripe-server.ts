@@ -152,7 +152,7 @@ export class FakeStripe {
   ) {
     this.now = options.now ?? (() => new Date());
     this.webhookUrl = options.webhookUrl ?? null;
-    this.paymentIntents = new FakePaymentIntents(this.now, (type, object) => this.send(type, object));
+    this.paymentIntents = new FakePaymentIntents(this.now, (type, object) => this.send(type, object), this.url);
   }
 
   static async start(options: FakeStripeOptions = {}): Promise<FakeStripe> {
@@ -194,7 +194,12 @@ export class FakeStripe {
     if (!this.paymentIntents.cards.has(customer)) this.paymentIntents.saveCard(customer);
     Object.assign(record.object, { status: 'complete', payment_status: 'paid', customer });
     if (record.object.mode === 'payment') {
-      Object.assign(record.object, { payment_intent: stripeId('pi') });
+      const intent = this.paymentIntents.paidByCheckout(
+        customer,
+        Number(record.object.amount_total),
+        String(record.object.currency),
+      ).id;
+      Object.assign(record.object, { payment_intent: intent });
       this.send('checkout.session.completed', { ...record.object });
       return this.settled();
     }
@@ -331,8 +336,10 @@ export class FakeStripe {
     const start = from ? seconds(from) : item.current_period_start;
     const end = from ? seconds(addMonthsClamped(from, 1)) : item.current_period_end;
     const amount = item.price.unit_amount;
+    const id = stripeId('in');
     return {
-      id: stripeId('in'),
+      id,
+      hosted_invoice_url: `${this.url}/invoices/${id}`,
       object: 'invoice',
       customer: record.object.customer,
       currency: item.price.currency,
@@ -433,6 +440,8 @@ export class FakeStripe {
       if (method === 'POST') return this.updateSubscription(record, params);
       if (method === 'DELETE') return this.cancelSubscription(record, params);
     }
+    const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+    if (intent?.[1] && method === 'GET') return this.paymentIntents.retrieve(intent[1], params);
     const session = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (session?.[1] && method === 'GET') {
       const record = this.sessions.get(session[1]);

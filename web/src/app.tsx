@@ -6,6 +6,7 @@ import type { SessionReply } from './api/types.ts';
 import { CardError } from './components/card.tsx';
 import { Logo } from './components/logo.tsx';
 import { formatTime } from './format.ts';
+import { ConversationsPage } from './pages/conversations.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { UpgradePage } from './pages/upgrade.tsx';
@@ -28,9 +29,10 @@ function LastUpdated() {
 function Shell({ session }: { session: SessionReply }) {
   const path = usePath();
   const signOut = useSignOut();
-  const page = path === '/upgrade' ? 'upgrade' : 'usage';
+  const page = path === '/upgrade' ? 'upgrade' : path === '/conversations' ? 'conversations' : 'usage';
   useEffect(() => {
-    document.title = `${page === 'upgrade' ? 'Upgrade' : 'Usage'} · ${session.workspace.name} · Tally`;
+    const title = { upgrade: 'Upgrade', conversations: 'Conversations', usage: 'Usage' }[page];
+    document.title = `${title} · ${session.workspace.name} · Tally`;
   }, [page, session.workspace.name]);
   return (
     <>
@@ -45,6 +47,9 @@ function Shell({ session }: { session: SessionReply }) {
           <nav aria-label="Main">
             <Link href="/" aria-current={page === 'usage' ? 'page' : undefined}>
               Usage
+            </Link>
+            <Link href="/conversations" aria-current={page === 'conversations' ? 'page' : undefined}>
+              Conversations
             </Link>
             <Link href="/upgrade" aria-current={page === 'upgrade' ? 'page' : undefined}>
               Plans
@@ -78,7 +83,7 @@ function Shell({ session }: { session: SessionReply }) {
         </div>
       </header>
       <main id="main" className="page" tabIndex={-1}>
-        {page === 'upgrade' ? <UpgradePage /> : <DashboardPage />}
+        {page === 'upgrade' ? <UpgradePage /> : page === 'conversations' ? <ConversationsPage /> : <DashboardPage />}
       </main>
     </>
   );

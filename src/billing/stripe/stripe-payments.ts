@@ -146,6 +146,16 @@ export class StripePayments {
     return started(session);
   }
 
+  /** The receipt of a PaymentIntent's charge, for the billing history; null when there is none. */
+  async receiptUrl(paymentIntentId: string | null): Promise<string | null> {
+    if (!paymentIntentId) return null;
+    const intent = await calling('read the payment', () =>
+      this.client.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }),
+    );
+    const charge = intent.latest_charge;
+    return typeof charge === 'object' && charge ? (charge.receipt_url ?? null) : null;
+  }
+
   /** Where the subscription's paid service period ends (Stripe keeps it per subscription item). */
   async paidThrough(subscriptionId: string): Promise<Date | null> {
     const subscription = await calling('read the subscription', () =>

@@ -9,6 +9,7 @@ import { applyPlanChange, type BillingTx } from '../plan-changes.ts';
 import { completePurchase } from '../purchases.ts';
 import { renewWorkspace } from '../renewals.ts';
 import { findByStripeSubscription, findSubscription, updateSubscription } from '../subscription-rows.ts';
+import { recordStripePayment } from './stripe-payment-rows.ts';
 import { META, REPLACED_COMMENT, type StripePayments } from './stripe-payments.ts';
 
 export interface WebhookOutcome {
@@ -129,10 +130,21 @@ export class StripeWebhooks {
         credits,
         validityMonths,
       };
+      // A Stripe call before the transaction, safe to repeat; without a receipt the history still shows the amount.
+      const receiptUrl = await this.stripe.receiptUrl(idOf(session.payment_intent)).catch(() => null);
       return this.once(event, workspaceId, now, async (billing) => {
         const { grant } = await completePurchase(billing, this.events, workspaceId, pack, {
           provider: 'stripe',
           id: session.id,
+        });
+        await recordStripePayment(billing.db, {
+          workspaceId,
+          id: session.id,
+          at: now,
+          description: `${pack.name} pack`,
+          amount: session.amount_total ?? 0,
+          currency: session.currency ?? 'usd',
+          documentUrl: receiptUrl,
         });
         return `granted ${grant.amount} millicredits (${grant.id})`;
       });
@@ -174,6 +186,17 @@ export class StripeWebhooks {
       workspaceId = subscription.workspaceId;
       const paidThrough = Math.max(servedUntil, subscription.paidThrough?.getTime() ?? 0);
       await updateSubscription(db, subscription.workspaceId, { paid_through: paidThrough, status: 'active' }, now);
+      if (invoice.id) {
+        await recordStripePayment(db, {
+          workspaceId: subscription.workspaceId,
+          id: invoice.id,
+          at: new Date(invoice.created * 1000),
+          description: `${this.catalog.planOrFallback(subscription.plan).name} plan, ${invoice.billing_reason === 'subscription_cycle' ? 'renewal' : 'subscription'}`,
+          amount: invoice.amount_paid,
+          currency: invoice.currency,
+          documentUrl: invoice.hosted_invoice_url ?? null,
+        });
+      }
       return `paid through ${new Date(paidThrough).toISOString()}`;
     });
     return { ...result, ...(workspaceId ? { workspaceId } : {}) };

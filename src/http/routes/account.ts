@@ -5,6 +5,7 @@ import { MAX_STATEMENT_PAGE } from '../../ledger/statement.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
+import { expiringReply } from './expiring-reply.ts';
 import { grantReply } from './replies.ts';
 
 /** What the balance adds beyond the ledger: plan limits and the low-credit rule (billing provides them). */
@@ -49,6 +50,7 @@ export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
             used: toCredits(balance.period.used),
           },
           grants: balance.grants.map(grantReply),
+          expiring: balance.expiring.map(expiringReply),
           low: low.low,
           ...(low.upgrade ? { upgrade: low.upgrade } : {}),
           agents,

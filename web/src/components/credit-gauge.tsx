@@ -12,6 +12,7 @@ import {
 } from '../format.ts';
 import { Link } from '../router.tsx';
 import { Card, CardError, CardLoading } from './card.tsx';
+import { ExpiringCredits } from './expiring-credits.tsx';
 
 const RADIUS = 72;
 const CIRCUMFERENCE = 2 * Math.PI * RADIUS;
@@ -139,6 +140,7 @@ export function CreditGaugeCard() {
                 {balance.data.held > 0 ? (
                   <p className="stat-note">{formatCredits(balance.data.held)} held for responses in progress</p>
                 ) : null}
+                <ExpiringCredits expiring={balance.data.expiring} />
               </div>
               <div>
                 <p className="stat-label">Period renews</p>

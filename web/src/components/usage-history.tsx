@@ -13,8 +13,10 @@ import {
 } from 'recharts';
 import { useHistory } from '../api/queries.ts';
 import type { UsagePoint } from '../api/types.ts';
+import { conversationsOfDay } from '../conversation-links.ts';
 import { formatCompact, formatCount, formatCredits, formatDay, formatDayYear, formatLongDay } from '../format.ts';
 import { lastDays } from '../periods.ts';
+import { Link, navigate } from '../router.tsx';
 import { Card, CardError, CardLoading } from './card.tsx';
 import { ForecastPanel } from './forecast-panel.tsx';
 import { Segmented } from './segmented.tsx';
@@ -114,7 +116,13 @@ function HistoryTable({ points, interval }: { points: UsagePoint[]; interval: In
           <tbody>
             {points.map((point) => (
               <tr key={point.start}>
-                <th scope="row">{formatDayYear(point.start)}</th>
+                <th scope="row">
+                  {interval === 'day' ? (
+                    <Link href={conversationsOfDay(point.start)}>{formatDayYear(point.start)}</Link>
+                  ) : (
+                    formatDayYear(point.start)
+                  )}
+                </th>
                 <td>{formatCredits(point.creditsUsed)}</td>
                 <td>{formatCount(point.calls)}</td>
                 <td>{formatCount(point.chats)}</td>
@@ -162,7 +170,16 @@ export function UsageHistoryCard() {
               </div>
               <div className="chart-box" data-testid="history-chart" data-points={points.length}>
                 <ResponsiveContainer width="100%" height="100%">
-                  <LineChart data={points} margin={{ top: 4, right: 0, bottom: 0, left: 0 }}>
+                  <LineChart
+                    data={points}
+                    margin={{ top: 4, right: 0, bottom: 0, left: 0 }}
+                    // A day opens its conversations; the table below has the same links for the keyboard.
+                    onClick={(state) => {
+                      if (interval === 'day' && typeof state.activeLabel === 'string')
+                        navigate(conversationsOfDay(state.activeLabel));
+                    }}
+                    style={interval === 'day' ? { cursor: 'pointer' } : undefined}
+                  >
                     <CartesianGrid stroke="#e5e7eb" vertical={false} />
                     <XAxis
                       dataKey="start"

@@ -3,6 +3,7 @@ import { ApiError } from '../api/client.ts';
 import { useBalance, useCanChange } from '../api/queries.ts';
 import type { CheckoutReply, PackReply, PlanReply } from '../api/types.ts';
 import { AutoTopUpCard } from '../components/auto-top-up-card.tsx';
+import { BillingHistoryCard } from '../components/billing-history.tsx';
 import { Card, CardError, CardLoading } from '../components/card.tsx';
 import { SpendLimitsCard } from '../components/spend-limits-card.tsx';
 import { formatCount, formatCredits, formatMoney } from '../format.ts';
@@ -179,6 +180,7 @@ export function UpgradePage() {
         </Card>
         <SpendLimitsCard />
         <AutoTopUpCard />
+        <BillingHistoryCard />
       </div>
     </>
   );
