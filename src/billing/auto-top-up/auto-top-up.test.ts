@@ -46,6 +46,19 @@ describeStores('auto top-up with manual payments', (ctx) => {
     ]);
   });
 
+  it('lists a paid top-up in the billing history with its credits and price', async () => {
+    const ws = await server.workspace(10);
+    await setAutoTopUp(server, ws.key, { threshold: 5 });
+    await chargeChats(server, ws.key, 8);
+    await pay();
+    const history = await server.call('GET', '/v1/billing/history', { key: ws.key });
+    const topUps = history.body.items.filter((item: { kind: string }) => item.kind === 'top_up');
+    expect(topUps).toEqual([
+      expect.objectContaining({ credits: 5, description: expect.stringContaining('Auto top-up'), documentUrl: null }),
+    ]);
+    expect(topUps[0].amount).toMatchObject({ currency: expect.any(String), value: expect.any(Number) });
+  });
+
   it('does not buy again below the threshold until the balance has been back at or above it', async () => {
     const ws = await server.workspace(10);
     await setAutoTopUp(server, ws.key, { threshold: 5 });

@@ -131,6 +131,18 @@ export async function countBoughtInMonth(db: Kysely<Database>, workspaceId: stri
   return Number(row.count);
 }
 
+/** The attempts that were paid and granted, newest first: what the billing history lists. */
+export async function listPaidAttempts(db: Kysely<Database>, workspaceId: string): Promise<TopUpAttempt[]> {
+  const rows = await db
+    .selectFrom('auto_top_up_attempts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'succeeded')
+    .orderBy('paid_at', 'desc')
+    .execute();
+  return rows.map(attemptOf);
+}
+
 export async function insertAttempt(
   db: Kysely<Database>,
   attempt: Omit<TopUpAttempt, 'paymentId' | 'grantId' | 'error' | 'actionUrl' | 'paidAt' | 'status'>,

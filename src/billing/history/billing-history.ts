@@ -1,7 +1,7 @@
 import type { Millicredits } from '../../domain/amounts.ts';
 import type { Store } from '../../store/store.ts';
 
-export type HistoryKind = 'renewal' | 'plan_change' | 'purchase' | 'payment';
+export type HistoryKind = 'renewal' | 'plan_change' | 'purchase' | 'top_up' | 'payment';
 
 /** One line of a workspace's billing history. */
 export interface HistoryEntry {

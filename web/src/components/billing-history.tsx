@@ -7,6 +7,7 @@ const KINDS: Record<string, string> = {
   renewal: 'Renewal',
   plan_change: 'Plan change',
   purchase: 'Purchase',
+  top_up: 'Auto top-up',
   payment: 'Payment',
 };
 

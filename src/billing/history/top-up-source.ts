@@ -1,0 +1,17 @@
+import type { Store } from '../../store/store.ts';
+import { listPaidAttempts } from '../auto-top-up/rows.ts';
+import type { HistoryEntry } from './billing-history.ts';
+import { fromSmallestUnit } from './payment-source.ts';
+
+/** Packs bought by auto top-up once paid (by card off-session, or at once when the operator bills by hand). */
+export async function topUps(store: Store, workspaceId: string): Promise<HistoryEntry[]> {
+  return (await listPaidAttempts(store.db, workspaceId)).map((attempt) => ({
+    id: attempt.grantId ?? attempt.id,
+    at: attempt.paidAt ?? attempt.createdAt,
+    kind: 'top_up',
+    description: `Auto top-up: ${attempt.packName}`,
+    credits: attempt.credits,
+    amount: { value: fromSmallestUnit(attempt.amount, attempt.currency), currency: attempt.currency },
+    documentUrl: null,
+  }));
+}
