@@ -19,6 +19,7 @@ import { ingestRoutes } from './http/routes/ingest.ts';
 import { rateCardRoutes } from './http/routes/rate-cards.ts';
 import { responseRoutes } from './http/routes/responses.ts';
 import { sessionRoutes } from './http/routes/session.ts';
+import { settingsRoutes } from './http/routes/settings.ts';
 import { stripeWebhookRoutes } from './http/routes/stripe-webhook.ts';
 import { twilioRoutes } from './http/routes/twilio.ts';
 import { usageRoutes } from './http/routes/usage.ts';
@@ -29,6 +30,7 @@ import { sessionAuthenticator } from './http/session-auth.ts';
 import { ApiKeys } from './keys/api-keys.ts';
 import { type Clock, createLedger } from './ledger/ledger.ts';
 import { createReports } from './reports/reports.ts';
+import { createSettings } from './reports/settings.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
 import { DashboardAuth } from './users/dashboard-auth.ts';
@@ -130,6 +132,7 @@ export async function buildApp(deps: AppDeps) {
       stripeWebhookRoutes(billing.stripeWebhooks),
       rateCardRoutes(ledger),
       usageRoutes(reports),
+      settingsRoutes(createSettings(store, clock)),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       webhookRoutes(webhooks, clock),

@@ -2,6 +2,7 @@ import type { Millicredits } from '../domain/amounts.ts';
 import { burnDown, type Draw } from '../domain/burn-down.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isExpired, liveRemaining } from '../domain/grants.ts';
+import { slotOf } from '../domain/usage-slots.ts';
 import type { Account, LedgerTx, NewLedgerLine, RollupDelta, StoredGrant } from '../store/store.ts';
 
 /**
@@ -176,9 +177,9 @@ export class AccountState {
     });
   }
 
-  /** Adds to the daily rollup row of (day, channel, agent); written once per row at flush. */
+  /** Adds to the rollup rows of (quarter hour, channel, agent, features); written once per row at flush. */
   bumpRollup(delta: RollupDelta): void {
-    const key = `${delta.day}\u0000${delta.channel}\u0000${delta.agentId}`;
+    const key = `${slotOf(delta.at)}\u0000${delta.channel}\u0000${delta.agentId}\u0000${delta.features.join(',')}`;
     const pending = this.rollups.get(key);
     if (!pending) {
       this.rollups.set(key, { ...delta });
