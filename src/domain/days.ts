@@ -43,14 +43,26 @@ export function dayStart(day: string, zone: string): Date {
   return new Date(new TZDate(year, month - 1, date, zone).getTime());
 }
 
-/** The canonical IANA name of `name` (`us/eastern` → `America/New_York`), or null when it names no zone. */
+/**
+ * `name` as the IANA database spells it (`america/new_york` → `America/New_York`), or null when it
+ * names no zone. A link such as `Asia/Kathmandu` is kept as given: the runtime's list still holds
+ * some older spellings (`Asia/Katmandu`) that a person would not recognise.
+ */
 export function canonicalTimeZone(name: string): string | null {
   if (!ZONE_PATTERN.test(name)) return null;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
   } catch {
     return null;
   }
+  const lower = name.toLowerCase();
+  return knownZones().find((zone) => zone.toLowerCase() === lower) ?? name;
+}
+
+let zones: readonly string[] | null = null;
+function knownZones(): readonly string[] {
+  zones ??= [UTC, ...Intl.supportedValuesOf('timeZone')];
+  return zones;
 }
 
 /** Calendar days as `YYYY-MM-DD`: a real date, not one that rolls over into another. */
