@@ -33,6 +33,9 @@ export const HistoryQuery = Type.Object(
     from: RangeQuery.properties.from,
     to: RangeQuery.properties.to,
     interval: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week')], { default: 'day' })),
+    agentId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: "Only this agent's usage. Default: every agent's." }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -58,11 +58,12 @@ export function createReports(store: Store, catalog: Catalog, clock: () => Date)
       interval: 'day' | 'week',
       from?: string,
       to?: string,
+      agentId?: string,
     ): Promise<DayRange & { interval: 'day' | 'week'; points: HistoryPoint[] }> {
       const zone = await zoneOf(workspaceId);
       const today = dayIn(clock(), zone);
       const range = resolveRange(from, to, { from: addDays(today, -(DEFAULT_HISTORY_DAYS - 1)), to: today }, zone);
-      return { ...range, interval, points: await usageHistory(store, workspaceId, range, interval, zone) };
+      return { ...range, interval, points: await usageHistory(store, workspaceId, range, interval, zone, agentId) };
     },
 
     async exportCsv(workspaceId: string, from?: string, to?: string): Promise<DayRange & { csv: string }> {

@@ -68,11 +68,20 @@ function dayIndex(range: DayRange, zone: string) {
   return sql<number>`case ${sql.join(branches, sql` `)} end`;
 }
 
-/** Usage per local day and channel in the range: reads the slots of the primary key's (workspace_id, slot) prefix only. */
-async function dailyRows(store: Store, workspaceId: string, range: DayRange, zone: string): Promise<Row[]> {
+/**
+ * Usage per local day and channel in the range, of one agent or all: reads the slots of the primary
+ * key's (workspace_id, slot) prefix only.
+ */
+async function dailyRows(
+  store: Store,
+  workspaceId: string,
+  range: DayRange,
+  zone: string,
+  agentId?: string,
+): Promise<Row[]> {
   const slots = slotRange(range, zone);
   const day = dayIndex(range, zone);
-  return store.db
+  let query = store.db
     .selectFrom('usage_slots')
     .select([
       day.as('day'),
@@ -83,11 +92,9 @@ async function dailyRows(store: Store, workspaceId: string, range: DayRange, zon
     ])
     .where('workspace_id', '=', workspaceId)
     .where('slot', '>=', slots.start)
-    .where('slot', '<', slots.end)
-    .groupBy([day, 'channel'])
-    .orderBy('day')
-    .orderBy('channel')
-    .execute();
+    .where('slot', '<', slots.end);
+  if (agentId !== undefined) query = query.where('agent_id', '=', agentId);
+  return query.groupBy([day, 'channel']).orderBy('day').orderBy('channel').execute();
 }
 
 const zero = (): UsageFigures => ({ creditsUsed: 0, calls: 0, chats: 0, responses: 0 });
@@ -123,13 +130,14 @@ export async function usageHistory(
   range: DayRange,
   interval: 'day' | 'week',
   zone: string,
+  agentId?: string,
 ): Promise<HistoryPoint[]> {
   const bucket = (day: string) => (interval === 'day' ? day : weekStart(day));
   const points = new Map<string, HistoryPoint>();
   const step = interval === 'day' ? 1 : 7;
   for (let day = bucket(range.from); day <= range.to; day = addDays(day, step))
     points.set(day, { start: day, ...zero() });
-  for (const row of await dailyRows(store, workspaceId, range, zone)) {
+  for (const row of await dailyRows(store, workspaceId, range, zone, agentId)) {
     const point = points.get(bucket(addDays(range.from, Number(row.day))));
     if (point) add(point, row);
   }

@@ -1,4 +1,7 @@
-/** The periods the usage summary offers. Days are UTC days, as usage is counted. */
+/**
+ * The periods the usage summary offers. Days are the workspace's days (its time zone), held as the
+ * UTC midnight of that date so day arithmetic never meets a DST change.
+ */
 export type PeriodChoice = 'this-month' | 'last-month' | 'last-7-days' | 'last-30-days' | 'last-90-days' | 'custom';
 
 export const PERIOD_LABELS: Record<PeriodChoice, string> = {
@@ -65,4 +68,18 @@ export function customRange(first: string, last: string): DayRange | string {
   if (until < from) return 'The end date is before the start date.';
   if (until.getTime() - from.getTime() > 366 * DAY) return 'Pick a range of at most a year.';
   return { from, to: new Date(until.getTime() + DAY) };
+}
+
+/** Today's date in `zone` (an IANA name), as the UTC midnight of that date. */
+export function todayIn(zone: string, now: Date): Date {
+  const entries = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  })
+    .formatToParts(now)
+    .map((part) => [part.type, part.value]);
+  const parts = Object.fromEntries(entries);
+  return new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day)));
 }

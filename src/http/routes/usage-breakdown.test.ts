@@ -182,6 +182,17 @@ describeStores("usage in the workspace's time zone, and broken down", (ctx) => {
     ]);
   });
 
+  it("gives one agent's history, for the dashboard to open from the breakdown", async () => {
+    const ws = await seeded();
+    await setZone(ws.key, 'America/New_York');
+    const history = await get(ws.key, '/v1/usage/history?from=2026-10-31&to=2026-11-02&agentId=ag-a');
+    expect(history.points).toEqual([
+      { start: '2026-10-31', ...figures(1.5, 1, 0, 1) },
+      { start: '2026-11-01', ...figures(1, 0, 1, 1) },
+      { start: '2026-11-02', ...figures(1.5, 1, 0, 1) },
+    ]);
+  });
+
   it('refuses a breakdown by anything but agent, channel or feature with a 400 naming the field', async () => {
     const ws = await seeded();
     for (const query of ['by=model', 'by=', '']) {

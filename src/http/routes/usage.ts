@@ -79,6 +79,7 @@ export function usageRoutes(reports: Reports) {
           request.query.interval ?? 'day',
           request.query.from,
           request.query.to,
+          request.query.agentId,
         );
         return {
           ...history,
