@@ -12,5 +12,9 @@ export type SettingsBody = Static<typeof SettingsBody>;
 
 export const SettingsReply = Type.Object({
   timeZone: { ...TimeZone, description: 'The zone in force; UTC by default.' },
+  today: Type.String({
+    format: 'date',
+    description: "Today in that zone by the server's clock, YYYY-MM-DD: the day the dashboard's ranges end on.",
+  }),
 });
 export type SettingsReply = Static<typeof SettingsReply>;

@@ -1,4 +1,4 @@
-import { canonicalTimeZone, UTC } from '../domain/days.ts';
+import { canonicalTimeZone, dayIn, UTC } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { getWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
@@ -53,11 +53,13 @@ export async function setTimeZone(
   return { timeZone: zone };
 }
 
-/** The settings verbs bound to one store and clock, for the routes. */
+/** The settings verbs bound to one store and clock, for the routes; each answer says which day it is today there. */
 export function createSettings(store: Store, clock: () => Date) {
+  const withToday = (settings: WorkspaceSettings) => ({ ...settings, today: dayIn(clock(), settings.timeZone) });
   return {
-    get: (workspaceId: string) => getSettings(store, workspaceId),
-    setTimeZone: (workspaceId: string, timeZone: string) => setTimeZone(store, workspaceId, timeZone, clock()),
+    get: async (workspaceId: string) => withToday(await getSettings(store, workspaceId)),
+    setTimeZone: async (workspaceId: string, timeZone: string) =>
+      withToday(await setTimeZone(store, workspaceId, timeZone, clock())),
   };
 }
 

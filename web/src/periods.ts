@@ -69,17 +69,3 @@ export function customRange(first: string, last: string): DayRange | string {
   if (until.getTime() - from.getTime() > 366 * DAY) return 'Pick a range of at most a year.';
   return { from, to: new Date(until.getTime() + DAY) };
 }
-
-/** Today's date in `zone` (an IANA name), as the UTC midnight of that date. */
-export function todayIn(zone: string, now: Date): Date {
-  const entries = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
-    .formatToParts(now)
-    .map((part) => [part.type, part.value]);
-  const parts = Object.fromEntries(entries);
-  return new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day)));
-}

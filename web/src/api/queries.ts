@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { type DayRange, toDateInput, todayIn } from '../periods.ts';
+import { type DayRange, toDateInput } from '../periods.ts';
 import { ApiError, api, setCsrfToken } from './client.ts';
 import type {
   BalanceReply,
@@ -140,17 +140,17 @@ export function useSettings() {
   return useQuery({
     queryKey: ['settings'],
     queryFn: ({ signal }) => api<SettingsReply>('/v1/settings', { signal }),
-    staleTime: Number.POSITIVE_INFINITY,
+    ...live,
   });
 }
 
 /**
- * Today in the workspace's time zone (the UTC midnight of that date, as periods.ts counts days): the
- * day every range on the page ends on. Until the zone is known, today in UTC, as usage was counted before.
+ * Today in the workspace's time zone by the server's clock (the UTC midnight of that date, as
+ * periods.ts counts days): the day every range on the page ends on. Until the server has said, today
+ * in UTC by this browser's clock, as usage was counted before zones.
  */
 export function useToday(): Date {
-  const zone = useSettings().data?.timeZone ?? 'UTC';
-  const day = toDateInput(todayIn(zone, new Date()));
+  const day = useSettings().data?.today ?? toDateInput(new Date());
   return useMemo(() => new Date(`${day}T00:00:00Z`), [day]);
 }
 
