@@ -7,13 +7,13 @@ export interface DashboardRun {
   /** Responses recorded for the workspace read, and workspaces in the database. */
   responses: number;
   workspaces: number;
-  reads: { balance: Latency; summary: Latency; history: Latency };
+  reads: { balance: Latency; summary: Latency; history: Latency; breakdown: Latency };
   failed: number;
 }
 
 const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
 
-/** The dashboard's three reads, one at a time (one connection), each for the configured duration. */
+/** The dashboard's four reads, one at a time (one connection), each for the configured duration. */
 export async function measureDashboard(
   url: string,
   key: string,
@@ -32,10 +32,17 @@ export async function measureDashboard(
   const balance = await read('/v1/balance');
   const summary = await read(`/v1/usage/summary?from=${day(SEED_DAYS - 1)}&to=${day(0)}`);
   const history = await read('/v1/usage/history');
+  // What the dashboard's breakdown card asks for: the last 30 days by agent.
+  const breakdown = await read(`/v1/usage/breakdown?by=agent&from=${day(29)}&to=${day(0)}`);
   return {
     responses: options.dashboardResponses,
     workspaces,
-    reads: { balance: balance.latency, summary: summary.latency, history: history.latency },
-    failed: balance.failed + summary.failed + history.failed,
+    reads: {
+      balance: balance.latency,
+      summary: summary.latency,
+      history: history.latency,
+      breakdown: breakdown.latency,
+    },
+    failed: balance.failed + summary.failed + history.failed + breakdown.failed,
   };
 }

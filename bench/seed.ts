@@ -45,6 +45,7 @@ export async function postgresTarget(url: string): Promise<SeedTarget> {
 }
 
 const DAY_MS = 86_400_000;
+const SLOT_MS = 900_000;
 export const SEED_DAYS = 90;
 
 const safe = (id: string): string => {
@@ -54,8 +55,9 @@ const safe = (id: string): string => {
 
 /**
  * Statements recording `count` charged responses of one credit for a workspace across the last 90 days
- * (today included): responses, their conversations (ten responses each), charge lines drawing on
- * `grantId`, and daily rollups aggregated from the very same rows, so reports and raw rows agree.
+ * (today included), spread over every quarter hour of each day: responses, their conversations (ten
+ * responses each), charge lines drawing on `grantId`, and the daily and quarter-hour rollups aggregated
+ * from the very same rows, so reports and raw rows agree.
  */
 export function responseStatements(
   dialect: SeedTarget['dialect'],
@@ -80,7 +82,7 @@ export function responseStatements(
       case when (i / 10) % 2 = 0 then 'chat' else 'call' end as channel,
       'agent-' || ((i / 10) % 5) as agent_id,
       cast(i as bigint) * ${SEED_DAYS} / ${count} as d,
-      ${firstDay} + (cast(i as bigint) * ${SEED_DAYS} / ${count}) * ${DAY_MS} + (i % 60) * 1000 as at,
+      ${firstDay} + (cast(i as bigint) * ${SEED_DAYS} / ${count}) * ${DAY_MS} + (i % 96) * ${SLOT_MS} + (i % 60) * 1000 as at,
       ${GRANT_CREDITS * 1000} - (cast(i as bigint) + 1) * 1000 as after
     from ${series}) as r`;
   const draws = JSON.stringify({ grants: [{ grantId, amount: 1000 }], overage: 0 });
@@ -96,6 +98,9 @@ export function responseStatements(
     `insert into daily_rollups (workspace_id, day, channel, agent_id, credits_used, responses, conversations)
      select ${ws}, ${dayText('d')}, channel, agent_id, count(*) * 1000, count(*), sum(case when i % 10 = 0 then 1 else 0 end)
      from ${rows} group by d, channel, agent_id`,
+    `insert into usage_slots (workspace_id, slot, channel, agent_id, features, credits_used, responses, conversations)
+     select ${ws}, at / ${SLOT_MS}, channel, agent_id, '[]', count(*) * 1000, count(*), sum(case when i % 10 = 0 then 1 else 0 end)
+     from ${rows} group by at / ${SLOT_MS}, channel, agent_id`,
     `update grants set remaining = remaining - ${count * 1000} where workspace_id = ${ws} and id = ${safe(grantId)}`,
   ];
 }

@@ -25,6 +25,7 @@ import { ingestRoutes } from './http/routes/ingest.ts';
 import { rateCardRoutes } from './http/routes/rate-cards.ts';
 import { responseRoutes } from './http/routes/responses.ts';
 import { sessionRoutes } from './http/routes/session.ts';
+import { settingsRoutes } from './http/routes/settings.ts';
 import { spendLimitRoutes } from './http/routes/spend-limits.ts';
 import { stripeWebhookRoutes } from './http/routes/stripe-webhook.ts';
 import { twilioRoutes } from './http/routes/twilio.ts';
@@ -37,6 +38,7 @@ import { ApiKeys } from './keys/api-keys.ts';
 import { type Clock, createLedger } from './ledger/ledger.ts';
 import { createConversationReads } from './reports/conversations.ts';
 import { createReports } from './reports/reports.ts';
+import { createSettings } from './reports/settings.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
 import { DashboardAuth } from './users/dashboard-auth.ts';
@@ -144,6 +146,7 @@ export async function buildApp(deps: AppDeps) {
       usageRoutes(reports),
       conversationRoutes(createConversationReads(store, clock, secretKey)),
       billingHistoryRoutes(createBillingHistory(store)),
+      settingsRoutes(createSettings(store, clock)),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       spendLimitRoutes(ledger),

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { utcDay } from '../domain/days.ts';
 import type { Grant } from '../domain/grants.ts';
 import type { Period } from '../domain/periods.ts';
 import type { AccountState } from '../ledger/account-state.ts';
@@ -15,8 +16,6 @@ export const periodGrantId = (period: Period): string => `period:${period.start.
 export const rolloverGrantId = (period: Period): string => `rollover:${period.start.toISOString()}`;
 export const upgradeGrantId = (period: Period, planId: string): string =>
   `upgrade:${period.start.toISOString()}:${planId}`;
-
-const day = (at: Date) => at.toISOString().slice(0, 10);
 
 /** The plan's allocation for `period`, effective at its start and expiring at its end; null when the plan includes none. */
 export async function grantPeriod(
@@ -37,7 +36,7 @@ export async function grantPeriod(
       id: periodGrantId(period),
       amount,
       source: 'subscription',
-      reason: `${plan.name} plan credits for ${day(period.start)} to ${day(period.end)}`,
+      reason: `${plan.name} plan credits for ${utcDay(period.start)} to ${utcDay(period.end)}`,
       effectiveAt: period.start,
       expiresAt: period.end,
     },
@@ -64,7 +63,7 @@ export async function grantRollover(
       id: rolloverGrantId(period),
       amount,
       source: 'subscription',
-      reason: `Unused ${from.name} plan credits rolled over into ${day(period.start)} to ${day(period.end)}`,
+      reason: `Unused ${from.name} plan credits rolled over into ${utcDay(period.start)} to ${utcDay(period.end)}`,
       // Rolled-over credits expire with the period like the allocation; spending them first keeps the cap honest.
       priority: -1,
       effectiveAt: period.start,

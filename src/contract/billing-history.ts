@@ -5,7 +5,13 @@ export const HistoryEntryReply = Type.Object({
   id: Type.String({ description: 'Unique within the history: the grant or payment it comes from.' }),
   at: Timestamp,
   kind: Type.Union(
-    [Type.Literal('renewal'), Type.Literal('plan_change'), Type.Literal('purchase'), Type.Literal('top_up'), Type.Literal('payment')],
+    [
+      Type.Literal('renewal'),
+      Type.Literal('plan_change'),
+      Type.Literal('purchase'),
+      Type.Literal('top_up'),
+      Type.Literal('payment'),
+    ],
     {
       description:
         'renewal, plan_change, purchase and top_up (a pack bought by auto top-up) grant credits; payment is money Stripe took, with its invoice or receipt. More kinds may be added: show an unknown one by its description.',

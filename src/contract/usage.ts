@@ -1,12 +1,15 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Credits, Timestamp } from './common.ts';
 
-const Day = Type.String({ format: 'date', description: 'A UTC day, YYYY-MM-DD.' });
+const Day = Type.String({ format: 'date', description: "A day in the workspace's time zone, YYYY-MM-DD." });
 
 export const RangeQuery = Type.Object(
   {
     from: Type.Optional(
-      Type.String({ maxLength: 40, description: 'First day included: YYYY-MM-DD, or an RFC 3339 time (its UTC day).' }),
+      Type.String({
+        maxLength: 40,
+        description: "First day included: YYYY-MM-DD, or an RFC 3339 time (its day in the workspace's time zone).",
+      }),
     ),
     to: Type.Optional(
       Type.String({ maxLength: 40, description: 'Last day included: YYYY-MM-DD, or an RFC 3339 time.' }),
@@ -30,6 +33,9 @@ export const HistoryQuery = Type.Object(
     from: RangeQuery.properties.from,
     to: RangeQuery.properties.to,
     interval: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week')], { default: 'day' })),
+    agentId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: "Only this agent's usage. Default: every agent's." }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -58,3 +64,31 @@ export const ForecastReply = Type.Object({
   suggestedPlan: Type.Union([Type.String(), Type.Null()]),
 });
 export type ForecastReply = Static<typeof ForecastReply>;
+
+export const BreakdownQuery = Type.Object(
+  {
+    by: Type.Union([Type.Literal('agent'), Type.Literal('channel'), Type.Literal('feature')], {
+      description: 'What to split by. A feature row is a whole feature set, such as `tts+transcription`, or `none`.',
+    }),
+    from: RangeQuery.properties.from,
+    to: RangeQuery.properties.to,
+  },
+  { additionalProperties: false },
+);
+
+export const BreakdownRow = Type.Object({
+  key: Type.String({ description: 'The agent id, the channel (call or chat), or the feature set.' }),
+  creditsUsed: Credits,
+  calls: Type.Integer(),
+  chats: Type.Integer(),
+  responses: Type.Integer(),
+});
+export type BreakdownRow = Static<typeof BreakdownRow>;
+
+export const UsageBreakdownReply = Type.Object({
+  from: Day,
+  to: Day,
+  by: BreakdownQuery.properties.by,
+  rows: Type.Array(BreakdownRow, { description: 'Most credits first; they add up to the summary of the same range.' }),
+});
+export type UsageBreakdownReply = Static<typeof UsageBreakdownReply>;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { periodAt, periodsStartedBetween, utcDay } from './periods.ts';
+import { utcDay } from './days.ts';
+import { periodAt, periodsStartedBetween } from './periods.ts';
 
 const d = (iso: string) => new Date(iso);
 const iso = (period: { start: Date; end: Date }) => [period.start.toISOString(), period.end.toISOString()];

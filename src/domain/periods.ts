@@ -43,8 +43,3 @@ export function periodsStartedBetween(anchor: Date, after: Date, now: Date): Per
   }
   return periods;
 }
-
-/** The UTC calendar day of an instant, as the rollups key it. */
-export function utcDay(at: Date): string {
-  return at.toISOString().slice(0, 10);
-}

@@ -2,6 +2,7 @@ import type { Millicredits } from '../domain/amounts.ts';
 import { burnDown, type Draw } from '../domain/burn-down.ts';
 import { isExpired, liveRemaining } from '../domain/grants.ts';
 import { periodAt } from '../domain/periods.ts';
+import { slotOf } from '../domain/usage-slots.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Account, LedgerTx, NewLedgerLine, RollupDelta, StoredGrant } from '../store/store.ts';
 import { SpendLimitTracker } from './spend-limit-tracker.ts';
@@ -184,9 +185,9 @@ export class AccountState {
     });
   }
 
-  /** Adds to the daily rollup row of (day, channel, agent); written once per row at flush. */
+  /** Adds to the rollup rows of (quarter hour, channel, agent, features); written once per row at flush. */
   bumpRollup(delta: RollupDelta): void {
-    const key = `${delta.day}\u0000${delta.channel}\u0000${delta.agentId}`;
+    const key = `${slotOf(delta.at)}\u0000${delta.channel}\u0000${delta.agentId}\u0000${delta.features.join(',')}`;
     const pending = this.rollups.get(key);
     if (!pending) {
       this.rollups.set(key, { ...delta });

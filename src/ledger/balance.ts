@@ -1,7 +1,8 @@
 import type { Millicredits } from '../domain/amounts.ts';
+import { utcDay } from '../domain/days.ts';
 import { type ExpiringCredits, expiringInPeriod } from '../domain/expiring.ts';
 import { type Grant, isExpired, liveRemaining } from '../domain/grants.ts';
-import { type Period, periodAt, utcDay } from '../domain/periods.ts';
+import { type Period, periodAt } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Store } from '../store/store.ts';
 

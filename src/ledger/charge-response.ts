@@ -3,7 +3,6 @@ import { assertSameConversation } from '../domain/conversations.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isValidId } from '../domain/ids.ts';
 import { canAfford } from '../domain/overage.ts';
-import { utcDay } from '../domain/periods.ts';
 import type { Channel, LedgerTx, Store, StoredResponse } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
 import { fingerprint } from './fingerprint.ts';
@@ -156,7 +155,8 @@ export async function chargeWithState(
   await tx.insertResponse(response);
   state.bumpRollup({
     workspaceId: input.workspaceId,
-    day: utcDay(occurredAt),
+    at: occurredAt,
+    features,
     channel: input.channel,
     agentId: input.agentId,
     creditsUsed: cost,

@@ -1,7 +1,6 @@
 import { assertSameConversation } from '../domain/conversations.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isValidId } from '../domain/ids.ts';
-import { utcDay } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Channel, Conversation, Store } from '../store/store.ts';
 import { MAX_EVENT_AGE_MS, MAX_EVENT_SKEW_MS } from './charge-response.ts';
@@ -45,7 +44,8 @@ export async function recordConversation(
     await tx.insertConversation(conversation, now);
     await tx.bumpRollup({
       workspaceId: input.workspaceId,
-      day: utcDay(startedAt),
+      at: startedAt,
+      features: [],
       channel: input.channel,
       agentId: input.agentId,
       creditsUsed: 0,

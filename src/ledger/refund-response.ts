@@ -1,6 +1,5 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
-import { utcDay } from '../domain/periods.ts';
 import type { Store } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
 import { fingerprint } from './fingerprint.ts';
@@ -55,7 +54,8 @@ export async function refundResponse(
     }
     state.bumpRollup({
       workspaceId,
-      day: utcDay(response.occurredAt),
+      at: response.occurredAt,
+      features: response.features,
       channel: response.channel,
       agentId: response.agentId,
       creditsUsed: -response.cost,

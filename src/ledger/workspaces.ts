@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
+import { startOfUtcDay } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Database } from '../store/schema.ts';
@@ -22,10 +23,6 @@ export interface NewWorkspace {
   overageLimit?: Millicredits;
   /** Defaults to a server-made `ws_...` id. */
   id?: string;
-}
-
-function startOfUtcDay(at: Date): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 }
 
 export async function createWorkspace(store: Store, input: NewWorkspace, now: Date): Promise<Workspace> {

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
-import { addDays } from '../domain/days.ts';
+import { addDays, dayIn } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
-import { utcDay } from '../domain/periods.ts';
 import type { Channel, Store } from '../store/store.ts';
 import { CursorCodec, type Position } from './cursor.ts';
 import { dayBounds } from './day-bounds.ts';
+import { timeZoneOf } from './settings.ts';
 import { type DayRange, resolveRange } from './usage.ts';
 
 export const DEFAULT_CONVERSATION_DAYS = 30;
@@ -53,11 +53,14 @@ export function createConversationReads(store: Store, clock: () => Date, secretK
       workspaceId: string,
       filter: ConversationFilter,
     ): Promise<DayRange & { items: ConversationSummary[]; nextCursor: string | null }> {
-      const today = utcDay(clock());
-      const range = resolveRange(filter.from, filter.to, {
-        from: addDays(today, -(DEFAULT_CONVERSATION_DAYS - 1)),
-        to: today,
-      });
+      const zone = await timeZoneOf(store, workspaceId);
+      const today = dayIn(clock(), zone);
+      const range = resolveRange(
+        filter.from,
+        filter.to,
+        { from: addDays(today, -(DEFAULT_CONVERSATION_DAYS - 1)), to: today },
+        zone,
+      );
       const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
       const query = JSON.stringify([
         'conversations',
@@ -67,7 +70,7 @@ export function createConversationReads(store: Store, clock: () => Date, secretK
         filter.channel ?? null,
       ]);
       const after = filter.cursor === undefined ? null : cursors.decode(filter.cursor, query);
-      const { start, end } = dayBounds(range);
+      const { start, end } = dayBounds(range, zone);
 
       return store.snapshot(async (_reader, db) => {
         let page = db

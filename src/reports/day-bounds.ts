@@ -1,11 +1,10 @@
-import { addDays } from '../domain/days.ts';
-import type { DayRange } from './usage.ts';
+import { addDays, type DayRange, dayStart } from '../domain/days.ts';
 
 /**
- * The instants a range of days covers: from the start of `from` up to, not including, the start of
- * the day after `to`. Days are UTC days; this is the one place a read over raw rows (conversations)
- * turns days into instants, so counting days in the workspace's time zone changes this function only.
+ * The instants a range of days in `zone` covers: from the start of `from` up to, not including, the
+ * start of the day after `to` (a DST day is 23 or 25 hours). Reads over raw rows (conversations)
+ * turn days into instants here.
  */
-export function dayBounds(range: DayRange): { start: Date; end: Date } {
-  return { start: new Date(`${range.from}T00:00:00Z`), end: new Date(`${addDays(range.to, 1)}T00:00:00Z`) };
+export function dayBounds(range: DayRange, zone: string): { start: Date; end: Date } {
+  return { start: dayStart(range.from, zone), end: dayStart(addDays(range.to, 1), zone) };
 }

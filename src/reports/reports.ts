@@ -1,10 +1,12 @@
 import type { Catalog } from '../billing/catalog.ts';
-import { addDays } from '../domain/days.ts';
+import { addDays, dayIn } from '../domain/days.ts';
 import { FORECAST_WINDOW_DAYS, type Forecast, forecastCredits } from '../domain/forecast.ts';
-import { periodAt, utcDay } from '../domain/periods.ts';
+import { periodAt } from '../domain/periods.ts';
 import { getBalance } from '../ledger/balance.ts';
 import { getWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
+import { type BreakdownDimension, type BreakdownRow, usageBreakdown } from './breakdown.ts';
+import { timeZoneOf } from './settings.ts';
 import {
   type DayRange,
   exportUsageCsv,
@@ -18,20 +20,37 @@ import {
 
 export const DEFAULT_HISTORY_DAYS = 90;
 
-/** What the dashboard reads, bound to one store, catalog and clock. Every figure comes from the daily rollups. */
+/** What the dashboard reads, bound to one store, catalog and clock, in days of the workspace's zone. Every figure comes from the quarter-hour rollups. */
 export function createReports(store: Store, catalog: Catalog, clock: () => Date) {
-  const today = () => utcDay(clock());
+  /** The workspace's zone, after checking the workspace exists. */
+  async function zoneOf(workspaceId: string): Promise<string> {
+    await getWorkspace(store, workspaceId);
+    return timeZoneOf(store, workspaceId);
+  }
 
-  /** The current period, from its first day to today. */
-  async function currentPeriodRange(workspaceId: string): Promise<DayRange> {
+  /** The current period, from the local day it starts on to today, in `zone`. */
+  async function currentPeriodRange(workspaceId: string, zone: string): Promise<DayRange> {
     const workspace = await getWorkspace(store, workspaceId);
-    return { from: utcDay(periodAt(workspace.periodAnchor, clock()).start), to: today() };
+    const now = clock();
+    return { from: dayIn(periodAt(workspace.periodAnchor, now).start, zone), to: dayIn(now, zone) };
   }
 
   return {
     async summary(workspaceId: string, from?: string, to?: string): Promise<DayRange & UsageFigures> {
-      const range = resolveRange(from, to, await currentPeriodRange(workspaceId));
-      return { ...range, ...(await usageSummary(store, workspaceId, range)) };
+      const zone = await zoneOf(workspaceId);
+      const range = resolveRange(from, to, await currentPeriodRange(workspaceId, zone), zone);
+      return { ...range, ...(await usageSummary(store, workspaceId, range, zone)) };
+    },
+
+    async breakdown(
+      workspaceId: string,
+      by: BreakdownDimension,
+      from?: string,
+      to?: string,
+    ): Promise<DayRange & { by: BreakdownDimension; rows: BreakdownRow[] }> {
+      const zone = await zoneOf(workspaceId);
+      const range = resolveRange(from, to, await currentPeriodRange(workspaceId, zone), zone);
+      return { ...range, by, rows: await usageBreakdown(store, workspaceId, range, by, zone) };
     },
 
     async history(
@@ -39,23 +58,27 @@ export function createReports(store: Store, catalog: Catalog, clock: () => Date)
       interval: 'day' | 'week',
       from?: string,
       to?: string,
+      agentId?: string,
     ): Promise<DayRange & { interval: 'day' | 'week'; points: HistoryPoint[] }> {
-      await getWorkspace(store, workspaceId);
-      const range = resolveRange(from, to, { from: addDays(today(), -(DEFAULT_HISTORY_DAYS - 1)), to: today() });
-      return { ...range, interval, points: await usageHistory(store, workspaceId, range, interval) };
+      const zone = await zoneOf(workspaceId);
+      const today = dayIn(clock(), zone);
+      const range = resolveRange(from, to, { from: addDays(today, -(DEFAULT_HISTORY_DAYS - 1)), to: today }, zone);
+      return { ...range, interval, points: await usageHistory(store, workspaceId, range, interval, zone, agentId) };
     },
 
     async exportCsv(workspaceId: string, from?: string, to?: string): Promise<DayRange & { csv: string }> {
-      const range = resolveRange(from, to, await currentPeriodRange(workspaceId));
-      return { ...range, csv: await exportUsageCsv(store, workspaceId, range) };
+      const zone = await zoneOf(workspaceId);
+      const range = resolveRange(from, to, await currentPeriodRange(workspaceId, zone), zone);
+      return { ...range, csv: await exportUsageCsv(store, workspaceId, range, zone) };
     },
 
     async forecast(workspaceId: string): Promise<Forecast> {
       const now = clock();
+      const zone = await zoneOf(workspaceId);
       const [workspace, balance, recentDays] = await Promise.all([
         getWorkspace(store, workspaceId),
         getBalance(store, workspaceId, now),
-        recentDailyCredits(store, workspaceId, utcDay(now), FORECAST_WINDOW_DAYS),
+        recentDailyCredits(store, workspaceId, dayIn(now, zone), FORECAST_WINDOW_DAYS, zone),
       ]);
       return forecastCredits({
         recentDays,

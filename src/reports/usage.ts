@@ -1,16 +1,13 @@
 import { sql } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import { csvField } from '../domain/csv.ts';
-import { addDays, daysBetween, isDay, weekStart } from '../domain/days.ts';
+import { addDays, type DayRange, dayIn, daysBetween, isDay, weekStart } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
-import { utcDay } from '../domain/periods.ts';
+import { SLOTS_PER_DAY, slotRange, slotRuns } from '../domain/usage-slots.ts';
 import type { Store } from '../store/store.ts';
+import { toFigures, usageSums } from './usage-sums.ts';
 
-/** Both ends are whole UTC days and both are included: `from=2026-11-01&to=2026-11-30` is November. */
-export interface DayRange {
-  from: string;
-  to: string;
-}
+export type { DayRange } from '../domain/days.ts';
 
 export interface UsageFigures {
   creditsUsed: Millicredits;
@@ -25,19 +22,24 @@ export interface HistoryPoint extends UsageFigures {
 
 export const MAX_RANGE_DAYS = 400;
 
-/** A `from`/`to` query value: a day (`2026-11-25`) or an RFC 3339 time, which counts for its UTC day. */
-export function parseDay(value: string | undefined, field: string): string | undefined {
+/** A `from`/`to` query value: a day (`2026-11-25`) or an RFC 3339 time, which counts for its day in `zone`. */
+export function parseDay(value: string | undefined, field: string, zone: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (isDay(value)) return value;
   const at = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at.getTime())) {
     throw new TallyError('invalid_request', `${field} must be a date (2026-11-25) or an RFC 3339 time.`, { field });
   }
-  return utcDay(at);
+  return dayIn(at, zone);
 }
 
-export function resolveRange(from: string | undefined, to: string | undefined, fallback: DayRange): DayRange {
-  const range = { from: parseDay(from, 'from') ?? fallback.from, to: parseDay(to, 'to') ?? fallback.to };
+export function resolveRange(
+  from: string | undefined,
+  to: string | undefined,
+  fallback: DayRange,
+  zone: string,
+): DayRange {
+  const range = { from: parseDay(from, 'from', zone) ?? fallback.from, to: parseDay(to, 'to', zone) ?? fallback.to };
   if (range.from > range.to) throw new TallyError('invalid_request', 'from must not be after to.', { field: 'from' });
   if (daysBetween(range.from, range.to) >= MAX_RANGE_DAYS) {
     throw new TallyError('invalid_request', `A range may span at most ${MAX_RANGE_DAYS} days.`, { field: 'from' });
@@ -46,31 +48,54 @@ export function resolveRange(from: string | undefined, to: string | undefined, f
 }
 
 type Row = {
-  day: string;
+  day: number;
   channel: string;
   credits: number | null;
   responses: number | null;
   conversations: number | null;
 };
 
-/** Daily rollup rows of one workspace for the range: reads the primary key's (workspace_id, day) prefix only. */
-async function dailyRows(store: Store, workspaceId: string, range: DayRange): Promise<Row[]> {
-  return store.db
-    .selectFrom('daily_rollups')
+/**
+ * The index in the range (0 = `range.from`) of the local day a slot falls on, as SQL: one branch per
+ * run of regular days or DST day. The numbers are ours, not the caller's, so they are inlined.
+ */
+function dayIndex(range: DayRange, zone: string) {
+  const branches = slotRuns(range, zone).map((run) => {
+    const day = run.regular
+      ? sql`(slot - ${sql.lit(run.start)}) / ${sql.lit(SLOTS_PER_DAY)} + ${sql.lit(run.firstDay)}`
+      : sql.lit(run.firstDay);
+    return sql`when slot < ${sql.lit(run.end)} then ${day}`;
+  });
+  return sql<number>`case ${sql.join(branches, sql` `)} end`;
+}
+
+/**
+ * Usage per local day and channel in the range, of one agent or all: reads the slots of the primary
+ * key's (workspace_id, slot) prefix only.
+ */
+async function dailyRows(
+  store: Store,
+  workspaceId: string,
+  range: DayRange,
+  zone: string,
+  agentId?: string,
+): Promise<Row[]> {
+  const slots = slotRange(range, zone);
+  const day = dayIndex(range, zone);
+  let query = store.db
+    .selectFrom('usage_slots')
     .select([
-      'day',
+      day.as('day'),
       'channel',
       (eb) => eb.fn.sum<number>('credits_used').as('credits'),
       (eb) => eb.fn.sum<number>('responses').as('responses'),
       (eb) => eb.fn.sum<number>('conversations').as('conversations'),
     ])
     .where('workspace_id', '=', workspaceId)
-    .where('day', '>=', range.from)
-    .where('day', '<=', range.to)
-    .groupBy(['day', 'channel'])
-    .orderBy('day')
-    .orderBy('channel')
-    .execute();
+    .where('slot', '>=', slots.start)
+    .where('slot', '<', slots.end);
+  if (agentId !== undefined) query = query.where('agent_id', '=', agentId);
+  return query.groupBy([day, 'channel']).orderBy('day').orderBy('channel').execute();
 }
 
 const zero = (): UsageFigures => ({ creditsUsed: 0, calls: 0, chats: 0, responses: 0 });
@@ -82,65 +107,69 @@ function add(figures: UsageFigures, row: Row): void {
   else figures.chats += Number(row.conversations ?? 0);
 }
 
-export async function usageSummary(store: Store, workspaceId: string, range: DayRange): Promise<UsageFigures> {
+export async function usageSummary(
+  store: Store,
+  workspaceId: string,
+  range: DayRange,
+  zone: string,
+): Promise<UsageFigures> {
+  const slots = slotRange(range, zone);
   const row = await store.db
-    .selectFrom('daily_rollups')
-    .select([
-      (eb) => eb.fn.sum<number>('credits_used').as('credits'),
-      (eb) => eb.fn.sum<number>('responses').as('responses'),
-      sql<number>`sum(case when channel = 'call' then conversations else 0 end)`.as('calls'),
-      sql<number>`sum(case when channel = 'chat' then conversations else 0 end)`.as('chats'),
-    ])
+    .selectFrom('usage_slots')
+    .select(usageSums)
     .where('workspace_id', '=', workspaceId)
-    .where('day', '>=', range.from)
-    .where('day', '<=', range.to)
+    .where('slot', '>=', slots.start)
+    .where('slot', '<', slots.end)
     .executeTakeFirst();
-  return {
-    creditsUsed: Number(row?.credits ?? 0),
-    calls: Number(row?.calls ?? 0),
-    chats: Number(row?.chats ?? 0),
-    responses: Number(row?.responses ?? 0),
-  };
+  return row ? toFigures(row) : zero();
 }
 
-/** One point per day or per ISO week (starting Monday) in the range, zeros included. */
+/** One point per local day or per ISO week (starting Monday) in the range, zeros included. */
 export async function usageHistory(
   store: Store,
   workspaceId: string,
   range: DayRange,
   interval: 'day' | 'week',
+  zone: string,
+  agentId?: string,
 ): Promise<HistoryPoint[]> {
   const bucket = (day: string) => (interval === 'day' ? day : weekStart(day));
   const points = new Map<string, HistoryPoint>();
   const step = interval === 'day' ? 1 : 7;
   for (let day = bucket(range.from); day <= range.to; day = addDays(day, step))
     points.set(day, { start: day, ...zero() });
-  for (const row of await dailyRows(store, workspaceId, range)) {
-    const point = points.get(bucket(row.day));
+  for (const row of await dailyRows(store, workspaceId, range, zone, agentId)) {
+    const point = points.get(bucket(addDays(range.from, Number(row.day))));
     if (point) add(point, row);
   }
   return [...points.values()];
 }
 
-/** Credits used per day for the last `days` full days before `today`, oldest first, zeros included. */
+/** Credits used per local day for the last `days` full days before `today`, oldest first, zeros included. */
 export async function recentDailyCredits(
   store: Store,
   workspaceId: string,
   today: string,
   days: number,
+  zone: string,
 ): Promise<Millicredits[]> {
   const range = { from: addDays(today, -days), to: addDays(today, -1) };
-  const history = await usageHistory(store, workspaceId, range, 'day');
+  const history = await usageHistory(store, workspaceId, range, 'day', zone);
   return history.map((point) => point.creditsUsed);
 }
 
-/** One row per day and channel that saw use, credits in decimal credits. */
-export async function exportUsageCsv(store: Store, workspaceId: string, range: DayRange): Promise<string> {
+/** One row per local day and channel that saw use, credits in decimal credits. */
+export async function exportUsageCsv(
+  store: Store,
+  workspaceId: string,
+  range: DayRange,
+  zone: string,
+): Promise<string> {
   const lines = [['day', 'channel', 'credits_used', 'responses', 'conversations'].join(',')];
-  for (const row of await dailyRows(store, workspaceId, range)) {
+  for (const row of await dailyRows(store, workspaceId, range, zone)) {
     lines.push(
       [
-        row.day,
+        addDays(range.from, Number(row.day)),
         row.channel,
         Number(row.credits ?? 0) / 1000,
         Number(row.responses ?? 0),

@@ -1,8 +1,10 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
+import { utcDay } from '../domain/days.ts';
 import type { GrantSource } from '../domain/grants.ts';
 import type { RateCard } from '../domain/rate-card.ts';
 import type { SpendLimits } from '../domain/spend-limits.ts';
+import { slotOf } from '../domain/usage-slots.ts';
 import type { BalanceObservers } from './balance-observers.ts';
 import type { Database, GrantsTable, HoldsTable, ResponsesTable } from './schema.ts';
 import { spendLimitsFromColumn, spendLimitsToColumn } from './spend-limit-column.ts';
@@ -456,23 +458,40 @@ export class KyselyLedgerTx implements LedgerTx {
     return held;
   }
 
+  /** Both rollup rows in one statement: one round trip on PostgreSQL. */
   async bumpRollup(delta: RollupDelta): Promise<void> {
+    const figures = {
+      channel: delta.channel,
+      agent_id: delta.agentId,
+      credits_used: delta.creditsUsed,
+      responses: delta.responses,
+      conversations: delta.conversations,
+    };
     await this.db
-      .insertInto('daily_rollups')
+      .with('daily', (db) =>
+        db
+          .insertInto('daily_rollups')
+          .values({ workspace_id: delta.workspaceId, day: utcDay(delta.at), ...figures })
+          .onConflict((oc) =>
+            oc.columns(['workspace_id', 'day', 'channel', 'agent_id']).doUpdateSet((eb) => ({
+              credits_used: eb('daily_rollups.credits_used', '+', eb.ref('excluded.credits_used')),
+              responses: eb('daily_rollups.responses', '+', eb.ref('excluded.responses')),
+              conversations: eb('daily_rollups.conversations', '+', eb.ref('excluded.conversations')),
+            })),
+          ),
+      )
+      .insertInto('usage_slots')
       .values({
         workspace_id: delta.workspaceId,
-        day: delta.day,
-        channel: delta.channel,
-        agent_id: delta.agentId,
-        credits_used: delta.creditsUsed,
-        responses: delta.responses,
-        conversations: delta.conversations,
+        slot: slotOf(delta.at),
+        features: JSON.stringify(delta.features),
+        ...figures,
       })
       .onConflict((oc) =>
-        oc.columns(['workspace_id', 'day', 'channel', 'agent_id']).doUpdateSet((eb) => ({
-          credits_used: eb('daily_rollups.credits_used', '+', eb.ref('excluded.credits_used')),
-          responses: eb('daily_rollups.responses', '+', eb.ref('excluded.responses')),
-          conversations: eb('daily_rollups.conversations', '+', eb.ref('excluded.conversations')),
+        oc.columns(['workspace_id', 'slot', 'channel', 'agent_id', 'features']).doUpdateSet((eb) => ({
+          credits_used: eb('usage_slots.credits_used', '+', eb.ref('excluded.credits_used')),
+          responses: eb('usage_slots.responses', '+', eb.ref('excluded.responses')),
+          conversations: eb('usage_slots.conversations', '+', eb.ref('excluded.conversations')),
         })),
       )
       .execute();

@@ -94,6 +94,27 @@ export interface DailyRollupsTable {
   conversations: number;
 }
 
+/** Usage by UTC quarter hour (src/domain/usage-slots.ts), so any time zone's days are exact sums of rows. */
+export interface UsageSlotsTable {
+  workspace_id: string;
+  slot: number;
+  channel: string;
+  agent_id: string;
+  /** The response's sorted feature set as JSON; `[]` for a conversation recorded on its own. */
+  features: string;
+  credits_used: number;
+  responses: number;
+  conversations: number;
+}
+
+/** A workspace's own choices; no row means the defaults. */
+export interface WorkspaceSettingsTable {
+  workspace_id: string;
+  /** IANA name the dashboard and the usage reads count days in. */
+  time_zone: string;
+  updated_at: number;
+}
+
 export interface RateCardsTable {
   version: number;
   effective_at: number;
@@ -344,6 +365,8 @@ export interface Database {
   conversations: ConversationsTable;
   holds: HoldsTable;
   daily_rollups: DailyRollupsTable;
+  usage_slots: UsageSlotsTable;
+  workspace_settings: WorkspaceSettingsTable;
   rate_cards: RateCardsTable;
   api_keys: ApiKeysTable;
   twilio_connections: TwilioConnectionsTable;

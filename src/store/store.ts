@@ -79,9 +79,12 @@ export interface Hold {
   createdAt: Date;
 }
 
+/** A change to the usage rollups: the UTC day's row and the quarter hour's (src/domain/usage-slots.ts). */
 export interface RollupDelta {
   workspaceId: string;
-  day: string;
+  at: Date;
+  /** The response's sorted feature set; empty for a conversation recorded on its own. */
+  features: readonly string[];
   channel: Channel;
   agentId: string;
   creditsUsed: Millicredits;

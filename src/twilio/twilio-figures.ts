@@ -1,3 +1,4 @@
+import { utcDay } from '../domain/days.ts';
 import { addDecimals, negate } from './decimal.ts';
 import type { TwilioClient, TwilioUsageRecord } from './twilio-client.ts';
 
@@ -60,10 +61,6 @@ export interface TwilioFigures {
 }
 
 export type FiguresPart = 'balance' | 'usage';
-
-export function utcDay(at: Date): string {
-  return at.toISOString().slice(0, 10);
-}
 
 /** The days of the window ending at `now`, oldest first. */
 export function windowDays(now: Date): string[] {

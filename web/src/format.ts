@@ -27,7 +27,8 @@ export function formatMoney(value: number, currency: string): string {
   }
 }
 
-// Usage is counted in UTC days, so days are shown as UTC dates: a day never shifts by the reader's zone.
+// Days come from the API as dates in the workspace's zone (YYYY-MM-DD); they are formatted as UTC dates so a
+// date never shifts by the reader's own zone.
 const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' });
 const dayYear = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const longDay = new Intl.DateTimeFormat(locale, {

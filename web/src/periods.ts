@@ -1,4 +1,7 @@
-/** The periods the usage summary offers. Days are UTC days, as usage is counted. */
+/**
+ * The periods the usage summary offers. Days are the workspace's days (its time zone), held as the
+ * UTC midnight of that date so day arithmetic never meets a DST change.
+ */
 export type PeriodChoice = 'this-month' | 'last-month' | 'last-7-days' | 'last-30-days' | 'last-90-days' | 'custom';
 
 export const PERIOD_LABELS: Record<PeriodChoice, string> = {

@@ -1,11 +1,19 @@
 import { Type } from '@sinclair/typebox';
-import { ForecastReply, HistoryQuery, RangeQuery, UsageHistoryReply, UsageSummaryReply } from '../../contract/usage.ts';
+import {
+  BreakdownQuery,
+  ForecastReply,
+  HistoryQuery,
+  RangeQuery,
+  UsageBreakdownReply,
+  UsageHistoryReply,
+  UsageSummaryReply,
+} from '../../contract/usage.ts';
 import type { Reports } from '../../reports/reports.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { isoOrNull, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
 
-/** The dashboard's usage reads, all from daily rollups: their cost grows with the days shown, not the responses. */
+/** The dashboard's usage reads, all from quarter-hour rollups: their cost grows with the days shown, not the responses. */
 export function usageRoutes(reports: Reports) {
   return (app: App) => {
     app.get(
@@ -15,7 +23,8 @@ export function usageRoutes(reports: Reports) {
         schema: {
           operationId: 'getUsageSummary',
           summary: 'Credits used, calls and chats in a range of days',
-          description: 'Both ends are whole UTC days and both are included. Default: the current period up to today.',
+          description:
+            "Both ends are whole days in the workspace's time zone and both are included. Default: the current period up to today.",
           tags: ['read'],
           querystring: RangeQuery,
           response: { 200: UsageSummaryReply },
@@ -24,6 +33,30 @@ export function usageRoutes(reports: Reports) {
       async (request) => {
         const summary = await reports.summary(workspaceOf(request), request.query.from, request.query.to);
         return { ...summary, creditsUsed: toCredits(summary.creditsUsed) };
+      },
+    );
+
+    app.get(
+      '/v1/usage/breakdown',
+      {
+        preHandler: requireScope('read'),
+        schema: {
+          operationId: 'getUsageBreakdown',
+          summary: 'Where the credits went: usage by agent, channel or feature set',
+          description:
+            'Same range as the summary, and the rows add up to it. A response counts under its whole feature set (credits included); a call or chat under the features of the response that first saw it.',
+          tags: ['read'],
+          querystring: BreakdownQuery,
+          response: { 200: UsageBreakdownReply },
+        },
+      },
+      async (request) => {
+        const { by, from, to } = request.query;
+        const breakdown = await reports.breakdown(workspaceOf(request), by, from, to);
+        return {
+          ...breakdown,
+          rows: breakdown.rows.map((row) => ({ ...row, creditsUsed: toCredits(row.creditsUsed) })),
+        };
       },
     );
 
@@ -46,6 +79,7 @@ export function usageRoutes(reports: Reports) {
           request.query.interval ?? 'day',
           request.query.from,
           request.query.to,
+          request.query.agentId,
         );
         return {
           ...history,

@@ -10,6 +10,7 @@ import * as twilioFiguresByPart from './007-twilio-figures-by-part.ts';
 import * as dashboardLinks from './008-dashboard-links.ts';
 import * as spendLimits from './009-spend-limits.ts';
 import * as autoTopUp from './010-auto-top-up.ts';
+import * as timeZones from './012-time-zones.ts';
 import * as conversationReads from './013-conversation-reads.ts';
 import * as dropIdempotencyRecords from './014-drop-idempotency-records.ts';
 
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '010-auto-top-up': autoTopUp,
   '014-drop-idempotency-records': dropIdempotencyRecords,
   '013-conversation-reads': conversationReads,
+  '012-time-zones': timeZones,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */

@@ -1,7 +1,9 @@
 import type SQLite from 'better-sqlite3';
 import type { Transaction } from 'kysely';
 import type { Millicredits } from '../../domain/amounts.ts';
+import { utcDay } from '../../domain/days.ts';
 import type { RateCard } from '../../domain/rate-card.ts';
+import { slotOf } from '../../domain/usage-slots.ts';
 import type { BalanceObservers } from '../balance-observers.ts';
 import { grantFromRow, KyselyLedgerTx, responseFromRow } from '../ledger-queries.ts';
 import type { Database, GrantsTable, ResponsesTable, WorkspacesTable } from '../schema.ts';
@@ -33,6 +35,7 @@ export class SqliteStatements {
   readonly held;
   readonly heldExcept;
   readonly bumpRollup;
+  readonly bumpSlot;
   readonly rateCardVersion;
   readonly rateCards;
   /**
@@ -82,6 +85,14 @@ export class SqliteStatements {
       `insert into daily_rollups (workspace_id, day, channel, agent_id, credits_used, responses, conversations)
        values (?, ?, ?, ?, ?, ?, ?)
        on conflict (workspace_id, day, channel, agent_id) do update set
+         credits_used = credits_used + excluded.credits_used,
+         responses = responses + excluded.responses,
+         conversations = conversations + excluded.conversations`,
+    );
+    this.bumpSlot = database.prepare(
+      `insert into usage_slots (workspace_id, slot, features, channel, agent_id, credits_used, responses, conversations)
+       values (?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (workspace_id, slot, channel, agent_id, features) do update set
          credits_used = credits_used + excluded.credits_used,
          responses = responses + excluded.responses,
          conversations = conversations + excluded.conversations`,
@@ -213,15 +224,9 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
   }
 
   override async bumpRollup(delta: RollupDelta): Promise<void> {
-    this.statements.bumpRollup.run(
-      delta.workspaceId,
-      delta.day,
-      delta.channel,
-      delta.agentId,
-      delta.creditsUsed,
-      delta.responses,
-      delta.conversations,
-    );
+    const figures = [delta.channel, delta.agentId, delta.creditsUsed, delta.responses, delta.conversations] as const;
+    this.statements.bumpRollup.run(delta.workspaceId, utcDay(delta.at), ...figures);
+    this.statements.bumpSlot.run(delta.workspaceId, slotOf(delta.at), JSON.stringify(delta.features), ...figures);
   }
 
   /** Each prepared lookup takes microseconds in-process: a bulk read first would only add work. */

@@ -70,14 +70,21 @@ export interface DashboardServer {
  * so a test can watch the card react to a Twilio failure.
  */
 export async function startDashboardServer(
-  options: { connectTwilio?: boolean; payments?: PaymentsMode; upgradeUrl?: string; embedOrigins?: string[] } = {},
+  options: {
+    connectTwilio?: boolean;
+    payments?: PaymentsMode;
+    upgradeUrl?: string;
+    embedOrigins?: string[];
+    /** A clock stopped at this instant, for a test about particular days (a DST change); else the real clock. */
+    now?: Date;
+  } = {},
 ): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
   const store = await openSqlite(join(dir, 'tally.db'), { synchronous: 'normal' });
   const twilio = await FakeTwilio.start({ accounts: [demoAccount()] });
   const app = await buildApp({
     store,
-    clock: () => new Date(),
+    clock: () => options.now ?? new Date(),
     logger: false,
     config: {
       adminKey: TEST_ADMIN_KEY,
@@ -92,7 +99,7 @@ export async function startDashboardServer(
     twilio: { ttlMs: 1000, retryAfterFailureMs: 500, timeoutMs: 1500 },
   });
   const server = await listen(app);
-  const now = new Date();
+  const now = options.now ?? new Date();
   const demo = await seedDemo(store, server.app, now);
   await ensureDemoUser(store, demo.workspaceId, DEMO_PASSWORD);
   if (options.connectTwilio !== false) {

@@ -1,12 +1,15 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { type DayRange, toDateInput } from '../periods.ts';
 import { ApiError, api, setCsrfToken } from './client.ts';
 import type {
   BalanceReply,
   ForecastReply,
   SessionReply,
+  SettingsReply,
   TwilioCardReply,
   TwilioConnectBody,
+  UsageBreakdownReply,
   UsageHistoryReply,
   UsageSummaryReply,
 } from './types.ts';
@@ -16,7 +19,7 @@ export const REFRESH_MS = 10_000;
 
 const live = { refetchInterval: REFRESH_MS, refetchIntervalInBackground: false } as const;
 
-/** `from` and `to` as the API takes them: the first and the last UTC day included. */
+/** `from` and `to` as the API takes them: the first and the last day included, in the workspace's zone. */
 export function rangeQuery(range: DayRange): string {
   const lastDay = new Date(range.to.getTime() - 86_400_000);
   return new URLSearchParams({ from: toDateInput(range.from), to: toDateInput(lastDay) }).toString();
@@ -91,8 +94,8 @@ export function useSummary(range: DayRange) {
   });
 }
 
-export function useHistory(range: DayRange, interval: 'day' | 'week') {
-  const query = `${rangeQuery(range)}&interval=${interval}`;
+export function useHistory(range: DayRange, interval: 'day' | 'week', agentId?: string) {
+  const query = `${rangeQuery(range)}&interval=${interval}${agentId ? `&${new URLSearchParams({ agentId })}` : ''}`;
   return useQuery({
     queryKey: ['history', query],
     queryFn: ({ signal }) => api<UsageHistoryReply>(`/v1/usage/history?${query}`, { signal }),
@@ -130,5 +133,33 @@ export function useDisconnectTwilio() {
   return useMutation({
     mutationFn: () => api<void>('/v1/twilio', { method: 'DELETE' }),
     onSuccess: () => client.invalidateQueries({ queryKey: ['twilio'] }),
+  });
+}
+
+export function useSettings() {
+  return useQuery({
+    queryKey: ['settings'],
+    queryFn: ({ signal }) => api<SettingsReply>('/v1/settings', { signal }),
+    ...live,
+  });
+}
+
+/**
+ * Today in the workspace's time zone by the server's clock (the UTC midnight of that date, as
+ * periods.ts counts days): the day every range on the page ends on. Until the server has said, today
+ * in UTC by this browser's clock, as usage was counted before zones.
+ */
+export function useToday(): Date {
+  const day = useSettings().data?.today ?? toDateInput(new Date());
+  return useMemo(() => new Date(`${day}T00:00:00Z`), [day]);
+}
+
+export function useBreakdown(range: DayRange, by: 'agent' | 'channel' | 'feature') {
+  const query = `${rangeQuery(range)}&by=${by}`;
+  return useQuery({
+    queryKey: ['breakdown', query],
+    queryFn: ({ signal }) => api<UsageBreakdownReply>(`/v1/usage/breakdown?${query}`, { signal }),
+    placeholderData: keepPreviousData,
+    ...live,
   });
 }

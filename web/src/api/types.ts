@@ -8,9 +8,12 @@ import type { GrantReply } from '../../../src/contract/ledger.ts';
 
 export type { BalanceReply, GrantReply } from '../../../src/contract/ledger.ts';
 export type { SessionReply } from '../../../src/contract/session.ts';
+export type { SettingsReply } from '../../../src/contract/settings.ts';
 export type { TwilioCardReply, TwilioConnectBody } from '../../../src/contract/twilio.ts';
 export type {
+  BreakdownRow,
   ForecastReply,
+  UsageBreakdownReply,
   UsageHistoryReply,
   UsagePoint,
   UsageSummaryReply,

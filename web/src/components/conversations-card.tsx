@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { type ConversationFilter, type ConversationItem, useConversations } from '../api/conversations.ts';
+import { useToday } from '../api/queries.ts';
 import { formatCount, formatCredits, formatDateTime } from '../format.ts';
 import { fromDateInput, lastDays, toDateInput } from '../periods.ts';
 import { Card, CardError, CardLoading } from './card.tsx';
@@ -59,7 +60,8 @@ function ConversationRow({ item }: { item: ConversationItem }) {
 }
 
 export function ConversationsCard() {
-  const [filter, setFilter] = useState(() => filterFromAddress(window.location.search, new Date()));
+  const today = useToday();
+  const [filter, setFilter] = useState(() => filterFromAddress(window.location.search, today));
   const [agentDraft, setAgentDraft] = useState(filter.agentId);
   const conversations = useConversations(filter);
   const agentFieldId = useId();

@@ -11,7 +11,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { useHistory } from '../api/queries.ts';
+import { useHistory, useToday } from '../api/queries.ts';
 import type { UsagePoint } from '../api/types.ts';
 import { conversationsOfDay } from '../conversation-links.ts';
 import { formatCompact, formatCount, formatCredits, formatDay, formatDayYear, formatLongDay } from '../format.ts';
@@ -138,8 +138,9 @@ function HistoryTable({ points, interval }: { points: UsagePoint[]; interval: In
 
 export function UsageHistoryCard() {
   const [interval, setGrouping] = useState<Interval>('day');
-  // The last three months, fixed when the page opens; polling refreshes the figures in it.
-  const range = useMemo(() => lastDays(91, new Date()), []);
+  // The last three months to today in the workspace's zone; polling refreshes the figures in it.
+  const today = useToday();
+  const range = useMemo(() => lastDays(91, today), [today]);
   const history = useHistory(range, interval);
   const captionId = useId();
   const points = history.data?.interval === interval ? history.data.points : (history.data?.points ?? []);

@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import { rangeQuery, useSummary } from '../api/queries.ts';
+import { rangeQuery, useSummary, useToday } from '../api/queries.ts';
 import { formatCount, formatCredits, formatDayRange } from '../format.ts';
 import {
   customRange,
@@ -27,7 +27,7 @@ function Stat({ label, value, testId }: { label: string; value: string; testId: 
 }
 
 function CustomDates({ onRange }: { onRange: (range: DayRange) => void }) {
-  const initial = lastDays(14, new Date());
+  const initial = lastDays(14, useToday());
   const [first, setFirst] = useState(toDateInput(initial.from));
   const [last, setLast] = useState(toDateInput(new Date(initial.to.getTime() - 86_400_000)));
   const fromId = useId();
@@ -61,9 +61,10 @@ function CustomDates({ onRange }: { onRange: (range: DayRange) => void }) {
 
 export function UsageSummaryCard() {
   const [choice, setChoice] = useState<PeriodChoice>('this-month');
-  const [custom, setCustom] = useState<DayRange>(() => lastDays(14, new Date()));
+  const today = useToday();
+  const [custom, setCustom] = useState<DayRange>(() => lastDays(14, today));
   // Recomputed on choice only: the range stays put while the page polls, even across midnight.
-  const range = useMemo(() => (choice === 'custom' ? custom : rangeFor(choice, new Date())), [choice, custom]);
+  const range = useMemo(() => (choice === 'custom' ? custom : rangeFor(choice, today)), [choice, custom, today]);
   const summary = useSummary(range);
   const data = summary.data;
   return (

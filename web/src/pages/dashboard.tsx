@@ -10,6 +10,9 @@ import { UsageSummaryCard } from '../components/usage-summary.tsx';
 const UsageHistoryCard = lazy(() =>
   import('../components/usage-history.tsx').then((module) => ({ default: module.UsageHistoryCard })),
 );
+const UsageBreakdownCard = lazy(() =>
+  import('../components/usage-breakdown.tsx').then((module) => ({ default: module.UsageBreakdownCard })),
+);
 
 export function DashboardPage() {
   return (
@@ -32,6 +35,9 @@ export function DashboardPage() {
           }
         >
           <UsageHistoryCard />
+        </Suspense>
+        <Suspense fallback={<CardLoading label="where the credits went" lines={4} />}>
+          <UsageBreakdownCard />
         </Suspense>
       </div>
     </>

@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { TestClock } from '../../../test/support/clock.ts';
+import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { describeStores } from '../../../test/support/stores.ts';
+
+describeStores('workspace settings', (ctx) => {
+  let server: TestServer;
+  const clock = new TestClock();
+  beforeEach(async () => {
+    clock.set('2026-11-25T15:00:00Z');
+    server = await startServer(ctx.store, { clock: clock.now });
+  });
+  afterEach(() => server.close());
+
+  it('counts days in UTC until the workspace chooses a zone, then in that zone', async () => {
+    const ws = await server.workspace();
+    clock.set('2026-11-26T03:00:00Z');
+    expect((await server.call('GET', '/v1/settings', { key: ws.key })).body).toEqual({
+      timeZone: 'UTC',
+      today: '2026-11-26',
+    });
+    const set = await server.call('PUT', '/v1/settings', { key: ws.key, body: { timeZone: 'america/new_york' } });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ timeZone: 'America/New_York', today: '2026-11-25' });
+    expect((await server.call('GET', '/v1/settings', { key: ws.key })).body.timeZone).toBe('America/New_York');
+    const summary = await server.call('GET', '/v1/usage/summary', { key: ws.key });
+    expect(summary.body).toMatchObject({ to: '2026-11-25' });
+    const history = await server.call('GET', '/v1/usage/history', { key: ws.key });
+    expect(history.body.points.at(-1).start).toBe('2026-11-25');
+  });
+
+  it('refuses an unknown zone with a 400 naming the field, and keeps the one in force', async () => {
+    const ws = await server.workspace();
+    await server.call('PUT', '/v1/settings', { key: ws.key, body: { timeZone: 'Asia/Kolkata' } });
+    for (const timeZone of ['Mars/Olympus_Mons', '+05:30', '', 42]) {
+      const res = await server.call('PUT', '/v1/settings', { key: ws.key, body: { timeZone } });
+      expect(res.status, String(timeZone)).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'timeZone' } });
+    }
+    expect((await server.call('GET', '/v1/settings', { key: ws.key })).body.timeZone).toBe('Asia/Kolkata');
+  });
+
+  it('lets a read key see the zone but not change it, and keeps workspaces apart', async () => {
+    const ws = await server.workspace();
+    const other = await server.workspace();
+    const readKey = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
+      key: TEST_ADMIN_KEY,
+      body: { scopes: ['read'] },
+    });
+    const key = readKey.body.key;
+    expect((await server.call('GET', '/v1/settings', { key })).status).toBe(200);
+    const refused = await server.call('PUT', '/v1/settings', { key, body: { timeZone: 'Europe/Paris' } });
+    expect(refused.status).toBe(403);
+    await server.call('PUT', '/v1/settings', { key: other.key, body: { timeZone: 'Europe/Paris' } });
+    expect((await server.call('GET', '/v1/settings', { key })).body.timeZone).toBe('UTC');
+  });
+});

@@ -1,0 +1,83 @@
+import { expect, it } from 'vitest';
+import { TestClock } from '../../test/support/clock.ts';
+import { describeStores } from '../../test/support/stores.ts';
+import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
+import { grantCredits } from './grant-credits.ts';
+import { recordConversation } from './record-conversation.ts';
+import { refundResponse } from './refund-response.ts';
+import { verifyLedger } from './verify-ledger.ts';
+import { createWorkspace } from './workspaces.ts';
+
+describeStores('the quarter-hour usage rollups', (ctx) => {
+  const response = (workspaceId: string, id: string, extra: Partial<ResponseInput> = {}): ResponseInput => ({
+    workspaceId,
+    id,
+    conversationId: 'call-1',
+    channel: 'call',
+    agentId: 'agent-1',
+    ...extra,
+  });
+
+  async function busyWorkspace(clock: TestClock) {
+    const ws = (await createWorkspace(ctx.store, { name: 'Acme', plan: 'free' }, clock.now())).id;
+    await grantCredits(
+      ctx.store,
+      { workspaceId: ws, id: 'g1', amount: 100_000, source: 'purchase', reason: 'pack', expiresAt: null },
+      clock.now(),
+    );
+    const at = (iso: string) => new Date(iso);
+    await chargeResponse(ctx.store, response(ws, 'r1', { features: ['voice:elevenlabs'] }), clock.now());
+    await chargeResponse(ctx.store, response(ws, 'r2', { occurredAt: at('2026-11-24T23:59:00Z') }), clock.now());
+    await chargeBatch(
+      ctx.store,
+      ws,
+      [
+        response(ws, 'b1', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:14:59Z') }),
+        response(ws, 'b2', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:15:00Z') }),
+        response(ws, 'b3', {
+          conversationId: 'chat-2',
+          channel: 'chat',
+          agentId: 'agent-2',
+          features: ['voice:elevenlabs'],
+        }),
+      ],
+      clock.now(),
+    );
+    await refundResponse(ctx.store, ws, 'b2', 'test', clock.now());
+    await recordConversation(
+      ctx.store,
+      { workspaceId: ws, id: 'call-9', channel: 'call', agentId: 'agent-3' },
+      clock.now(),
+    );
+    return ws;
+  }
+
+  it('equal what the responses and conversations recompute to, after charges, a batch, a refund and a bare call', async () => {
+    const clock = new TestClock();
+    clock.set('2026-11-25T15:00:00Z');
+    await busyWorkspace(clock);
+    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+  });
+
+  it('are checked by tally verify, which reports a row that drifted', async () => {
+    const clock = new TestClock();
+    clock.set('2026-11-25T15:00:00Z');
+    const ws = await busyWorkspace(clock);
+    await ctx.store.db
+      .updateTable('usage_slots')
+      .set({ credits_used: 7 })
+      .where('workspace_id', '=', ws)
+      .where('agent_id', '=', 'agent-2')
+      .execute();
+    const { differences } = await verifyLedger(ctx.store);
+    expect(differences).toEqual([
+      {
+        check: 'usage_slot',
+        workspaceId: ws,
+        subject: '2026-11-25T15:00:00.000Z chat agent-2 ["voice:elevenlabs"] credits',
+        expected: 1500,
+        actual: 7,
+      },
+    ]);
+  });
+});
