@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { AlertLevels } from './alerts/alert-levels.ts';
 import { billingWebhooks } from './alerts/billing-webhooks.ts';
 import { CreditAlerts } from './alerts/credit-alerts.ts';
+import { EmailNotices } from './alerts/email-notices.ts';
 import { WebhookSubscriptions } from './alerts/subscriptions.ts';
 import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
@@ -12,9 +14,11 @@ import { dashboardRoutes } from './http/dashboard.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { agentRoutes } from './http/routes/agents.ts';
+import { alertLevelRoutes } from './http/routes/alert-levels.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
 import { billingRoutes } from './http/routes/billing.ts';
 import { dashboardSessionRoutes } from './http/routes/dashboard-sessions.ts';
+import { emailNoticeRoutes } from './http/routes/email-notices.ts';
 import { ingestRoutes } from './http/routes/ingest.ts';
 import { rateCardRoutes } from './http/routes/rate-cards.ts';
 import { responseRoutes } from './http/routes/responses.ts';
@@ -74,6 +78,9 @@ export async function buildApp(deps: AppDeps) {
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
   const alerts = new CreditAlerts(store);
   alerts.observeLedger();
+  const levels = new AlertLevels(store);
+  levels.observeLedger();
+  const emailNotices = new EmailNotices(store, secretKey);
   const webhooks = new WebhookSubscriptions(store, secretKey);
   const stripe =
     config.stripeSecretKey && config.stripeWebhookSecret
@@ -132,6 +139,8 @@ export async function buildApp(deps: AppDeps) {
       usageRoutes(reports),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
+      alertLevelRoutes(levels, clock),
+      emailNoticeRoutes(emailNotices, clock, cookiePolicy.embedOrigins),
       webhookRoutes(webhooks, clock),
       sessionRoutes(dashboardAuth, cookiePolicy),
       // After sessionRoutes, which registers the cookie plugin it sets cookies with.
@@ -150,6 +159,7 @@ export async function buildApp(deps: AppDeps) {
     twilio,
     dashboardAuth,
     alerts,
+    levels,
     webhooks,
     billing,
     secretKey,

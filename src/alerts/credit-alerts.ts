@@ -107,7 +107,7 @@ function lineAt(row: AlertRow, threshold: LowCreditThreshold, now: Date): Millic
   return lowCreditLine(threshold, granted);
 }
 
-async function availableNow(tx: LedgerTx, workspaceId: string, now: Date): Promise<Millicredits> {
+export async function availableNow(tx: LedgerTx, workspaceId: string, now: Date): Promise<Millicredits> {
   const account = await tx.lockAccount(workspaceId);
   if (!account) throw new TallyError('not_found', `Workspace ${workspaceId} does not exist.`);
   const [grants, held] = await Promise.all([tx.openGrants(workspaceId), tx.heldAmount(workspaceId, now)]);

@@ -7,6 +7,10 @@ export const EventTypeName = Type.Union([
   Type.Literal('credits.recovered'),
   Type.Literal('subscription.renewed'),
   Type.Literal('purchase.completed'),
+  Type.Literal('usage.level_reached'),
+  Type.Literal('limit.reached'),
+  Type.Literal('auto_top_up.succeeded'),
+  Type.Literal('auto_top_up.failed'),
 ]);
 
 export const CreditStateName = Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('depleted')]);
@@ -34,7 +38,7 @@ export type ThresholdReply = Static<typeof ThresholdReply>;
 export const WebhookBody = Type.Object(
   {
     url: Type.String({ minLength: 1, maxLength: 2048 }),
-    events: Type.Array(EventTypeName, { minItems: 1, maxItems: 5 }),
+    events: Type.Array(EventTypeName, { minItems: 1, maxItems: 9 }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },

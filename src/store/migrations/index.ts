@@ -8,6 +8,7 @@ import * as users from './005-users.ts';
 import * as overageOverride from './006-overage-override.ts';
 import * as twilioFiguresByPart from './007-twilio-figures-by-part.ts';
 import * as dashboardLinks from './008-dashboard-links.ts';
+import * as alertLevelsEmail from './011-alert-levels-email.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '006-overage-override': overageOverride,
   '007-twilio-figures-by-part': twilioFiguresByPart,
   '008-dashboard-links': dashboardLinks,
+  '011-alert-levels-email': alertLevelsEmail,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */
