@@ -1,3 +1,4 @@
+import type { ParsedMail } from 'mailparser';
 import { createTransport } from 'nodemailer';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { MINUTE } from '../../test/support/clock.ts';
@@ -9,6 +10,12 @@ import { type EmailSettings, sendDueEmails } from './email-delivery.ts';
 import { prepareEmail } from './email-worker.ts';
 
 const PASSWORD = 'correct horse battery staple';
+
+/** The List-Unsubscribe URL, as mailparser reads the header. */
+function unsubscribeLinkOf(mail: ParsedMail | undefined): string {
+  const list = mail?.headers.get('list') as { unsubscribe?: { url?: string } } | undefined;
+  return String(list?.unsubscribe?.url);
+}
 
 describeStores('e-mail notices', (ctx) => {
   let smtp: TestSmtpServer;
@@ -81,7 +88,7 @@ describeStores('e-mail notices', (ctx) => {
       expect(mail.headerLines.find((header) => header.key === 'list-unsubscribe-post')?.line).toBe(
         'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
       );
-      const unsubscribe = String((mail.headers.get('list') as { unsubscribe?: { url?: string } }).unsubscribe?.url);
+      const unsubscribe = unsubscribeLinkOf(mail);
       expect(unsubscribe).toMatch(new RegExp(`^${server.url}/v1/email/unsubscribe/`));
       expect(mail.text).toContain(unsubscribe);
     }
@@ -94,7 +101,7 @@ describeStores('e-mail notices', (ctx) => {
     await spend(ws.key, 5);
     await sendDueEmails(ctx.store, settings, new Date());
     const ada = smtp.received.find((mail) => JSON.stringify(mail.to).includes('ada@'));
-    const link = String((ada?.headers.get('list') as { unsubscribe?: { url?: string } }).unsubscribe?.url);
+    const link = unsubscribeLinkOf(ada);
 
     // What a mail client sends for List-Unsubscribe-Post (RFC 8058), with no session.
     const page = await fetch(link);
@@ -138,7 +145,7 @@ describeStores('e-mail notices', (ctx) => {
     const ws = await workspaceWithUsers();
     await spend(ws.key, 5);
     await sendDueEmails(ctx.store, settings, new Date());
-    const link = String((smtp.received[0]?.headers.get('list') as { unsubscribe?: { url?: string } }).unsubscribe?.url);
+    const link = unsubscribeLinkOf(smtp.received[0]);
     const altered = `${link.slice(0, -3)}AAA`;
     expect((await fetch(altered, { method: 'POST' })).status).toBe(400);
     expect((await fetch(`${server.url}/v1/email/unsubscribe/nonsense`)).status).toBe(400);
