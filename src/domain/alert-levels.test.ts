@@ -49,15 +49,15 @@ describe('usage levels', () => {
       }
       return null;
     };
-    expect(refused([{ kind: 'used_percent', basisPoints: 0 }])).toBe('levels[0].usedPercent');
-    expect(refused([{ kind: 'used_percent', basisPoints: 10_001 }])).toBe('levels[0].usedPercent');
-    expect(refused([{ kind: 'credits_left', amount: -1 }])).toBe('levels[0].creditsLeft');
+    expect(refused([{ kind: 'used_percent', basisPoints: 0 }])).toBe('levels.0.usedPercent');
+    expect(refused([{ kind: 'used_percent', basisPoints: 10_001 }])).toBe('levels.0.usedPercent');
+    expect(refused([{ kind: 'credits_left', amount: -1 }])).toBe('levels.0.creditsLeft');
     expect(
       refused([
         { kind: 'credits_left', amount: 5 },
         { kind: 'credits_left', amount: 5 },
       ]),
-    ).toBe('levels[1]');
+    ).toBe('levels.1');
     expect(refused(Array.from({ length: 11 }, (_, i) => ({ kind: 'credits_left', amount: i })))).toBe('levels');
     expect(refused([{ kind: 'used_percent', basisPoints: 7_500 }])).toBeNull();
   });

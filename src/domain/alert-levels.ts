@@ -54,18 +54,18 @@ export function validateLevels(levels: readonly AlertLevel[]): AlertLevel[] {
           'invalid_request',
           'usedPercent must be more than 0 and at most 100, with at most 2 decimals.',
           {
-            field: `levels[${index}].usedPercent`,
+            field: `levels.${index}.usedPercent`,
           },
         );
       }
     } else if (!Number.isSafeInteger(level.amount) || level.amount < 0) {
       throw new TallyError('invalid_request', 'creditsLeft must be zero or more credits.', {
-        field: `levels[${index}].creditsLeft`,
+        field: `levels.${index}.creditsLeft`,
       });
     }
     const key = levelKey(level);
     if (seen.has(key)) {
-      throw new TallyError('invalid_request', 'The same level is listed twice.', { field: `levels[${index}]` });
+      throw new TallyError('invalid_request', 'The same level is listed twice.', { field: `levels.${index}` });
     }
     seen.add(key);
     return level;

@@ -12,7 +12,7 @@ function levelFromBody(input: AlertLevelInput, index: number): AlertLevel {
       'invalid_request',
       'Each level has exactly one of usedPercent (e.g. 80) or creditsLeft (e.g. 150).',
       {
-        field: `levels[${index}]`,
+        field: `levels.${index}`,
       },
     );
   }
@@ -20,12 +20,12 @@ function levelFromBody(input: AlertLevelInput, index: number): AlertLevel {
     const basisPoints = Math.round(input.usedPercent * 100);
     if (Math.abs(basisPoints - input.usedPercent * 100) > 1e-6) {
       throw new TallyError('invalid_request', 'usedPercent has more than 2 decimals.', {
-        field: `levels[${index}].usedPercent`,
+        field: `levels.${index}.usedPercent`,
       });
     }
     return { kind: 'used_percent', basisPoints };
   }
-  return { kind: 'credits_left', amount: toMillicredits(input.creditsLeft ?? 0, `levels[${index}].creditsLeft`) };
+  return { kind: 'credits_left', amount: toMillicredits(input.creditsLeft ?? 0, `levels.${index}.creditsLeft`) };
 }
 
 function levelsReply(view: LevelsView): AlertLevelsReply {
