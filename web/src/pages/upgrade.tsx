@@ -2,7 +2,9 @@ import { useCheckout, useUpgradeOptions } from '../api/billing.ts';
 import { ApiError } from '../api/client.ts';
 import { useBalance, useCanChange } from '../api/queries.ts';
 import type { CheckoutReply, PackReply, PlanReply } from '../api/types.ts';
+import { AlertLevelsCard } from '../components/alert-levels-card.tsx';
 import { Card, CardError, CardLoading } from '../components/card.tsx';
+import { EmailNoticesCard } from '../components/email-notices-card.tsx';
 import { formatCount, formatCredits, formatMoney } from '../format.ts';
 import { Link } from '../router.tsx';
 
@@ -175,6 +177,8 @@ export function UpgradePage() {
             <p className="form-hint">Payment happens on Stripe; the credits arrive as soon as it is confirmed.</p>
           ) : null}
         </Card>
+        {canChange ? <AlertLevelsCard /> : null}
+        <EmailNoticesCard />
       </div>
     </>
   );
