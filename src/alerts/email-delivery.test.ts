@@ -152,6 +152,21 @@ describeStores('e-mail notices', (ctx) => {
     expect(await ctx.store.db.selectFrom('email_opt_outs').selectAll().execute()).toEqual([]);
   });
 
+  it('unsubscribes from a browser signed in to the dashboard too, with no CSRF token', async () => {
+    const ws = await workspaceWithUsers();
+    await spend(ws.key, 5);
+    await sendDueEmails(ctx.store, settings, new Date());
+    const grace = smtp.received.find((mail) => JSON.stringify(mail.to).includes('grace@'));
+    const signIn = await server.call('POST', '/v1/session', {
+      body: { email: 'grace@example.com', password: PASSWORD },
+    });
+    const cookie = String(signIn.headers.get('set-cookie')).split(';')[0] ?? '';
+    const res = await fetch(unsubscribeLinkOf(grace), { method: 'POST', headers: { cookie } });
+    expect(res.status).toBe(200);
+    const session = { cookie, 'x-csrf-token': signIn.body.csrfToken };
+    expect((await server.call('GET', '/v1/alerts/email', { headers: session })).body.enabled).toBe(false);
+  });
+
   it('keeps a mail the SMTP server refused and sends it on a later round', async () => {
     const ws = await workspaceWithUsers();
     await spend(ws.key, 5);
