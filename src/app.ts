@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { AlertLevels } from './alerts/alert-levels.ts';
 import { billingWebhooks } from './alerts/billing-webhooks.ts';
 import { CreditAlerts } from './alerts/credit-alerts.ts';
+import { EmailNotices } from './alerts/email-notices.ts';
 import { observeSpendLimits } from './alerts/limit-alerts.ts';
 import { WebhookSubscriptions } from './alerts/subscriptions.ts';
 import { AutoTopUps } from './billing/auto-top-up/auto-top-ups.ts';
@@ -15,12 +17,14 @@ import { dashboardRoutes } from './http/dashboard.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { agentRoutes } from './http/routes/agents.ts';
+import { alertLevelRoutes } from './http/routes/alert-levels.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
 import { autoTopUpRoutes } from './http/routes/auto-top-up.ts';
 import { billingRoutes } from './http/routes/billing.ts';
 import { billingHistoryRoutes } from './http/routes/billing-history.ts';
 import { conversationRoutes } from './http/routes/conversations.ts';
 import { dashboardSessionRoutes } from './http/routes/dashboard-sessions.ts';
+import { emailNoticeRoutes } from './http/routes/email-notices.ts';
 import { ingestRoutes } from './http/routes/ingest.ts';
 import { rateCardRoutes } from './http/routes/rate-cards.ts';
 import { responseRoutes } from './http/routes/responses.ts';
@@ -85,6 +89,9 @@ export async function buildApp(deps: AppDeps) {
   const alerts = new CreditAlerts(store);
   alerts.observeLedger();
   observeSpendLimits(store);
+  const levels = new AlertLevels(store);
+  levels.observeLedger();
+  const emailNotices = new EmailNotices(store, secretKey);
   const webhooks = new WebhookSubscriptions(store, secretKey);
   const stripe =
     config.stripeSecretKey && config.stripeWebhookSecret
@@ -151,6 +158,8 @@ export async function buildApp(deps: AppDeps) {
       alertRoutes(alerts, clock),
       spendLimitRoutes(ledger),
       autoTopUpRoutes(autoTopUps),
+      alertLevelRoutes(levels, clock),
+      emailNoticeRoutes(emailNotices, clock, cookiePolicy.embedOrigins),
       webhookRoutes(webhooks, clock),
       sessionRoutes(dashboardAuth, cookiePolicy),
       // After sessionRoutes, which registers the cookie plugin it sets cookies with.
@@ -169,6 +178,7 @@ export async function buildApp(deps: AppDeps) {
     twilio,
     dashboardAuth,
     alerts,
+    levels,
     webhooks,
     billing,
     autoTopUps,

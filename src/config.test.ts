@@ -89,4 +89,25 @@ describe('configuration from the environment', () => {
       expect(() => loadConfig({ TALLY_EMBED_ORIGINS: bad })).toThrow(/TALLY_EMBED_ORIGINS must list http\(s\) origins/);
     }
   });
+
+  it('sends mail only with an SMTP URL and a sender, and never echoes the SMTP password', () => {
+    expect(loadConfig({}).smtpUrl).toBeNull();
+    const mail = loadConfig({
+      TALLY_SMTP_URL: 'smtps://u:p4ss@mail.example.com:465',
+      TALLY_MAIL_FROM: 'billing@example.com',
+    });
+    expect(mail).toMatchObject({ smtpUrl: 'smtps://u:p4ss@mail.example.com:465', mailFrom: 'billing@example.com' });
+    expect(() => loadConfig({ TALLY_SMTP_URL: 'smtp://mail.example.com' })).toThrow(
+      /TALLY_SMTP_URL needs TALLY_MAIL_FROM/,
+    );
+    let error: unknown;
+    try {
+      loadConfig({ TALLY_SMTP_URL: 'http://u:p4ss@mail.example.com', TALLY_MAIL_FROM: 'a@example.com' });
+    } catch (caught) {
+      error = caught;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('TALLY_SMTP_URL must be a smtp: or smtps: URL');
+    expect(problems).not.toContain('p4ss');
+  });
 });

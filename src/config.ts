@@ -53,6 +53,10 @@ export interface Config {
    * past it a charge is refused with 503 and Retry-After, recording nothing.
    */
   chargeQueueLimit: number;
+  /** TALLY_SMTP_URL (smtp:// or smtps://, may hold a password: never logged): unset, no mail is queued. */
+  smtpUrl: string | null;
+  /** TALLY_MAIL_FROM: the sender of every notice; required with TALLY_SMTP_URL. */
+  mailFrom: string | null;
 }
 
 /** Defaults that buildApp also falls back on when a caller (a test) leaves a setting out. */
@@ -159,6 +163,13 @@ export function loadConfig(env: Env = process.env): Config {
       'TALLY_STRIPE_SECRET_KEY and TALLY_STRIPE_WEBHOOK_SECRET must be set together (or neither, without Stripe).',
     );
   }
+  const smtpUrl = url('TALLY_SMTP_URL', null, ['smtp:', 'smtps:']);
+  const mailFrom = env.TALLY_MAIL_FROM || null;
+  if (smtpUrl !== null && mailFrom === null) {
+    problems.push(
+      'TALLY_SMTP_URL needs TALLY_MAIL_FROM, the sender of the notices (e.g. "Tally <billing@example.com>").',
+    );
+  }
   if (adminKey !== null && adminKey.length < 24) problems.push('TALLY_ADMIN_KEY must be at least 24 characters long.');
 
   const config: Config = {
@@ -194,6 +205,8 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTimeoutMs: integer('TALLY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
     webhookPollMs: integer('TALLY_WEBHOOK_POLL_MS', 2_000, 100, 600_000),
     chargeQueueLimit: integer('TALLY_CHARGE_QUEUE_LIMIT', DEFAULT_QUEUE_LIMIT, 1, 1_000_000),
+    smtpUrl,
+    mailFrom,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

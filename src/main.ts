@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { loadOrCreateAdminKey } from './admin-key.ts';
+import { prepareEmail } from './alerts/email-worker.ts';
 import { sealPlainSigningSecrets } from './alerts/signing-secrets.ts';
 import { WebhookWorker } from './alerts/worker.ts';
 import { buildApp } from './app.ts';
@@ -95,6 +96,13 @@ export async function startTally(config: Config, say: (line: string) => void = c
   tally.autoTopUps.start(`${config.publicUrl ?? url}/upgrade`, (error) =>
     logger.error({ err: error }, 'auto top-up payment round failed'),
   );
+  const email = await prepareEmail(
+    store,
+    { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, publicUrl: config.publicUrl ?? url, secretKey, clock },
+    { pollMs: config.webhookPollMs, onError: (error) => logger.error({ err: error }, 'e-mail round failed') },
+  );
+  say(email.line);
+  email.worker?.start();
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -103,6 +111,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
       clearInterval(renewer);
       await webhooks.stop();
       await tally.autoTopUps.stop();
+      await email.worker?.stop();
       await tally.server.close();
       await store.close();
       await demoTwilio?.stop();

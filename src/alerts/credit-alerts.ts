@@ -107,7 +107,7 @@ function lineAt(row: AlertRow, threshold: LowCreditThreshold, now: Date): Millic
   return lowCreditLine(threshold, granted);
 }
 
-async function availableNow(tx: LedgerTx, workspaceId: string, now: Date): Promise<Millicredits> {
+export async function availableNow(tx: LedgerTx, workspaceId: string, now: Date): Promise<Millicredits> {
   const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
   const [grants, held] = await Promise.all([tx.openGrants(workspaceId), tx.heldAmount(workspaceId, now)]);
   return liveRemaining(grants, now) - held - account.overageDebt;

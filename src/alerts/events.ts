@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { TallyError } from '../domain/errors.ts';
 import { randomId } from '../ledger/random-id.ts';
 import type { Database } from '../store/schema.ts';
+import { queueEmails } from './email-queue.ts';
 
 export const EVENT_TYPES = [
   'credits.low',
@@ -9,6 +10,7 @@ export const EVENT_TYPES = [
   'credits.recovered',
   'subscription.renewed',
   'purchase.completed',
+  'usage.level_reached',
   'limit.reached',
   'auto_top_up.succeeded',
   'auto_top_up.failed',
@@ -96,5 +98,6 @@ export async function recordEvent(
       )
       .execute();
   }
+  await queueEmails(trx, workspaceId, { id, seq: inserted.seq, type }, at);
   return { id, recorded: true };
 }

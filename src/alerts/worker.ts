@@ -1,28 +1,31 @@
 import type { Store } from '../store/store.ts';
-import { DEFAULT_BATCH_SIZE, type DeliveryOptions, type DeliveryRound, deliverDue } from './delivery.ts';
+import { DEFAULT_BATCH_SIZE, type DeliveryOptions, deliverDue } from './delivery.ts';
 
-export interface WorkerOptions extends DeliveryOptions {
-  /** How often an idle worker looks for due deliveries. */
+export interface PollingOptions {
+  /** How often an idle worker looks for due work. */
   pollMs?: number;
+  /** What a round claims at most: a round that claims as much runs again at once. */
+  batchSize?: number;
   onError?: (error: unknown) => void;
 }
+
+export interface WorkerOptions extends DeliveryOptions, PollingOptions {}
 
 export const DEFAULT_POLL_MS = 2_000;
 
 /**
- * Delivers the outbox in the background: a round every `pollMs`, at once again while rounds come
+ * Works through an outbox in the background: a round every `pollMs`, at once again while rounds come
  * back full. Any number of processes may run one on the same database; claims keep them apart.
  */
-export class WebhookWorker {
+export class OutboxWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
 
   constructor(
-    private readonly store: Store,
-    private readonly secretKey: Uint8Array,
+    private readonly round: (now: Date) => Promise<{ claimed: number }>,
     private readonly clock: () => Date,
-    private readonly options: WorkerOptions = {},
+    private readonly options: PollingOptions = {},
   ) {}
 
   start(): void {
@@ -39,10 +42,6 @@ export class WebhookWorker {
     await this.running;
   }
 
-  deliverDue(now: Date = this.clock()): Promise<DeliveryRound> {
-    return deliverDue(this.store, this.secretKey, now, this.options);
-  }
-
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
@@ -54,11 +53,18 @@ export class WebhookWorker {
   private async tick(): Promise<void> {
     let full = false;
     try {
-      const round = await this.deliverDue();
+      const round = await this.round(this.clock());
       full = round.claimed >= (this.options.batchSize ?? DEFAULT_BATCH_SIZE);
     } catch (error) {
       this.options.onError?.(error);
     }
     this.schedule(full ? 0 : (this.options.pollMs ?? DEFAULT_POLL_MS));
+  }
+}
+
+/** Delivers the webhook outbox in the background. */
+export class WebhookWorker extends OutboxWorker {
+  constructor(store: Store, secretKey: Uint8Array, clock: () => Date, options: WorkerOptions = {}) {
+    super((now) => deliverDue(store, secretKey, now, options), clock, options);
   }
 }

@@ -7,6 +7,7 @@ export const EventTypeName = Type.Union([
   Type.Literal('credits.recovered'),
   Type.Literal('subscription.renewed'),
   Type.Literal('purchase.completed'),
+  Type.Literal('usage.level_reached'),
   Type.Literal('limit.reached'),
   Type.Literal('auto_top_up.succeeded'),
   Type.Literal('auto_top_up.failed'),

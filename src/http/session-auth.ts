@@ -72,6 +72,8 @@ export function sessionAuthenticator(sessions: SessionLookup): Authenticator {
     // A bearer key decides on its own, and signing in again needs no old session.
     if (request.headers.authorization) return null;
     if (request.method === 'POST' && request.url.split('?')[0] === '/v1/session') return null;
+    // An unsubscribe link carries its own signed token and needs no session, CSRF token or role.
+    if (request.url.startsWith('/v1/email/unsubscribe/')) return null;
     const token = sessionToken(request);
     if (!token) return null;
     const session = await sessions.current(token);

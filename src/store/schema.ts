@@ -357,6 +357,45 @@ export interface StripePaymentsTable {
   document_url: string | null;
 }
 
+/** A workspace's usage levels (JSON, null: the defaults) and the ones reached (JSON: level key → period start). */
+export interface AlertLevelsTable {
+  workspace_id: string;
+  levels: string | null;
+  reached: string;
+  updated_at: number;
+}
+
+/** One row: whether this deployment queues mail (TALLY_SMTP_URL set). */
+export interface EmailSettingsTable {
+  id: number;
+  enabled: number;
+  updated_at: number;
+}
+
+/** One event on its way to one dashboard user by e-mail. */
+export interface EmailDeliveriesTable {
+  workspace_id: string;
+  id: string;
+  event_id: string;
+  event_seq: number;
+  user_id: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: number;
+  next_attempt_at: number;
+  lease_token: string | null;
+  last_attempt_at: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  created_at: number;
+}
+
+/** A dashboard user who unsubscribed from the workspace's e-mail notices. */
+export interface EmailOptOutsTable {
+  workspace_id: string;
+  user_id: string;
+  created_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   grants: GrantsTable;
@@ -386,4 +425,8 @@ export interface Database {
   auto_top_ups: AutoTopUpsTable;
   auto_top_up_attempts: AutoTopUpAttemptsTable;
   stripe_payments: StripePaymentsTable;
+  alert_levels: AlertLevelsTable;
+  email_settings: EmailSettingsTable;
+  email_deliveries: EmailDeliveriesTable;
+  email_opt_outs: EmailOptOutsTable;
 }

@@ -146,6 +146,7 @@ describe('the operator CLI', () => {
     expect(code).toBe(0);
     expect(output).toContain('SIGTERM: finishing in-flight requests');
     expect(output).toContain('Payments: off (TALLY_PAYMENTS=off)');
+    expect(output.split('E-mail notices: off (TALLY_SMTP_URL is unset)')).toHaveLength(2);
     // Each request either finished (201), was turned away once closing began (503, so a load balancer
     // retries it elsewhere), or found the port closed; none is cut off half-way.
     expect(statuses.filter((status) => status !== 201 && status !== 503 && status !== 'refused')).toEqual([]);

@@ -1,8 +1,4 @@
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
-}
+import { escapeHtml } from '../../domain/html.ts';
 
 /** The page a spent or expired dashboard link answers with (410): what happened and what to do. */
 export function linkExpiredPage(returnUrl: string | null): string {

@@ -10,6 +10,7 @@ import * as twilioFiguresByPart from './007-twilio-figures-by-part.ts';
 import * as dashboardLinks from './008-dashboard-links.ts';
 import * as spendLimits from './009-spend-limits.ts';
 import * as autoTopUp from './010-auto-top-up.ts';
+import * as alertLevelsEmail from './011-alert-levels-email.ts';
 import * as timeZones from './012-time-zones.ts';
 import * as conversationReads from './013-conversation-reads.ts';
 import * as dropIdempotencyRecords from './014-drop-idempotency-records.ts';
@@ -28,9 +29,10 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '008-dashboard-links': dashboardLinks,
   '009-spend-limits': spendLimits,
   '010-auto-top-up': autoTopUp,
-  '014-drop-idempotency-records': dropIdempotencyRecords,
-  '013-conversation-reads': conversationReads,
+  '011-alert-levels-email': alertLevelsEmail,
   '012-time-zones': timeZones,
+  '013-conversation-reads': conversationReads,
+  '014-drop-idempotency-records': dropIdempotencyRecords,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */

@@ -2,9 +2,11 @@ import { useCheckout, useUpgradeOptions } from '../api/billing.ts';
 import { ApiError } from '../api/client.ts';
 import { useBalance, useCanChange } from '../api/queries.ts';
 import type { CheckoutReply, PackReply, PlanReply } from '../api/types.ts';
+import { AlertLevelsCard } from '../components/alert-levels-card.tsx';
 import { AutoTopUpCard } from '../components/auto-top-up-card.tsx';
 import { BillingHistoryCard } from '../components/billing-history.tsx';
 import { Card, CardError, CardLoading } from '../components/card.tsx';
+import { EmailNoticesCard } from '../components/email-notices-card.tsx';
 import { SpendLimitsCard } from '../components/spend-limits-card.tsx';
 import { formatCount, formatCredits, formatMoney } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -181,6 +183,8 @@ export function UpgradePage() {
         <SpendLimitsCard />
         <AutoTopUpCard />
         <BillingHistoryCard />
+        {canChange ? <AlertLevelsCard /> : null}
+        <EmailNoticesCard />
       </div>
     </>
   );

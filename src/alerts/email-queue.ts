@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely';
+import { randomId } from '../ledger/random-id.ts';
+import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { hasEmailTemplate } from './email-templates.ts';
+import type { EventType } from './events.ts';
+
+/**
+ * States whether this deployment sends mail (TALLY_SMTP_URL set). Kept in the database rather than in
+ * the process because `recordEvent` runs inside whatever transaction causes the event, anywhere in the
+ * code: the outbox reads it there in the same statement that finds the recipients. Every process
+ * states it at start, so all of them should be given the same TALLY_SMTP_URL.
+ */
+export async function setEmailEnabled(store: Store, enabled: boolean, now: Date): Promise<void> {
+  const values = { enabled: enabled ? 1 : 0, updated_at: now.getTime() };
+  await store.db
+    .insertInto('email_settings')
+    .values({ id: 1, ...values })
+    .onConflict((oc) => oc.column('id').doUpdateSet(values))
+    .execute();
+}
+
+/**
+ * Queues one e-mail per dashboard user of the workspace who has not unsubscribed, for an event just
+ * put in the outbox, in the caller's transaction: the mail exists exactly when the event does.
+ */
+export async function queueEmails(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  event: { id: string; seq: number; type: EventType },
+  at: Date,
+): Promise<void> {
+  if (!hasEmailTemplate(event.type)) return;
+  const recipients = await trx
+    .selectFrom('users as u')
+    .innerJoin('email_settings as s', (join) => join.on('s.id', '=', 1).on('s.enabled', '=', 1))
+    .leftJoin('email_opt_outs as o', (join) =>
+      join.onRef('o.workspace_id', '=', 'u.workspace_id').onRef('o.user_id', '=', 'u.id'),
+    )
+    .select('u.id')
+    .where('u.workspace_id', '=', workspaceId)
+    .where('o.user_id', 'is', null)
+    .execute();
+  if (recipients.length === 0) return;
+  await trx
+    .insertInto('email_deliveries')
+    .values(
+      recipients.map((user) => ({
+        workspace_id: workspaceId,
+        id: randomId('eml'),
+        event_id: event.id,
+        event_seq: event.seq,
+        user_id: user.id,
+        status: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: at.getTime(),
+        lease_token: null,
+        last_attempt_at: null,
+        last_error: null,
+        delivered_at: null,
+        created_at: at.getTime(),
+      })),
+    )
+    .execute();
+}
