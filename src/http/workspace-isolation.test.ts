@@ -181,6 +181,7 @@ describeStores('one workspace never sees another', (ctx) => {
         ['POST /v1/reservations/{id}/release', B.hold, undefined],
         ['POST /v1/reservations/{id}/commit', B.hold, chat('a-commit-probe')],
         ['DELETE /v1/agents/{id}', B.agent, undefined],
+        ['GET /v1/conversations/{id}', B.conversation, undefined],
         ['POST /v1/workspaces/{id}/dashboard-sessions', B.id, {}],
       ] as Array<[string, string, unknown]>
     ).map(([route, id, body]) => ({ route, id, path: route.split(' ')[1]?.replace('{id}', id) ?? '', body }));

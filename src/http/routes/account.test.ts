@@ -42,7 +42,7 @@ describeStores('balance, statement, checks and reservations over HTTP', (ctx) =>
       key: ws.key,
       body: { features: ['voice:elevenlabs'], count: 2 },
     });
-    expect(check.body).toEqual({ allowed: false, cost: 3, available: 2 });
+    expect(check.body).toEqual({ allowed: false, reason: 'insufficient_credits', cost: 3, available: 2 });
     expect((await server.call('POST', '/v1/check', { key: ws.key, body: {} })).body).toEqual({
       allowed: true,
       cost: 1,
