@@ -10,6 +10,7 @@ import { chargeResponse } from '../../src/ledger/charge-response.ts';
 import { openPostgres } from '../../src/store/postgres/open.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import { withSchemaLock } from './schema-lock.ts';
 
 export interface RacePlan {
   location: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
@@ -32,18 +33,10 @@ export interface RaceOutcome {
 
 async function open(location: RacePlan['location']): Promise<Store> {
   if (location.kind === 'sqlite') return openSqlite(location.file);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await openPostgres(location.url, { schema: location.schema, poolSize: 5 });
-    } catch (error) {
-      // Opening runs the migrator, whose catalog scan (Kysely's introspection) calls has_schema_privilege
-      // on every schema and fails when another test file drops its schema at that moment. That is not
-      // what this race is about, so the open is tried again; charging never is.
-      const code = (error as { code?: unknown }).code;
-      const message = error instanceof Error ? error.message : '';
-      if (code !== '3F000' || message.includes(location.schema) || attempt >= 5) throw error;
-    }
-  }
+  // Opening runs the migrator, whose catalog scan must not meet another test file dropping its schema.
+  return withSchemaLock(location.url, 'shared', () =>
+    openPostgres(location.url, { schema: location.schema, poolSize: 5 }),
+  );
 }
 
 async function waitForGo(): Promise<void> {

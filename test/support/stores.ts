@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeEach, describe } from 'vitest';
 import { openPostgres } from '../../src/store/postgres/open.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import { withSchemaLock } from './schema-lock.ts';
 
 /** The PostgreSQL server of this run: yours, or the one test/global-setup.ts started for it. */
 export const TEST_DATABASE_URL = testDatabaseUrl();
@@ -28,25 +29,6 @@ export type StoreLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres
 
 const cleanups: Array<() => Promise<void>> = [];
 
-/**
- * Kysely's migrator scans every schema's catalog when a store opens; a schema dropped by another
- * test file at that moment makes the scan fail. Opens share an advisory lock that drops take
- * exclusively, so the two never overlap (the lock is held on its own connection).
- */
-const SCHEMA_LOCK = 7_261_125;
-async function withSchemaLock<T>(mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(mode === 'shared' ? 'select pg_advisory_lock_shared($1)' : 'select pg_advisory_lock($1)', [
-      SCHEMA_LOCK,
-    ]);
-    return await fn();
-  } finally {
-    await client.end();
-  }
-}
-
 export const sqliteFactory: StoreFactory = {
   name: 'sqlite',
   async create() {
@@ -65,10 +47,12 @@ export const postgresFactory: StoreFactory = {
   name: 'postgres',
   async create() {
     const schema = `test_${randomBytes(6).toString('hex')}`;
-    const store = await withSchemaLock('shared', () => openPostgres(TEST_DATABASE_URL, { schema, poolSize: 5 }));
+    const store = await withSchemaLock(TEST_DATABASE_URL, 'shared', () =>
+      openPostgres(TEST_DATABASE_URL, { schema, poolSize: 5 }),
+    );
     cleanups.push(async () => {
       await store.close();
-      await withSchemaLock('exclusive', async () => {
+      await withSchemaLock(TEST_DATABASE_URL, 'exclusive', async () => {
         const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
         await client.connect();
         await client.query(`drop schema if exists "${schema}" cascade`);
@@ -84,7 +68,9 @@ export const STORE_FACTORIES = [sqliteFactory, postgresFactory];
 export async function openStoreAt(location: StoreLocation): Promise<Store> {
   return location.kind === 'sqlite'
     ? openSqlite(location.file)
-    : withSchemaLock('shared', () => openPostgres(location.url, { schema: location.schema, poolSize: 5 }));
+    : withSchemaLock(location.url, 'shared', () =>
+        openPostgres(location.url, { schema: location.schema, poolSize: 5 }),
+      );
 }
 
 async function runCleanups() {

@@ -11,6 +11,7 @@ import { openPostgres } from '../../src/store/postgres/open.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
 import { SMALL_PACK_CATALOG } from './auto-top-up.ts';
 import { TEST_ADMIN_KEY } from './http.ts';
+import { withSchemaLock } from './schema-lock.ts';
 
 export interface TopUpRacePlan {
   location: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
   const store =
     location.kind === 'sqlite'
       ? await openSqlite(location.file)
-      : await openPostgres(location.url, { schema: location.schema, poolSize: 5 });
+      : await withSchemaLock(location.url, 'shared', () =>
+          openPostgres(location.url, { schema: location.schema, poolSize: 5 }),
+        );
   const now = () => new Date(plan.nowMs);
   const app = await buildApp({
     store,
