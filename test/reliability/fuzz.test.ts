@@ -76,6 +76,7 @@ describe.each(STORES)('malformed requests from the OpenAPI description, on %s', 
         keyId: workspace.keyId,
         reservation: field<string>(hold, 'id'),
         response: response.id,
+        conversation: response.conversationId,
         agent: field<string>(agent, 'id'),
         webhook: field<string>(webhook, 'id'),
       };

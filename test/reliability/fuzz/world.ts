@@ -8,6 +8,7 @@ export interface Ids {
   keyId: string;
   reservation: string;
   response: string;
+  conversation: string;
   agent: string;
   webhook: string;
 }
@@ -89,6 +90,7 @@ export function realPathParam(op: Operation, param: string, ids: Ids): string {
   if (op.path.startsWith('/v1/workspaces/')) return ids.workspace;
   if (op.path.startsWith('/v1/reservations/')) return ids.reservation;
   if (op.path.startsWith('/v1/responses/')) return ids.response;
+  if (op.path.startsWith('/v1/conversations/')) return ids.conversation;
   if (op.path.startsWith('/v1/agents/')) return ids.agent;
   if (op.path.startsWith('/v1/webhooks/')) return ids.webhook;
   throw new Error(`The fuzz test does not know what {${param}} in ${op.path} names: teach realPathParam.`);
