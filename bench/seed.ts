@@ -101,6 +101,9 @@ export function responseStatements(
     `insert into usage_slots (workspace_id, slot, channel, agent_id, features, credits_used, responses, conversations)
      select ${ws}, at / ${SLOT_MS}, channel, agent_id, '[]', count(*) * 1000, count(*), sum(case when i % 10 = 0 then 1 else 0 end)
      from ${rows} group by at / ${SLOT_MS}, channel, agent_id`,
+    `insert into usage_days (workspace_id, day, channel, agent_id, features, credits_used, responses, conversations)
+     select ${ws}, ${dayText('d')}, channel, agent_id, '[]', count(*) * 1000, count(*), sum(case when i % 10 = 0 then 1 else 0 end)
+     from ${rows} group by d, channel, agent_id`,
     `update grants set remaining = remaining - ${count * 1000} where workspace_id = ${ws} and id = ${safe(grantId)}`,
   ];
 }

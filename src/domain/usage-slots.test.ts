@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, dayStart } from './days.ts';
-import { featureKey, SLOT_MS, slotOf, slotRange, slotRuns } from './usage-slots.ts';
+import { featureKey, SLOT_MS, slotOf, usageDaysOf } from './usage-slots.ts';
 
 describe('usage by quarter hour', () => {
   it('makes every local day of every zone in use an exact run of quarter hours, through 2027', () => {
@@ -14,28 +14,37 @@ describe('usage by quarter hour', () => {
     expect(misaligned).toEqual([]);
   });
 
-  it('reads 96 quarter hours for a day, 92 and 100 on the DST days of New York', () => {
-    const slots = (day: string) => {
-      const range = slotRange({ from: day, to: day }, 'America/New_York');
-      return range.end - range.start;
+  it('regroups quarter hours into the local days of a zone, the 25-hour DST day and a 45-minute offset included', () => {
+    const figures = {
+      channel: 'chat',
+      agent_id: 'a1',
+      features: '[]',
+      credits_used: 10,
+      responses: 1,
+      conversations: 0,
     };
-    expect(slots('2026-11-25')).toBe(96);
-    expect(slots('2026-03-08')).toBe(92);
-    expect(slots('2026-11-01')).toBe(100);
-    expect(slotRange({ from: '2026-11-25', to: '2026-11-25' }, 'Asia/Kathmandu').start).toBe(
-      slotOf(new Date('2026-11-24T18:15:00Z')),
-    );
-  });
-
-  it('numbers each quarter hour with the local day it falls in, a DST day as a run of its own', () => {
-    const range = { from: '2026-10-30', to: '2026-11-03' };
-    const runs = slotRuns(range, 'America/New_York');
-    expect(runs.map((run) => [run.firstDay, run.regular, run.end - run.start])).toEqual([
-      [0, true, 192],
-      [2, false, 100],
-      [3, true, 192],
+    const at = (iso: string) => ({ slot: slotOf(new Date(iso)), ...figures });
+    const slots = [
+      at('2026-11-01T03:45:00Z'),
+      at('2026-11-01T04:00:00Z'),
+      at('2026-11-02T04:45:00Z'),
+      at('2026-11-02T05:00:00Z'),
+      at('2026-11-02T05:00:00Z'),
+    ];
+    const days = (zone: string) => usageDaysOf(slots, zone).map((row) => [row.day, row.responses, row.credits_used]);
+    expect(days('America/New_York')).toEqual([
+      ['2026-10-31', 1, 10],
+      ['2026-11-01', 2, 20],
+      ['2026-11-02', 2, 20],
     ]);
-    expect(slotRuns({ from: '2026-11-02', to: '2026-11-30' }, 'UTC')).toHaveLength(1);
+    expect(days('UTC')).toEqual([
+      ['2026-11-01', 2, 20],
+      ['2026-11-02', 3, 30],
+    ]);
+    expect(usageDaysOf([at('2026-11-24T18:00:00Z'), at('2026-11-24T18:15:00Z')], 'Asia/Kathmandu')).toMatchObject([
+      { day: '2026-11-24' },
+      { day: '2026-11-25' },
+    ]);
   });
 });
 

@@ -185,12 +185,15 @@ export class AccountState {
     });
   }
 
-  /** Adds to the rollup rows of (quarter hour, channel, agent, features); written once per row at flush. */
-  bumpRollup(delta: RollupDelta): void {
+  /**
+   * Adds to the rollup rows of (quarter hour, channel, agent, features), and of the local day in the
+   * locked account's zone; written once per row at flush.
+   */
+  bumpRollup(delta: Omit<RollupDelta, 'timeZone'>): void {
     const key = `${slotOf(delta.at)}\u0000${delta.channel}\u0000${delta.agentId}\u0000${delta.features.join(',')}`;
     const pending = this.rollups.get(key);
     if (!pending) {
-      this.rollups.set(key, { ...delta });
+      this.rollups.set(key, { ...delta, timeZone: this.account.timeZone });
       return;
     }
     pending.creditsUsed += delta.creditsUsed;

@@ -34,7 +34,7 @@ export async function recordConversation(
     });
   }
   return store.transaction(async (tx) => {
-    workspaceMustExist(await tx.lockAccount(input.workspaceId), input.workspaceId);
+    const account = workspaceMustExist(await tx.lockAccount(input.workspaceId), input.workspaceId);
     const existing = await tx.findConversation(input.workspaceId, input.id);
     if (existing) {
       assertSameConversation(existing, input);
@@ -45,6 +45,7 @@ export async function recordConversation(
     await tx.bumpRollup({
       workspaceId: input.workspaceId,
       at: startedAt,
+      timeZone: account.timeZone,
       features: [],
       channel: input.channel,
       agentId: input.agentId,

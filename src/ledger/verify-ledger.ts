@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { Store } from '../store/store.ts';
+import { verifyUsageDays } from './verify-usage-days.ts';
 import { verifyUsageSlots } from './verify-usage-slots.ts';
 
 export interface Difference {
-  check: 'grant_remaining' | 'overage_debt' | 'balance_after' | 'response_cost' | 'rollup' | 'usage_slot';
+  check: 'grant_remaining' | 'overage_debt' | 'balance_after' | 'response_cost' | 'rollup' | 'usage_slot' | 'usage_day';
   workspaceId: string;
   subject: string;
   expected: number;
@@ -28,8 +29,8 @@ function dayOf(store: Store, column: string) {
 /**
  * Recomputes everything that is kept incrementally from what explains it: each grant's remaining
  * and each workspace's overage debt from the ledger lines, each line's balance-after from the
- * running sum, each response's cost from its charge lines, and every daily and quarter-hour rollup
- * from the responses and conversations. Reports each difference; an empty list means the books balance.
+ * running sum, each response's cost from its charge lines, every daily and quarter-hour rollup
+ * from the responses and conversations, and the local-day rollups from the quarter hours. Reports each difference; an empty list means the books balance.
  */
 export async function verifyLedger(store: Store): Promise<VerifyReport> {
   const { db } = store;
@@ -159,6 +160,7 @@ export async function verifyLedger(store: Store): Promise<VerifyReport> {
   }
 
   differences.push(...(await verifyUsageSlots(store)));
+  differences.push(...(await verifyUsageDays(store)));
 
   const counts = await sql<{ workspaces: number; grants: number; lines: number; responses: number; rollups: number }>`
     select (select count(*) from workspaces) as workspaces, (select count(*) from grants) as grants,

@@ -78,6 +78,36 @@ describeStores('the quarter-hour usage rollups', (ctx) => {
         expected: 1500,
         actual: 7,
       },
+      // The local days, still right, no longer equal the drifted quarter hours regrouped.
+      {
+        check: 'usage_day',
+        workspaceId: ws,
+        subject: '2026-11-25 chat agent-2 ["voice:elevenlabs"] credits_used',
+        expected: 7,
+        actual: 1500,
+      },
+    ]);
+  });
+
+  it('are checked against the local-day rollups by tally verify, which reports a day that drifted', async () => {
+    const clock = new TestClock();
+    clock.set('2026-11-25T15:00:00Z');
+    const ws = await busyWorkspace(clock);
+    await ctx.store.db
+      .updateTable('usage_days')
+      .set({ responses: 9 })
+      .where('workspace_id', '=', ws)
+      .where('agent_id', '=', 'agent-2')
+      .execute();
+    const { differences } = await verifyLedger(ctx.store);
+    expect(differences).toEqual([
+      {
+        check: 'usage_day',
+        workspaceId: ws,
+        subject: '2026-11-25 chat agent-2 ["voice:elevenlabs"] responses',
+        expected: 1,
+        actual: 9,
+      },
     ]);
   });
 });

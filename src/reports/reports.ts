@@ -20,7 +20,7 @@ import {
 
 export const DEFAULT_HISTORY_DAYS = 90;
 
-/** What the dashboard reads, bound to one store, catalog and clock, in days of the workspace's zone. Every figure comes from the quarter-hour rollups. */
+/** What the dashboard reads, bound to one store, catalog and clock, in days of the workspace's zone. Every figure comes from the local-day rollups (`usage_days`). */
 export function createReports(store: Store, catalog: Catalog, clock: () => Date) {
   /** The workspace's zone, after checking the workspace exists. */
   async function zoneOf(workspaceId: string): Promise<string> {
@@ -39,7 +39,7 @@ export function createReports(store: Store, catalog: Catalog, clock: () => Date)
     async summary(workspaceId: string, from?: string, to?: string): Promise<DayRange & UsageFigures> {
       const zone = await zoneOf(workspaceId);
       const range = resolveRange(from, to, await currentPeriodRange(workspaceId, zone), zone);
-      return { ...range, ...(await usageSummary(store, workspaceId, range, zone)) };
+      return { ...range, ...(await usageSummary(store, workspaceId, range)) };
     },
 
     async breakdown(
@@ -50,7 +50,7 @@ export function createReports(store: Store, catalog: Catalog, clock: () => Date)
     ): Promise<DayRange & { by: BreakdownDimension; rows: BreakdownRow[] }> {
       const zone = await zoneOf(workspaceId);
       const range = resolveRange(from, to, await currentPeriodRange(workspaceId, zone), zone);
-      return { ...range, by, rows: await usageBreakdown(store, workspaceId, range, by, zone) };
+      return { ...range, by, rows: await usageBreakdown(store, workspaceId, range, by) };
     },
 
     async history(
@@ -63,13 +63,13 @@ export function createReports(store: Store, catalog: Catalog, clock: () => Date)
       const zone = await zoneOf(workspaceId);
       const today = dayIn(clock(), zone);
       const range = resolveRange(from, to, { from: addDays(today, -(DEFAULT_HISTORY_DAYS - 1)), to: today }, zone);
-      return { ...range, interval, points: await usageHistory(store, workspaceId, range, interval, zone, agentId) };
+      return { ...range, interval, points: await usageHistory(store, workspaceId, range, interval, agentId) };
     },
 
     async exportCsv(workspaceId: string, from?: string, to?: string): Promise<DayRange & { csv: string }> {
       const zone = await zoneOf(workspaceId);
       const range = resolveRange(from, to, await currentPeriodRange(workspaceId, zone), zone);
-      return { ...range, csv: await exportUsageCsv(store, workspaceId, range, zone) };
+      return { ...range, csv: await exportUsageCsv(store, workspaceId, range) };
     },
 
     async forecast(workspaceId: string): Promise<Forecast> {
@@ -78,7 +78,7 @@ export function createReports(store: Store, catalog: Catalog, clock: () => Date)
       const [workspace, balance, recentDays] = await Promise.all([
         getWorkspace(store, workspaceId),
         getBalance(store, workspaceId, now),
-        recentDailyCredits(store, workspaceId, dayIn(now, zone), FORECAST_WINDOW_DAYS, zone),
+        recentDailyCredits(store, workspaceId, dayIn(now, zone), FORECAST_WINDOW_DAYS),
       ]);
       return forecastCredits({
         recentDays,

@@ -1,5 +1,7 @@
 import { canonicalTimeZone, dayIn, UTC } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
+import { workspaceMustExist } from '../domain/workspace-exists.ts';
+import { rebuildUsageDays } from '../ledger/usage-days.ts';
 import { getWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 
@@ -25,8 +27,10 @@ export async function timeZoneOf(store: Store, workspaceId: string): Promise<str
 }
 
 /**
- * Sets the zone; setting the same one again changes nothing. Past usage needs no rewrite: it is
- * kept by UTC quarter hour and grouped into the new zone's days when read.
+ * Sets the zone; setting the same one again changes nothing. A new zone rebuilds the workspace's
+ * local-day rollups from its quarter-hour rows, in the transaction that saves it: that transaction
+ * takes the account lock, so no charge of the workspace interleaves, and its cost is one read of
+ * the workspace's quarter-hour rows (src/ledger/usage-days.ts).
  */
 export async function setTimeZone(
   store: Store,
@@ -44,12 +48,16 @@ export async function setTimeZone(
       },
     );
   }
-  await getWorkspace(store, workspaceId);
-  await store.db
-    .insertInto('workspace_settings')
-    .values({ workspace_id: workspaceId, time_zone: zone, updated_at: now.getTime() })
-    .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ time_zone: zone, updated_at: now.getTime() }))
-    .execute();
+  await store.transaction(async (tx, trx) => {
+    const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
+    if (account.timeZone === zone) return;
+    await trx
+      .insertInto('workspace_settings')
+      .values({ workspace_id: workspaceId, time_zone: zone, updated_at: now.getTime() })
+      .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ time_zone: zone, updated_at: now.getTime() }))
+      .execute();
+    await rebuildUsageDays(trx, workspaceId, zone);
+  });
   return { timeZone: zone };
 }
 

@@ -6,7 +6,7 @@ import type { UsageFigures } from './usage.ts';
  * The figures every usage read sums, written once so the summary and each breakdown count the same
  * way: calls and chats are the conversations first seen on each channel.
  */
-export const usageSums = (eb: ExpressionBuilder<Database, 'usage_slots'>) => [
+export const usageSums = (eb: ExpressionBuilder<Database, 'usage_days'>) => [
   eb.fn.sum<number | string | null>('credits_used').as('credits'),
   eb.fn.sum<number | string | null>('responses').as('responses'),
   sql<number | string | null>`sum(case when channel = 'call' then conversations else 0 end)`.as('calls'),

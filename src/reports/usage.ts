@@ -1,9 +1,7 @@
-import { sql } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import { csvField } from '../domain/csv.ts';
 import { addDays, type DayRange, dayIn, daysBetween, isDay, weekStart } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
-import { SLOTS_PER_DAY, slotRange, slotRuns } from '../domain/usage-slots.ts';
 import type { Store } from '../store/store.ts';
 import { toFigures, usageSums } from './usage-sums.ts';
 
@@ -48,7 +46,7 @@ export function resolveRange(
 }
 
 type Row = {
-  day: number;
+  day: string;
   channel: string;
   credits: number | null;
   responses: number | null;
@@ -56,46 +54,24 @@ type Row = {
 };
 
 /**
- * The index in the range (0 = `range.from`) of the local day a slot falls on, as SQL: one branch per
- * run of regular days or DST day. The numbers are ours, not the caller's, so they are inlined.
+ * Usage per local day and channel in the range, of one agent or all: reads the local-day rollups
+ * of the primary key's (workspace_id, day) prefix only, one row per day and key in use.
  */
-function dayIndex(range: DayRange, zone: string) {
-  const branches = slotRuns(range, zone).map((run) => {
-    const day = run.regular
-      ? sql`(slot - ${sql.lit(run.start)}) / ${sql.lit(SLOTS_PER_DAY)} + ${sql.lit(run.firstDay)}`
-      : sql.lit(run.firstDay);
-    return sql`when slot < ${sql.lit(run.end)} then ${day}`;
-  });
-  return sql<number>`case ${sql.join(branches, sql` `)} end`;
-}
-
-/**
- * Usage per local day and channel in the range, of one agent or all: reads the slots of the primary
- * key's (workspace_id, slot) prefix only.
- */
-async function dailyRows(
-  store: Store,
-  workspaceId: string,
-  range: DayRange,
-  zone: string,
-  agentId?: string,
-): Promise<Row[]> {
-  const slots = slotRange(range, zone);
-  const day = dayIndex(range, zone);
+async function dailyRows(store: Store, workspaceId: string, range: DayRange, agentId?: string): Promise<Row[]> {
   let query = store.db
-    .selectFrom('usage_slots')
+    .selectFrom('usage_days')
     .select([
-      day.as('day'),
+      'day',
       'channel',
       (eb) => eb.fn.sum<number>('credits_used').as('credits'),
       (eb) => eb.fn.sum<number>('responses').as('responses'),
       (eb) => eb.fn.sum<number>('conversations').as('conversations'),
     ])
     .where('workspace_id', '=', workspaceId)
-    .where('slot', '>=', slots.start)
-    .where('slot', '<', slots.end);
+    .where('day', '>=', range.from)
+    .where('day', '<=', range.to);
   if (agentId !== undefined) query = query.where('agent_id', '=', agentId);
-  return query.groupBy([day, 'channel']).orderBy('day').orderBy('channel').execute();
+  return query.groupBy(['day', 'channel']).orderBy('day').orderBy('channel').execute();
 }
 
 const zero = (): UsageFigures => ({ creditsUsed: 0, calls: 0, chats: 0, responses: 0 });
@@ -107,19 +83,13 @@ function add(figures: UsageFigures, row: Row): void {
   else figures.chats += Number(row.conversations ?? 0);
 }
 
-export async function usageSummary(
-  store: Store,
-  workspaceId: string,
-  range: DayRange,
-  zone: string,
-): Promise<UsageFigures> {
-  const slots = slotRange(range, zone);
+export async function usageSummary(store: Store, workspaceId: string, range: DayRange): Promise<UsageFigures> {
   const row = await store.db
-    .selectFrom('usage_slots')
+    .selectFrom('usage_days')
     .select(usageSums)
     .where('workspace_id', '=', workspaceId)
-    .where('slot', '>=', slots.start)
-    .where('slot', '<', slots.end)
+    .where('day', '>=', range.from)
+    .where('day', '<=', range.to)
     .executeTakeFirst();
   return row ? toFigures(row) : zero();
 }
@@ -130,7 +100,6 @@ export async function usageHistory(
   workspaceId: string,
   range: DayRange,
   interval: 'day' | 'week',
-  zone: string,
   agentId?: string,
 ): Promise<HistoryPoint[]> {
   const bucket = (day: string) => (interval === 'day' ? day : weekStart(day));
@@ -138,8 +107,8 @@ export async function usageHistory(
   const step = interval === 'day' ? 1 : 7;
   for (let day = bucket(range.from); day <= range.to; day = addDays(day, step))
     points.set(day, { start: day, ...zero() });
-  for (const row of await dailyRows(store, workspaceId, range, zone, agentId)) {
-    const point = points.get(bucket(addDays(range.from, Number(row.day))));
+  for (const row of await dailyRows(store, workspaceId, range, agentId)) {
+    const point = points.get(bucket(row.day));
     if (point) add(point, row);
   }
   return [...points.values()];
@@ -151,25 +120,19 @@ export async function recentDailyCredits(
   workspaceId: string,
   today: string,
   days: number,
-  zone: string,
 ): Promise<Millicredits[]> {
   const range = { from: addDays(today, -days), to: addDays(today, -1) };
-  const history = await usageHistory(store, workspaceId, range, 'day', zone);
+  const history = await usageHistory(store, workspaceId, range, 'day');
   return history.map((point) => point.creditsUsed);
 }
 
 /** One row per local day and channel that saw use, credits in decimal credits. */
-export async function exportUsageCsv(
-  store: Store,
-  workspaceId: string,
-  range: DayRange,
-  zone: string,
-): Promise<string> {
+export async function exportUsageCsv(store: Store, workspaceId: string, range: DayRange): Promise<string> {
   const lines = [['day', 'channel', 'credits_used', 'responses', 'conversations'].join(',')];
-  for (const row of await dailyRows(store, workspaceId, range, zone)) {
+  for (const row of await dailyRows(store, workspaceId, range)) {
     lines.push(
       [
-        addDays(range.from, Number(row.day)),
+        row.day,
         row.channel,
         Number(row.credits ?? 0) / 1000,
         Number(row.responses ?? 0),

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
-import { utcDay } from '../domain/days.ts';
+import { dayIn, UTC, utcDay } from '../domain/days.ts';
 import type { GrantSource } from '../domain/grants.ts';
 import type { RateCard } from '../domain/rate-card.ts';
 import type { SpendLimits } from '../domain/spend-limits.ts';
@@ -220,8 +220,14 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async lockAccount(workspaceId: string): Promise<Account | null> {
-    let query = this.db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId);
-    if (this.lockRows) query = query.forUpdate();
+    // The zone comes with the account, so a charge knows its usage day without another round trip.
+    let query = this.db
+      .selectFrom('workspaces')
+      .leftJoin('workspace_settings', 'workspace_settings.workspace_id', 'workspaces.id')
+      .selectAll('workspaces')
+      .select('workspace_settings.time_zone')
+      .where('workspaces.id', '=', workspaceId);
+    if (this.lockRows) query = query.forUpdate('workspaces');
     const row = await query.executeTakeFirst();
     if (!row) return null;
     return {
@@ -233,6 +239,7 @@ export class KyselyLedgerTx implements LedgerTx {
       periodAnchor: new Date(Number(row.period_anchor)),
       createdAt: new Date(Number(row.created_at)),
       spendLimits: spendLimitsFromColumn(row.spend_limits),
+      timeZone: row.time_zone ?? UTC,
     };
   }
 
@@ -458,7 +465,7 @@ export class KyselyLedgerTx implements LedgerTx {
     return held;
   }
 
-  /** Both rollup rows in one statement: one round trip on PostgreSQL. */
+  /** The three rollup rows in one statement: one round trip on PostgreSQL. */
   async bumpRollup(delta: RollupDelta): Promise<void> {
     const figures = {
       channel: delta.channel,
@@ -467,6 +474,7 @@ export class KyselyLedgerTx implements LedgerTx {
       responses: delta.responses,
       conversations: delta.conversations,
     };
+    const features = JSON.stringify(delta.features);
     await this.db
       .with('daily', (db) =>
         db
@@ -480,18 +488,25 @@ export class KyselyLedgerTx implements LedgerTx {
             })),
           ),
       )
-      .insertInto('usage_slots')
-      .values({
-        workspace_id: delta.workspaceId,
-        slot: slotOf(delta.at),
-        features: JSON.stringify(delta.features),
-        ...figures,
-      })
+      .with('slots', (db) =>
+        db
+          .insertInto('usage_slots')
+          .values({ workspace_id: delta.workspaceId, slot: slotOf(delta.at), features, ...figures })
+          .onConflict((oc) =>
+            oc.columns(['workspace_id', 'slot', 'channel', 'agent_id', 'features']).doUpdateSet((eb) => ({
+              credits_used: eb('usage_slots.credits_used', '+', eb.ref('excluded.credits_used')),
+              responses: eb('usage_slots.responses', '+', eb.ref('excluded.responses')),
+              conversations: eb('usage_slots.conversations', '+', eb.ref('excluded.conversations')),
+            })),
+          ),
+      )
+      .insertInto('usage_days')
+      .values({ workspace_id: delta.workspaceId, day: dayIn(delta.at, delta.timeZone), features, ...figures })
       .onConflict((oc) =>
-        oc.columns(['workspace_id', 'slot', 'channel', 'agent_id', 'features']).doUpdateSet((eb) => ({
-          credits_used: eb('usage_slots.credits_used', '+', eb.ref('excluded.credits_used')),
-          responses: eb('usage_slots.responses', '+', eb.ref('excluded.responses')),
-          conversations: eb('usage_slots.conversations', '+', eb.ref('excluded.conversations')),
+        oc.columns(['workspace_id', 'day', 'channel', 'agent_id', 'features']).doUpdateSet((eb) => ({
+          credits_used: eb('usage_days.credits_used', '+', eb.ref('excluded.credits_used')),
+          responses: eb('usage_days.responses', '+', eb.ref('excluded.responses')),
+          conversations: eb('usage_days.conversations', '+', eb.ref('excluded.conversations')),
         })),
       )
       .execute();

@@ -107,6 +107,20 @@ export interface UsageSlotsTable {
   conversations: number;
 }
 
+/** Usage by local day in the workspace's zone, rebuilt from `usage_slots` when the zone changes. */
+export interface UsageDaysTable {
+  workspace_id: string;
+  /** `YYYY-MM-DD` in the workspace's zone. */
+  day: string;
+  channel: string;
+  agent_id: string;
+  /** As in `usage_slots.features`. */
+  features: string;
+  credits_used: number;
+  responses: number;
+  conversations: number;
+}
+
 /** A workspace's own choices; no row means the defaults. */
 export interface WorkspaceSettingsTable {
   workspace_id: string;
@@ -405,6 +419,7 @@ export interface Database {
   holds: HoldsTable;
   daily_rollups: DailyRollupsTable;
   usage_slots: UsageSlotsTable;
+  usage_days: UsageDaysTable;
   workspace_settings: WorkspaceSettingsTable;
   rate_cards: RateCardsTable;
   api_keys: ApiKeysTable;

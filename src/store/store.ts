@@ -20,6 +20,8 @@ export interface Account {
   createdAt: Date;
   /** Its spend limits and their counters; null when it has none. */
   spendLimits: SpendLimits | null;
+  /** The IANA zone its usage days are counted in (`workspace_settings`); `UTC` until it chooses another. */
+  timeZone: string;
 }
 
 export interface StoredGrant extends Grant {
@@ -79,10 +81,15 @@ export interface Hold {
   createdAt: Date;
 }
 
-/** A change to the usage rollups: the UTC day's row and the quarter hour's (src/domain/usage-slots.ts). */
+/**
+ * A change to the usage rollups: the UTC day's row, the quarter hour's and the local day's in the
+ * workspace's zone (src/domain/usage-slots.ts).
+ */
 export interface RollupDelta {
   workspaceId: string;
   at: Date;
+  /** The workspace's zone, as its locked account reads it: `at`'s day in it is the `usage_days` row. */
+  timeZone: string;
   /** The response's sorted feature set; empty for a conversation recorded on its own. */
   features: readonly string[];
   channel: Channel;

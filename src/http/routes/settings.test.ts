@@ -29,6 +29,62 @@ describeStores('workspace settings', (ctx) => {
     expect(history.body.points.at(-1).start).toBe('2026-11-25');
   });
 
+  it("regroups usage already recorded into the new zone's days, the DST day included, and back", async () => {
+    const ws = await server.workspace(1000);
+    const record = async (id: string, channel: 'call' | 'chat', conversationId: string, occurredAt: string) => {
+      const res = await server.call('POST', '/v1/responses', {
+        key: ws.key,
+        body: { id, conversationId, channel, agentId: 'a1', occurredAt },
+      });
+      expect(res.status).toBe(201);
+    };
+    // New York: 2026-10-31 23:30 EDT; 2026-11-01 08:00 EDT; 2026-11-01 23:30 EST, the 25th hour; 2026-11-02 00:00 EST.
+    await record('r1', 'chat', 'chat-1', '2026-11-01T03:30:00Z');
+    await record('r2', 'chat', 'chat-2', '2026-11-01T12:00:00Z');
+    await record('r3', 'chat', 'chat-3', '2026-11-02T04:30:00Z');
+    await record('r4', 'call', 'call-1', '2026-11-02T05:00:00Z');
+
+    const read = async () => {
+      const days = await server.call('GET', '/v1/usage/history?from=2026-10-31&to=2026-11-02', { key: ws.key });
+      const summary = await server.call('GET', '/v1/usage/summary?from=2026-11-02&to=2026-11-02', { key: ws.key });
+      const breakdown = await server.call('GET', '/v1/usage/breakdown?by=channel&from=2026-11-02&to=2026-11-02', {
+        key: ws.key,
+      });
+      return {
+        days: days.body.points.map((p: { start: string; responses: number }) => [p.start, p.responses]),
+        summary: { responses: summary.body.responses, calls: summary.body.calls, chats: summary.body.chats },
+        breakdown: breakdown.body.rows.map((row: { key: string; responses: number }) => [row.key, row.responses]),
+      };
+    };
+    const utc = {
+      days: [
+        ['2026-10-31', 0],
+        ['2026-11-01', 2],
+        ['2026-11-02', 2],
+      ],
+      summary: { responses: 2, calls: 1, chats: 1 },
+      breakdown: expect.arrayContaining([
+        ['call', 1],
+        ['chat', 1],
+      ]),
+    };
+    expect(await read()).toEqual(utc);
+
+    await server.call('PUT', '/v1/settings', { key: ws.key, body: { timeZone: 'America/New_York' } });
+    expect(await read()).toEqual({
+      days: [
+        ['2026-10-31', 1],
+        ['2026-11-01', 2],
+        ['2026-11-02', 1],
+      ],
+      summary: { responses: 1, calls: 1, chats: 0 },
+      breakdown: [['call', 1]],
+    });
+
+    await server.call('PUT', '/v1/settings', { key: ws.key, body: { timeZone: 'UTC' } });
+    expect(await read()).toEqual(utc);
+  });
+
   it('refuses an unknown zone with a 400 naming the field, and keeps the one in force', async () => {
     const ws = await server.workspace();
     await server.call('PUT', '/v1/settings', { key: ws.key, body: { timeZone: 'Asia/Kolkata' } });

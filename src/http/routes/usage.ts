@@ -13,7 +13,7 @@ import { requireScope, workspaceOf } from '../auth.ts';
 import { isoOrNull, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
 
-/** The dashboard's usage reads, all from quarter-hour rollups: their cost grows with the days shown, not the responses. */
+/** The dashboard's usage reads, all from local-day rollups: their cost grows with the days shown, not the responses. */
 export function usageRoutes(reports: Reports) {
   return (app: App) => {
     app.get(

@@ -14,6 +14,7 @@ import * as alertLevelsEmail from './011-alert-levels-email.ts';
 import * as timeZones from './012-time-zones.ts';
 import * as conversationReads from './013-conversation-reads.ts';
 import * as dropIdempotencyRecords from './014-drop-idempotency-records.ts';
+import * as localDayRollups from './015-local-day-rollups.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '012-time-zones': timeZones,
   '013-conversation-reads': conversationReads,
   '014-drop-idempotency-records': dropIdempotencyRecords,
+  '015-local-day-rollups': localDayRollups,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */

@@ -1,7 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { Transaction } from 'kysely';
 import type { Millicredits } from '../../domain/amounts.ts';
-import { utcDay } from '../../domain/days.ts';
+import { dayIn, UTC, utcDay } from '../../domain/days.ts';
 import type { RateCard } from '../../domain/rate-card.ts';
 import { slotOf } from '../../domain/usage-slots.ts';
 import type { BalanceObservers } from '../balance-observers.ts';
@@ -36,6 +36,7 @@ export class SqliteStatements {
   readonly heldExcept;
   readonly bumpRollup;
   readonly bumpSlot;
+  readonly bumpDay;
   readonly rateCardVersion;
   readonly rateCards;
   /**
@@ -46,7 +47,10 @@ export class SqliteStatements {
   cachedCards: { version: number; cards: RateCard[] } | null = null;
 
   constructor(database: SQLite.Database) {
-    this.account = database.prepare<[string], WorkspacesTable>('select * from workspaces where id = ?');
+    this.account = database.prepare<[string], WorkspacesTable & { time_zone: string | null }>(
+      `select w.*, s.time_zone from workspaces w left join workspace_settings s on s.workspace_id = w.id
+        where w.id = ?`,
+    );
     this.setDebt = database.prepare('update workspaces set overage_debt = ? where id = ?');
     this.openGrants = database.prepare<[string], GrantsTable>(
       'select * from grants where workspace_id = ? and remaining > 0',
@@ -97,6 +101,14 @@ export class SqliteStatements {
          responses = responses + excluded.responses,
          conversations = conversations + excluded.conversations`,
     );
+    this.bumpDay = database.prepare(
+      `insert into usage_days (workspace_id, day, features, channel, agent_id, credits_used, responses, conversations)
+       values (?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (workspace_id, day, channel, agent_id, features) do update set
+         credits_used = credits_used + excluded.credits_used,
+         responses = responses + excluded.responses,
+         conversations = conversations + excluded.conversations`,
+    );
     this.rateCardVersion = database.prepare<[], { version: number | null }>(
       'select max(version) as version from rate_cards',
     );
@@ -136,6 +148,7 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
       periodAnchor: new Date(row.period_anchor),
       createdAt: new Date(row.created_at),
       spendLimits: spendLimitsFromColumn(row.spend_limits),
+      timeZone: row.time_zone ?? UTC,
     };
   }
 
@@ -226,7 +239,9 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
   override async bumpRollup(delta: RollupDelta): Promise<void> {
     const figures = [delta.channel, delta.agentId, delta.creditsUsed, delta.responses, delta.conversations] as const;
     this.statements.bumpRollup.run(delta.workspaceId, utcDay(delta.at), ...figures);
-    this.statements.bumpSlot.run(delta.workspaceId, slotOf(delta.at), JSON.stringify(delta.features), ...figures);
+    const features = JSON.stringify(delta.features);
+    this.statements.bumpSlot.run(delta.workspaceId, slotOf(delta.at), features, ...figures);
+    this.statements.bumpDay.run(delta.workspaceId, dayIn(delta.at, delta.timeZone), features, ...figures);
   }
 
   /** Each prepared lookup takes microseconds in-process: a bulk read first would only add work. */
