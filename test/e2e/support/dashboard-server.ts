@@ -7,6 +7,7 @@ import { seedDemo } from '../../../src/demo/seed.ts';
 import { openSqlite } from '../../../src/store/sqlite/open.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { ensureDemoUser } from '../../../src/users/users.ts';
+import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET } from '../../fakes/stripe-server.ts';
 import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, demoAccount } from '../../fakes/twilio-demo-account.ts';
 import { FakeTwilio } from '../../fakes/twilio-server.ts';
 import { TEST_ADMIN_KEY } from '../../support/http.ts';
@@ -70,7 +71,14 @@ export interface DashboardServer {
  * so a test can watch the card react to a Twilio failure.
  */
 export async function startDashboardServer(
-  options: { connectTwilio?: boolean; payments?: PaymentsMode; upgradeUrl?: string; embedOrigins?: string[] } = {},
+  options: {
+    connectTwilio?: boolean;
+    payments?: PaymentsMode;
+    upgradeUrl?: string;
+    embedOrigins?: string[];
+    /** A fake Stripe's URL: payments then go through it. */
+    stripeApiUrl?: string;
+  } = {},
 ): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
   const store = await openSqlite(join(dir, 'tally.db'), { synchronous: 'normal' });
@@ -85,7 +93,14 @@ export async function startDashboardServer(
       bodyLimitBytes: 1_048_576,
       twilioApiUrl: twilio.url,
       // As the demo: a pack or a plan is granted at once, unless a test turns payments off.
-      payments: options.payments ?? 'manual',
+      payments: options.payments ?? (options.stripeApiUrl ? 'stripe' : 'manual'),
+      ...(options.stripeApiUrl
+        ? {
+            stripeApiUrl: options.stripeApiUrl,
+            stripeSecretKey: FAKE_STRIPE_SECRET_KEY,
+            stripeWebhookSecret: FAKE_STRIPE_WEBHOOK_SECRET,
+          }
+        : {}),
       ...(options.upgradeUrl ? { upgradeUrl: options.upgradeUrl } : {}),
       embedOrigins: options.embedOrigins ?? [],
     },
