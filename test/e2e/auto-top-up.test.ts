@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeStripe } from '../fakes/stripe-server.ts';
 import { DESKTOP, launchChromium, signIn } from './support/browser.ts';
 import { type DashboardServer, startDashboardServer } from './support/dashboard-server.ts';
 
@@ -66,5 +67,50 @@ describe('auto top-up set from the Plans page, in Chromium (manual payments)', (
     await page.goto(`${tally.server.url}/`);
     await expect.poll(() => availableOnPage(page)).toBe(charge.body.balance.available + 500);
     expect(await page.getByTestId('auto-top-up-banner').count()).toBe(0);
+  }, 120_000);
+});
+
+describe('a failed auto top-up on the Usage page, in Chromium (Stripe)', () => {
+  let stripe: FakeStripe;
+  let tally: DashboardServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stripe = await FakeStripe.start();
+    [tally, browser] = await Promise.all([
+      startDashboardServer({ connectTwilio: false, stripeApiUrl: stripe.url }),
+      launchChromium(),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await tally?.close();
+    await stripe?.stop();
+  });
+
+  it('shows a banner saying why the top-up failed', async () => {
+    const balance = await tally.server.call('GET', '/v1/balance', { key: tally.key });
+    const set = await tally.server.call('PUT', '/v1/auto-top-up', {
+      key: tally.key,
+      body: { enabled: true, threshold: Math.floor(balance.body.available) + 1, pack: 'pack-500', maxPerMonth: 1 },
+    });
+    expect(set.status).toBe(200);
+    await tally.server.call('POST', '/v1/responses', {
+      key: tally.key,
+      body: { id: 'e2e-top-up-fails', conversationId: 'e2e-top-up-fails', channel: 'chat', agentId: 'support-bot' },
+    });
+    // The demo workspace never paid through Stripe Checkout, so Stripe holds no card to charge.
+    await tally.server.app.autoTopUps.payDue(`${tally.server.url}/upgrade`);
+
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
+    try {
+      const page = await context.newPage();
+      await signIn(page, tally.server.url, tally.email, tally.password);
+      const banner = page.getByTestId('auto-top-up-banner');
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('The automatic credit top-up failed: No saved card');
+    } finally {
+      await context.close();
+    }
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import { seedDemo } from '../../../src/demo/seed.ts';
 import { openSqlite } from '../../../src/store/sqlite/open.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { ensureDemoUser } from '../../../src/users/users.ts';
+import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET } from '../../fakes/stripe-server.ts';
 import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, demoAccount } from '../../fakes/twilio-demo-account.ts';
 import { FakeTwilio } from '../../fakes/twilio-server.ts';
 import { TEST_ADMIN_KEY } from '../../support/http.ts';
@@ -77,6 +78,8 @@ export async function startDashboardServer(
     embedOrigins?: string[];
     /** A clock stopped at this instant, for a test about particular days (a DST change); else the real clock. */
     now?: Date;
+    /** A fake Stripe's URL: payments then go through it. */
+    stripeApiUrl?: string;
   } = {},
 ): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
@@ -92,7 +95,14 @@ export async function startDashboardServer(
       bodyLimitBytes: 1_048_576,
       twilioApiUrl: twilio.url,
       // As the demo: a pack or a plan is granted at once, unless a test turns payments off.
-      payments: options.payments ?? 'manual',
+      payments: options.payments ?? (options.stripeApiUrl ? 'stripe' : 'manual'),
+      ...(options.stripeApiUrl
+        ? {
+            stripeApiUrl: options.stripeApiUrl,
+            stripeSecretKey: FAKE_STRIPE_SECRET_KEY,
+            stripeWebhookSecret: FAKE_STRIPE_WEBHOOK_SECRET,
+          }
+        : {}),
       ...(options.upgradeUrl ? { upgradeUrl: options.upgradeUrl } : {}),
       embedOrigins: options.embedOrigins ?? [],
     },
