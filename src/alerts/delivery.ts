@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { randomId } from '../ledger/random-id.ts';
 import { SecretBoxError } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
-import { MAX_ATTEMPTS, retryDelayMs } from './retry-schedule.ts';
+import { MAX_ATTEMPTS, settleAttempt } from './retry-schedule.ts';
 import { SIGNATURE_HEADER, signTallyPayload, standardWebhookHeaders } from './signature.ts';
 import { openSigningSecret } from './signing-secrets.ts';
 
@@ -191,7 +191,7 @@ async function attempt(
   }
   const result = await send(row, secretKey, now, options.timeoutMs);
   const number = row.attempts + 1;
-  const outcome: Outcome = result.error === null ? 'delivered' : number >= options.maxAttempts ? 'failed' : 'retrying';
+  const { outcome, fields } = settleAttempt(result.error, number, options.maxAttempts, now, options.random());
   await store.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('webhook_attempts')
@@ -212,9 +212,7 @@ async function attempt(
         last_attempt_at: now.getTime(),
         last_status_code: result.statusCode,
         last_error: result.error,
-        ...(outcome === 'delivered' ? { status: 'delivered' as const, delivered_at: now.getTime() } : {}),
-        ...(outcome === 'failed' ? { status: 'failed' as const } : {}),
-        ...(outcome === 'retrying' ? { next_attempt_at: now.getTime() + retryDelayMs(number, options.random()) } : {}),
+        ...fields,
       })
       .execute();
   });

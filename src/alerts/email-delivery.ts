@@ -2,7 +2,7 @@ import type { SendMailOptions } from 'nodemailer';
 import { randomId } from '../ledger/random-id.ts';
 import type { Store } from '../store/store.ts';
 import { type RenderedEmail, renderEmail } from './email-templates.ts';
-import { MAX_ATTEMPTS, retryDelayMs } from './retry-schedule.ts';
+import { MAX_ATTEMPTS, settleAttempt } from './retry-schedule.ts';
 import { unsubscribeToken } from './unsubscribe-links.ts';
 
 /** What sends a mail: a nodemailer transport in production and in the tests (to a real SMTP server). */
@@ -149,16 +149,14 @@ async function attempt(
     error = describeFailure(failure);
   }
   const number = row.attempts + 1;
-  const outcome: Outcome = error === null ? 'delivered' : number >= options.maxAttempts ? 'failed' : 'retrying';
+  const { outcome, fields } = settleAttempt(error, number, options.maxAttempts, now, options.random());
   await mine(store.db)
     .set({
       attempts: number,
       lease_token: null,
       last_attempt_at: now.getTime(),
       last_error: error,
-      ...(outcome === 'delivered' ? { status: 'delivered' as const, delivered_at: now.getTime() } : {}),
-      ...(outcome === 'failed' ? { status: 'failed' as const } : {}),
-      ...(outcome === 'retrying' ? { next_attempt_at: now.getTime() + retryDelayMs(number, options.random()) } : {}),
+      ...fields,
     })
     .execute();
   return outcome;

@@ -14,3 +14,24 @@ export function retryDelayMs(failures: number, random: number): number {
   const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), LONGEST_WAIT_MS);
   return Math.round(base * (0.8 + 0.4 * random));
 }
+
+export type AttemptOutcome = 'delivered' | 'retrying' | 'failed';
+
+/**
+ * What the `number`-th attempt of a delivery (webhook or e-mail) comes to, and the fields its row
+ * takes: delivered, failed for good at `maxAttempts`, or due again after the backoff.
+ */
+export function settleAttempt(
+  error: string | null,
+  number: number,
+  maxAttempts: number,
+  now: Date,
+  random: number,
+): {
+  outcome: AttemptOutcome;
+  fields: { status?: 'delivered' | 'failed'; delivered_at?: number; next_attempt_at?: number };
+} {
+  if (error === null) return { outcome: 'delivered', fields: { status: 'delivered', delivered_at: now.getTime() } };
+  if (number >= maxAttempts) return { outcome: 'failed', fields: { status: 'failed' } };
+  return { outcome: 'retrying', fields: { next_attempt_at: now.getTime() + retryDelayMs(number, random) } };
+}
