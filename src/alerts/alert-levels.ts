@@ -116,7 +116,10 @@ export class AlertLevels {
   constructor(private readonly store: Store) {}
 
   observeLedger(): void {
-    this.store.observeBalances('alert-levels', (change, trx) => this.onBalanceChange(change, trx));
+    this.store.observeBalances('alert-levels', {
+      load: async () => undefined,
+      decide: (change, _loaded, db) => this.onBalanceChange(change, db),
+    });
   }
 
   async onBalanceChange(change: BalanceChange, trx: Kysely<Database>): Promise<void> {

@@ -105,13 +105,16 @@ describeStores('low-credit crossings', (ctx) => {
     const other = setup();
     const ws2 = await other.workspace(10);
     for (let i = 0; i < 7; i += 1) await other.charge(ws2);
-    ctx.store.observeBalances('failing', async () => {
-      throw new Error('disk full');
+    ctx.store.observeBalances('failing', {
+      load: async () => undefined,
+      decide: async () => {
+        throw new Error('disk full');
+      },
     });
     await expect(other.charge(ws2)).rejects.toThrow('disk full');
     expect(await typesOf(ctx.store, ws2)).toEqual([]);
     expect((await other.ledger.balance(ws2)).available).toBe(3000);
-    ctx.store.observeBalances('failing', async () => {});
+    ctx.store.observeBalances('failing', { load: async () => undefined, decide: async () => {} });
     await other.charge(ws2);
     expect(await typesOf(ctx.store, ws2)).toEqual(['credits.low']);
   });

@@ -125,7 +125,10 @@ export class CreditAlerts {
 
   /** Starts watching the ledger's transactions on this store. */
   observeLedger(): void {
-    this.store.observeBalances('credit-alerts', (change, trx) => this.onBalanceChange(change, trx));
+    this.store.observeBalances('credit-alerts', {
+      load: async () => undefined,
+      decide: (change, _loaded, db) => this.onBalanceChange(change, db),
+    });
   }
 
   async onBalanceChange(change: BalanceChange, trx: Kysely<Database>): Promise<void> {

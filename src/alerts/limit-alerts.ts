@@ -31,5 +31,8 @@ async function announce(change: BalanceChange, trx: Kysely<Database>): Promise<v
  * the ledger decides (src/ledger/spend-limit-tracker.ts), this only records.
  */
 export function observeSpendLimits(store: Store): void {
-  store.observeBalances('spend-limits', announce);
+  store.observeBalances('spend-limits', {
+    load: async () => undefined,
+    decide: (change, _loaded, db) => announce(change, db),
+  });
 }

@@ -18,6 +18,9 @@ export class AccountState {
   readonly lines: NewLedgerLine[] = [];
   private readonly grantDeltas = new Map<string, Millicredits>();
   private readonly rollups = new Map<string, RollupDelta>();
+  /** Every rollup change and grant of this transaction, for the balance observers. */
+  private readonly usage: RollupDelta[] = [];
+  private readonly grantsAdded: { amount: Millicredits; effectiveAt: Date }[] = [];
   private balance: Millicredits;
   private readonly initialDebt: Millicredits;
   /** Available when the account was opened; kept only when the store has balance observers to tell. */
@@ -44,7 +47,10 @@ export class AccountState {
     const state = new AccountState(tx, account, await tx.openGrants(workspaceId), now);
     await state.sweepExpired();
     await state.settleDebt();
-    if (tx.balanceObserved) state.availableBefore = state.available(await tx.heldAmount(workspaceId, now));
+    if (tx.balanceObserved) {
+      await tx.watchBalance(workspaceId, now);
+      state.availableBefore = state.available(await tx.heldAmount(workspaceId, now));
+    }
     return state;
   }
 
@@ -103,6 +109,7 @@ export class AccountState {
   async credit(grant: StoredGrant): Promise<void> {
     await this.tx.insertGrant({ ...grant, remaining: 0 });
     this.grants.push({ ...grant, remaining: 0 });
+    this.grantsAdded.push({ amount: grant.amount, effectiveAt: grant.effectiveAt });
     await this.move(grant.id, grant.amount, 'grant', null, grant.reason, grant.createdAt);
     await this.settleDebt();
   }
@@ -121,7 +128,10 @@ export class AccountState {
       }
     }
     this.grantDeltas.clear();
-    for (const delta of this.rollups.values()) await this.tx.bumpRollup(delta);
+    for (const delta of this.rollups.values()) {
+      await this.tx.bumpRollup(delta);
+      this.usage.push(delta);
+    }
     this.rollups.clear();
     await this.tx.appendLedger(this.lines);
     if (this.debt !== this.initialDebt) await this.tx.setOverageDebt(this.account.id, this.debt);
@@ -134,6 +144,8 @@ export class AccountState {
         after,
         at: this.now,
         limitsReached: this.limits?.takeReached() ?? [],
+        usage: this.usage.splice(0),
+        grantsAdded: this.grantsAdded.splice(0),
       });
     }
   }

@@ -5,7 +5,7 @@ import type { GrantSource } from '../domain/grants.ts';
 import type { RateCard } from '../domain/rate-card.ts';
 import type { SpendLimits } from '../domain/spend-limits.ts';
 import { slotOf } from '../domain/usage-slots.ts';
-import type { BalanceObservers } from './balance-observers.ts';
+import type { BalanceObservers, ObserverLoads } from './balance-observers.ts';
 import type { Database, GrantsTable, HoldsTable, ResponsesTable } from './schema.ts';
 import { spendLimitsFromColumn, spendLimitsToColumn } from './spend-limit-column.ts';
 import type {
@@ -215,8 +215,19 @@ export class KyselyLedgerTx implements LedgerTx {
     return this.observed?.observers.any ?? false;
   }
 
+  /** What the observers loaded in this transaction, by workspace (`watchBalance`). */
+  private readonly loads = new Map<string, ObserverLoads>();
+
+  async watchBalance(workspaceId: string, at: Date): Promise<void> {
+    if (this.observed)
+      this.loads.set(workspaceId, await this.observed.observers.load(this.observed.trx, workspaceId, at));
+  }
+
   async reportBalance(change: BalanceChange): Promise<void> {
-    if (this.observed) await this.observed.observers.notify(change, this.observed.trx);
+    if (!this.observed) return;
+    const loads = this.loads.get(change.workspaceId);
+    if (!loads) throw new Error('reportBalance before watchBalance: the observers have read nothing');
+    await this.observed.observers.decide(change, loads, this.observed.trx);
   }
 
   async lockAccount(workspaceId: string): Promise<Account | null> {

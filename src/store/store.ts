@@ -108,18 +108,31 @@ export interface BalanceChange {
   at: Date;
   /** Spend limits this transaction reached for the first time in their period. */
   limitsReached?: readonly LimitReached[];
+  /** The usage this transaction added to the rollups (negative for a refund). */
+  usage: readonly RollupDelta[];
+  /** The grants this transaction recorded. */
+  grantsAdded: readonly { amount: Millicredits; effectiveAt: Date }[];
 }
 
 /**
  * Told of every ledger transaction's balance change, inside that transaction: what it writes commits
  * or rolls back with the change. It may also throw, which aborts the change.
+ *
+ * `load` reads what the decision needs, right after the account lock and before the transaction
+ * writes anything; `decide` gets the change (with this transaction's own usage and grants, so it can
+ * add them to what `load` read) and writes only when something crossed.
  */
-export type BalanceObserver = (change: BalanceChange, trx: Transaction<Database>) => Promise<void>;
+export interface BalanceObserver<Loaded = unknown> {
+  load(db: Kysely<Database>, workspaceId: string, at: Date): Promise<Loaded>;
+  decide(change: BalanceChange, loaded: Loaded, db: Kysely<Database>): Promise<void>;
+}
 
 /** The reads and writes one ledger transaction needs; each implementation runs them in one database transaction. */
 export interface LedgerTx {
   /** True when the store has balance observers: the ledger then reads the holds to report exact balances. */
   readonly balanceObserved: boolean;
+  /** Lets the store's observers read what they decide on, right after the account lock. */
+  watchBalance(workspaceId: string, at: Date): Promise<void>;
   /** Hands a balance change to the store's observers, inside this transaction. */
   reportBalance(change: BalanceChange): Promise<void>;
   /** Reads the workspace's account; inside a transaction it is locked until commit, so credit moves of one workspace are serial. */
@@ -191,6 +204,6 @@ export interface Store {
    */
   now(): Date;
   /** Registers `observer` under `name` (the same name again replaces it) for every later ledger transaction. */
-  observeBalances(name: string, observer: BalanceObserver): void;
+  observeBalances<Loaded>(name: string, observer: BalanceObserver<Loaded>): void;
   close(): Promise<void>;
 }

@@ -56,7 +56,10 @@ export class AutoTopUps {
   /** Starts deciding top-ups in every ledger transaction on this store. */
   observeLedger(): void {
     const { store, catalog, payments } = this.options;
-    store.observeBalances('auto-top-up', (change, trx) => decideOnBalanceChange(change, trx, catalog, payments));
+    store.observeBalances('auto-top-up', {
+      load: async () => undefined,
+      decide: (change, _loaded, db) => decideOnBalanceChange(change, db, catalog, payments),
+    });
   }
 
   async view(workspaceId: string): Promise<AutoTopUpView> {

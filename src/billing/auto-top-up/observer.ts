@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { creditsToMillicredits } from '../../domain/amounts.ts';
 import { decideTopUp, mayBuyThisMonth } from '../../domain/auto-top-up.ts';
 import { randomId } from '../../ledger/random-id.ts';
@@ -18,7 +18,7 @@ import { countBoughtInMonth, findSettings, insertAttempt, setArmed, takeCrossing
  */
 export async function decideOnBalanceChange(
   change: BalanceChange,
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   catalog: Catalog,
   payments: PaymentsMode,
 ): Promise<void> {
