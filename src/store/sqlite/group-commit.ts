@@ -26,9 +26,10 @@ const MAX_GROUP = 128;
  * With `durable`, the COMMIT itself does not sync (`synchronous = NORMAL`): every caller is answered
  * only once `durable` says what was committed so far is on disk, so acknowledged still means synced.
  * The next group runs its transaction meanwhile, and its own wait covers both. Until then the commit
- * is visible to every read that is not one of its callers. When `durable` fails, every caller
- * waiting on it gets an error saying so (its cause the sync's) and every later transaction is refused without running: what the
- * database shows may no longer be what the disk holds, and only reopening it tells (see SyncPipeline).
+ * is visible to every read that is not one of its callers. When `durable` fails, every caller waiting
+ * on it gets an error saying so (its cause the sync's) and every later transaction is refused without
+ * running: what the database shows may no longer be what the disk holds, and only reopening it tells
+ * (see SyncPipeline).
  */
 export class GroupCommit {
   private readonly waiting: Waiting[] = [];
