@@ -66,7 +66,6 @@ export interface SqliteOptions {
  * the outbox worker, another process) may see a commit up to one fdatasync before it is on disk;
  * no caller is acknowledged before.
  */
-
 export async function openSqlite(file: string, options: SqliteOptions = {}): Promise<Store> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const database = new SQLite(file);
