@@ -127,7 +127,7 @@ ${sections.join('\n\n')}
 | --- | --- | --- | --- |
 ${goals.join('\n')}
 
-Issue 7 sets these targets for SQLite, the embedded default; PostgreSQL is held to the same yardsticks for comparison.
+Issues 7 and 12 set these targets for SQLite, the embedded default; PostgreSQL is held to the same yardsticks for comparison.
 Where the time goes, what was changed to get here, and why a missed target stays missed: [performance.md](performance.md).
 `;
 }

@@ -20,6 +20,7 @@ export interface StoreResult {
   charge: { rps: number; failed: number };
   /** The same saturated charges taking turns on several workspaces, so they do not all wait for one account lock. */
   chargeSpread: { rps: number; failed: number; workspaces: number };
+  /** Single charges offered at half the rate `charge` saturated at in the same run. */
   chargeAtRate: { rate: number; p50: number; p99: number; failed: number };
   batch: { chargesPerSec: number; requestsPerSec: number; batchSize: number; failed: number };
   checkHttp: Latency;

@@ -52,6 +52,7 @@ describe('npm run bench', () => {
       'chargeVsFloor',
       'batchChargesPerSec',
       'checkP99Ms',
+      'chargeP99MsAtHalfRate',
       'dashboardP99Ms',
     ]) {
       expect(summary[field]).toBeGreaterThan(0);

@@ -2,6 +2,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { TestClock } from '../../../test/support/clock.ts';
+import { getBalance } from '../../ledger/balance.ts';
+import { chargeResponse } from '../../ledger/charge-response.ts';
+import { grantCredits } from '../../ledger/grant-credits.ts';
+import { createWorkspace } from '../../ledger/workspaces.ts';
 import { openSqlite } from './open.ts';
 
 let dir = '';
@@ -19,5 +24,33 @@ it('keeps the books readable by Tally’s user alone: data folder 0700, database
     expect(mode(`${file}-wal`)).toBe(0o600);
   } finally {
     await store.close();
+  }
+});
+
+it('still holds every acknowledged charge after the file is closed and opened again', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tally-open-'));
+  const file = join(dir, 'tally.db');
+  const clock = new TestClock();
+  const first = await openSqlite(file);
+  let workspaceId = '';
+  try {
+    workspaceId = (await createWorkspace(first, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now())).id;
+    await grantCredits(
+      first,
+      { workspaceId, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
+      clock.now(),
+    );
+    const chat = (id: string) =>
+      ({ workspaceId, id, conversationId: 'conv-1', channel: 'chat', agentId: 'a' }) as const;
+    await Promise.all(['r1', 'r2', 'r3'].map((id) => chargeResponse(first, chat(id), clock.now())));
+  } finally {
+    await first.close();
+  }
+
+  const again = await openSqlite(file);
+  try {
+    expect((await getBalance(again, workspaceId, clock.now())).available).toBe(7000);
+  } finally {
+    await again.close();
   }
 });
