@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { load } from './load.ts';
 import type { BenchOptions } from './options.ts';
+import { measureProcessScaling, type ProcessScaling } from './process-scaling.ts';
 import { startBareHttp } from './processes.ts';
 import { type Latency, round } from './stats.ts';
 import { benchStore, type StoreResult } from './store-suite.ts';
@@ -19,6 +20,8 @@ export interface BenchResult {
   /** Bare node:http: saturated with the same connections as the charge run, and one request at a time. */
   httpFloor: { rps: number; latency: Latency; atRate: Record<string, Latency> };
   stores: StoreResult[];
+  /** 1, 2, 4… Tally processes on one PostgreSQL: measured when PostgreSQL is and options.processCounts is not empty. */
+  processes?: ProcessScaling;
 }
 
 export function machine(): Machine {
@@ -31,6 +34,17 @@ export function machine(): Machine {
 }
 
 const BODY = JSON.stringify({ id: 'resp-1', conversationId: 'conv-1', channel: 'chat', agentId: 'bench' });
+
+/** The process counts' settings from the run's: the spread charge run's workspaces and duration. */
+export function processScalingOptions(options: BenchOptions, databaseUrl: string) {
+  return {
+    databaseUrl,
+    processCounts: options.processCounts,
+    connections: options.processConnections,
+    workspaces: options.spreadWorkspaces,
+    seconds: options.seconds,
+  };
+}
 
 /** Runs every measurement: the HTTP floor first, then each store with its own floors. */
 export async function runBench(options: BenchOptions, say: (line: string) => void = () => {}): Promise<BenchResult> {
@@ -59,12 +73,17 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       atRate[store] = (await floorLoad(options.connections, result.chargeAtRate.rate)).latency;
       stores.push(result);
     }
+    const processes =
+      options.stores.includes('postgres') && options.databaseUrl && options.processCounts.length > 0
+        ? await measureProcessScaling(processScalingOptions(options, options.databaseUrl), say)
+        : undefined;
     return {
       machine: machine(),
       date,
       options,
       httpFloor: { rps: saturated.rps, latency: single.latency, atRate },
       stores,
+      ...(processes && { processes }),
     };
   } finally {
     await bare.stop();

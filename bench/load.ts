@@ -11,7 +11,8 @@ export interface LoadRun {
 }
 
 export interface LoadSpec {
-  url: string;
+  /** Several URLs share the connections round-robin (servers in several processes, one load). */
+  url: string | readonly string[];
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
@@ -41,7 +42,8 @@ export async function load(spec: LoadSpec): Promise<LoadRun> {
   let ok = 0;
   let failed = 0;
   const options: autocannon.Options = {
-    url: spec.url,
+    // autocannon takes a list of URLs (connection i goes to url[i % n]); its type declares a string only.
+    url: spec.url as string,
     duration: spec.seconds,
     connections: spec.connections,
     ...(spec.rate ? { overallRate: spec.rate } : {}),

@@ -20,6 +20,10 @@ export interface BenchOptions {
   /** Workspaces in the database for the second dashboard measurement, the read one included. */
   workspaces: number;
   otherWorkspaceResponses: number;
+  /** Tally process counts measured side by side on one PostgreSQL (none: the measurement is skipped). */
+  processCounts: number[];
+  /** Connections in all for the process counts, shared by the processes. */
+  processConnections: number;
 }
 
 export const FULL: BenchOptions = {
@@ -33,6 +37,8 @@ export const FULL: BenchOptions = {
   dashboardResponses: 10_000_000,
   workspaces: 1000,
   otherWorkspaceResponses: 1000,
+  processCounts: [1, 2, 4],
+  processConnections: 64,
 };
 
 export const QUICK: BenchOptions = {
@@ -43,4 +49,5 @@ export const QUICK: BenchOptions = {
   dashboardResponses: 100_000,
   workspaces: 100,
   otherWorkspaceResponses: 100,
+  processCounts: [],
 };

@@ -36,7 +36,7 @@ export interface StoreResult {
 const MB = 1024 * 1024;
 
 /** A scratch PostgreSQL database per run, so Tally migrates a fresh schema like on a new install. */
-async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `tally_bench_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

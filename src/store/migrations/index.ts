@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator } from 'kysely';
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import type { Dialect } from '../store.ts';
 import * as ledger from './001-ledger.ts';
 import * as twilio from './002-twilio.ts';
@@ -37,8 +37,43 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '015-local-day-rollups': localDayRollups,
 };
 
-/** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */
+/**
+ * Kysely's own migration lock id: a process of an earlier Tally, which takes Kysely's lock, and this one
+ * never migrate at once.
+ */
+const MIGRATION_LOCK = '3853314791062309107';
+
+/**
+ * Brings the schema up to date. Safe to run from several processes at once, and through a pooler in
+ * transaction mode (PgBouncer): on PostgreSQL the whole run is one transaction that first takes a
+ * transaction-level advisory lock, so every statement of it reaches one server connection and the lock
+ * ends with it. Kysely's own lock is session-level, taken and released in transactions of their own:
+ * behind transaction pooling its release can reach another server connection, the lock stays with an
+ * idle one, and every later start waits for it (seen with PgBouncer 1.18, docs/scaling.md).
+ */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string): Promise<string[]> {
+  if (dialect !== 'postgres') return runMigrator(db, dialect, schema);
+  return db.connection().execute(async (connection) => {
+    await sql`begin`.execute(connection);
+    try {
+      await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK)})`.execute(connection);
+      const applied = await runMigrator(connection, dialect, schema, { inTransaction: true });
+      await sql`commit`.execute(connection);
+      return applied;
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+  });
+}
+
+/** Kysely's migrator; `inTransaction` when the caller's open transaction holds every migration. */
+async function runMigrator(
+  db: Kysely<unknown>,
+  dialect: Dialect,
+  schema: string | undefined,
+  { inTransaction = false } = {},
+): Promise<string[]> {
   const migrations: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(MIGRATIONS)) {
     migrations[name] = { up: (kysely) => migration.up(kysely, dialect) };
@@ -50,6 +85,7 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, sch
     // Features land in parallel with reserved numbers (003 may ship after 005); each touches only its own tables.
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
+    disableTransactions: inTransaction,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
