@@ -123,7 +123,7 @@ describe('SQLite group commit answering after the WAL sync', () => {
     const pipeline = new SyncPipeline(
       () => new Promise<void>((release, fail) => syncs.push({ release: () => release(), fail })),
     );
-    const group = new GroupCommit(db, () => pipeline.synced());
+    const group = new GroupCommit(db, { synced: () => pipeline.synced(), leaveToCaller: () => {} });
     const write = (id: string) => {
       const answer = { settled: false, promise: Promise.resolve(id) };
       answer.promise = group.run(async (trx) => {

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
+import type { WriteDurability } from './write-durability.ts';
 
 type Work<T> = (trx: Transaction<Database>) => Promise<T>;
 
@@ -23,10 +24,10 @@ const MAX_GROUP = 128;
  * - When the COMMIT fails, every caller of the group gets that error and nothing is kept.
  * - A caller that arrives alone runs alone, with no savepoint.
  *
- * With `durable`, the COMMIT itself does not sync (`synchronous = NORMAL`): every caller is answered
- * only once `durable` says what was committed so far is on disk, so acknowledged still means synced.
+ * With `durability`, the COMMIT itself does not sync (`synchronous = NORMAL`): every caller is answered
+ * only once `durability.synced()` says what was committed so far is on disk, so acknowledged still means synced.
  * The next group runs its transaction meanwhile, and its own wait covers both. Until then the commit
- * is visible to every read that is not one of its callers. When `durable` fails, every caller waiting
+ * is visible to every read that is not one of its callers. When that sync fails, every caller waiting
  * on it gets an error saying so (its cause the sync's) and every later transaction is refused without
  * running: what the database shows may no longer be what the disk holds, and only reopening it tells
  * (see SyncPipeline).
@@ -38,7 +39,7 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly durable: (() => Promise<void>) | null = null,
+    private readonly durability: Pick<WriteDurability, 'synced' | 'leaveToCaller'> | null = null,
   ) {}
 
   run<T>(work: Work<T>): Promise<T> {
@@ -60,7 +61,7 @@ export class GroupCommit {
         continue;
       }
       const outcomes = group.length === 1 ? [await this.runAlone(group[0] as Waiting)] : await this.runTogether(group);
-      if (this.durable) void this.answerOnceDurable(group, outcomes, this.durable());
+      if (this.durability) void this.answerOnceDurable(group, outcomes, this.durability.synced());
       else answer(group, outcomes);
     }
     this.draining = false;
@@ -81,7 +82,13 @@ export class GroupCommit {
 
   private async runAlone(caller: Waiting): Promise<Outcome> {
     try {
-      return { ok: true, value: await this.db.transaction().execute(caller.work) };
+      return {
+        ok: true,
+        value: await this.db.transaction().execute((trx) => {
+          this.durability?.leaveToCaller();
+          return caller.work(trx);
+        }),
+      };
     } catch (error) {
       return { ok: false, error };
     }
@@ -90,6 +97,7 @@ export class GroupCommit {
   private async runTogether(group: Waiting[]): Promise<Outcome[]> {
     try {
       return await this.db.transaction().execute(async (trx) => {
+        this.durability?.leaveToCaller();
         const done: Outcome[] = [];
         for (const caller of group) {
           await sql`savepoint tally_group_member`.execute(trx);

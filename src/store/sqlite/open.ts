@@ -1,46 +1,19 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  Kysely,
-  type SqliteDatabase,
-  SqliteDialect,
-  SqliteDriver,
-  sql,
-} from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { BalanceObservers } from '../balance-observers.ts';
 import { KyselyLedgerTx } from '../ledger-queries.ts';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
+import { ImmediateSqliteDialect } from './dialect.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SqliteLedgerTx, SqliteStatements } from './sqlite-ledger-tx.ts';
 import { cachingStatements } from './statement-cache.ts';
 import { SyncPipeline } from './sync-pipeline.ts';
 import { WalFile } from './wal-file.ts';
-
-/**
- * BEGIN IMMEDIATE takes SQLite's write lock when the transaction starts. With a plain BEGIN, two
- * connections that both read and then write would deadlock and one would fail with SQLITE_BUSY;
- * this way the second waits (busy_timeout) and then runs against the committed state.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SqliteDatabase) {
-    super({ database });
-  }
-
-  override createDriver(): SqliteDriver {
-    return new ImmediateSqliteDriver({ database: this.database });
-  }
-}
+import { WriteDurability } from './write-durability.ts';
 
 export interface SqliteOptions {
   /**
@@ -76,12 +49,14 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   const observers = new BalanceObservers();
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachingStatements(database)) });
+  const durability = new WriteDurability();
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachingStatements(database), durability) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   const statements = new SqliteStatements(database);
   const wal = file !== ':memory:' && (options.synchronous ?? 'full') === 'full' ? await WalFile.open(file) : null;
   const syncs = wal && new SyncPipeline(() => wal.sync());
-  const group = new GroupCommit(db, syncs && (() => syncs.synced()));
+  if (syncs) durability.attach(() => syncs.synced());
+  const group = new GroupCommit(db, syncs && durability);
   return {
     dialect: 'sqlite',
     db,
