@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import type { Dialect } from '../store.ts';
 import * as ledger from './001-ledger.ts';
 import * as twilio from './002-twilio.ts';
@@ -15,11 +15,12 @@ import * as timeZones from './012-time-zones.ts';
 import * as conversationReads from './013-conversation-reads.ts';
 import * as dropIdempotencyRecords from './014-drop-idempotency-records.ts';
 import * as localDayRollups from './015-local-day-rollups.ts';
+import * as workspaceKeys from './016-workspace-keys.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
 /** In order; a new migration is a new file appended here, never an edit to one that has shipped. */
-const MIGRATIONS: Record<string, DialectMigration> = {
+const MIGRATIONS = {
   '001-ledger': ledger,
   '002-twilio': twilio,
   '003-billing': billing,
@@ -35,23 +36,42 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '013-conversation-reads': conversationReads,
   '014-drop-idempotency-records': dropIdempotencyRecords,
   '015-local-day-rollups': localDayRollups,
-};
+  '016-workspace-keys': workspaceKeys,
+} satisfies Record<string, DialectMigration>;
 
 /** Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock row. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string): Promise<string[]> {
+  return applied(await migrator(db, dialect, schema).migrateToLatest());
+}
+
+/** Brings the schema up to `name` and no further: a migration's test starts from the schema before it. */
+export async function migrateTo(
+  db: Kysely<unknown>,
+  dialect: Dialect,
+  name: MigrationName,
+  schema?: string,
+): Promise<string[]> {
+  return applied(await migrator(db, dialect, schema).migrateTo(name));
+}
+
+export type MigrationName = keyof typeof MIGRATIONS;
+
+function migrator(db: Kysely<unknown>, dialect: Dialect, schema: string | undefined): Migrator {
   const migrations: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(MIGRATIONS)) {
     migrations[name] = { up: (kysely) => migration.up(kysely, dialect) };
   }
   // Kysely looks for its bookkeeping tables across schemas; naming ours keeps databases that hold several apart.
-  const migrator = new Migrator({
+  return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     // Features land in parallel with reserved numbers (003 may ship after 005); each touches only its own tables.
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
