@@ -7,8 +7,8 @@ import type { Dialect } from '../store.ts';
  * webhook outbox (events, deliveries, and attempts, which gain the column), the auto top-up attempts
  * and the sessions. Deliveries point at their event by (workspace_id, event_id), a key Citus can keep
  * on one shard. `users` becomes a reference table, which may not point at a distributed one, so its
- * foreign key to `workspaces` goes. Lookups by id alone that remain (a session by its cookie, a
- * top-up attempt by the id Stripe echoes) get their own plain index.
+ * foreign key to `workspaces` goes. Lookups by id alone that remain (a session by a cookie issued
+ * before this migration, a top-up attempt by the id Stripe echoes) get their own plain index.
  *
  * SQLite is never distributed: there the ledger, event and attempt `seq` stay the rowid (the only way
  * it numbers rows), the users keep their foreign key, and the other tables are rebuilt with the same
