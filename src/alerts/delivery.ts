@@ -63,7 +63,7 @@ async function claim(store: Store, now: number, token: string, batch: number, le
       (db) => {
         const due = db
           .selectFrom('webhook_deliveries')
-          .select('id')
+          .select(['workspace_id', 'id'])
           .where('status', '=', 'pending')
           .where('next_attempt_at', '<=', now)
           .orderBy('next_attempt_at')
@@ -74,7 +74,13 @@ async function claim(store: Store, now: number, token: string, batch: number, le
     )
     .updateTable('webhook_deliveries')
     .set({ lease_token: token, next_attempt_at: now + leaseMs })
-    .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
+    .where((eb) =>
+      eb(
+        eb.refTuple('workspace_id', 'id'),
+        'in',
+        eb.selectFrom('due').select(['due.workspace_id', 'due.id']).$asTuple('workspace_id', 'id'),
+      ),
+    )
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', now)
     .returning('id')
@@ -184,7 +190,11 @@ async function attempt(
   options: Required<DeliveryOptions>,
 ): Promise<Outcome> {
   const mine = (trx: typeof store.db) =>
-    trx.updateTable('webhook_deliveries').where('id', '=', row.id).where('lease_token', '=', token);
+    trx
+      .updateTable('webhook_deliveries')
+      .where('workspace_id', '=', row.workspace_id)
+      .where('id', '=', row.id)
+      .where('lease_token', '=', token);
   if (row.deleted_at !== null) {
     await mine(store.db).set({ status: 'cancelled', lease_token: null }).execute();
     return 'cancelled';
@@ -196,6 +206,7 @@ async function attempt(
     await trx
       .insertInto('webhook_attempts')
       .values({
+        workspace_id: row.workspace_id,
         delivery_id: row.id,
         attempt: number,
         at: now.getTime(),
@@ -249,7 +260,9 @@ export async function deliverDue(
   if (round.claimed === 0) return round;
   const rows = await store.db
     .selectFrom('webhook_deliveries as d')
-    .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+    .innerJoin('webhook_events as e', (join) =>
+      join.onRef('e.workspace_id', '=', 'd.workspace_id').onRef('e.id', '=', 'd.event_id'),
+    )
     .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
     .select([
       'd.id',

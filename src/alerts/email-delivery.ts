@@ -59,7 +59,7 @@ async function claim(store: Store, now: number, token: string, batch: number, le
       (db) => {
         const due = db
           .selectFrom('email_deliveries')
-          .select('id')
+          .select(['workspace_id', 'id'])
           .where('status', '=', 'pending')
           .where('next_attempt_at', '<=', now)
           .orderBy('next_attempt_at')
@@ -70,7 +70,13 @@ async function claim(store: Store, now: number, token: string, batch: number, le
     )
     .updateTable('email_deliveries')
     .set({ lease_token: token, next_attempt_at: now + leaseMs })
-    .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
+    .where((eb) =>
+      eb(
+        eb.refTuple('workspace_id', 'id'),
+        'in',
+        eb.selectFrom('due').select(['due.workspace_id', 'due.id']).$asTuple('workspace_id', 'id'),
+      ),
+    )
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', now)
     .returning('id')
@@ -185,7 +191,9 @@ export async function sendDueEmails(
   if (round.claimed === 0) return round;
   const rows = await store.db
     .selectFrom('email_deliveries as d')
-    .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+    .innerJoin('webhook_events as e', (join) =>
+      join.onRef('e.workspace_id', '=', 'd.workspace_id').onRef('e.id', '=', 'd.event_id'),
+    )
     .innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
     .leftJoin('users as u', (join) =>
       join.onRef('u.id', '=', 'd.user_id').onRef('u.workspace_id', '=', 'd.workspace_id'),

@@ -212,7 +212,9 @@ export class WebhookSubscriptions {
     const after = parseCursor(cursor);
     let query = this.store.db
       .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+      .innerJoin('webhook_events as e', (join) =>
+        join.onRef('e.workspace_id', '=', 'd.workspace_id').onRef('e.id', '=', 'd.event_id'),
+      )
       .select([
         'd.id',
         'd.event_id',

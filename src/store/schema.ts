@@ -2,7 +2,9 @@ import type { Generated } from 'kysely';
 
 /**
  * One interface per table. Times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite);
- * amounts are integer millicredits. Every table is keyed by workspace so the schema can shard by it.
+ * amounts are integer millicredits. Every table is keyed by workspace so the schema can shard by it:
+ * each primary and unique key starts with `workspace_id` (`id` in `workspaces`), except the
+ * reference tables named in src/store/migrations/workspace-keys.test.ts (docs/scaling.md).
  */
 export interface WorkspacesTable {
   id: string;
@@ -276,6 +278,8 @@ export interface WebhookDeliveriesTable {
 /** The delivery log: one row per POST tried. */
 export interface WebhookAttemptsTable {
   seq: Generated<number>;
+  /** The delivery's workspace (migration 016), so the log lives on the delivery's shard. */
+  workspace_id: string;
   delivery_id: string;
   attempt: number;
   at: number;

@@ -42,6 +42,17 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/**
+ * The sessions' key is (workspace_id, id), so the cookie's token names its workspace before a dot:
+ * the lookup carries the workspace and stays on one shard when the tables are distributed by it
+ * (docs/scaling.md). A token issued before migration 016 names none and is found by its hash alone
+ * (`sessions_token`) until it expires.
+ */
+function sessionKey(token: string): { workspaceId: string | null; id: string } {
+  const dot = token.lastIndexOf('.');
+  return { workspaceId: dot > 0 ? token.slice(0, dot) : null, id: hashToken(token) };
+}
+
 function expiry(limits: SessionLimits, createdAt: number, lastSeenAt: number): number {
   return Math.min(lastSeenAt + limits.idleMs, createdAt + limits.maxMs);
 }
@@ -53,7 +64,7 @@ export async function createSession(
   owner: SessionOwner,
   now: Date,
 ): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
-  const token = randomBytes(32).toString('base64url');
+  const token = `${owner.workspaceId}.${randomBytes(32).toString('base64url')}`;
   const csrfToken = randomBytes(32).toString('base64url');
   const at = now.getTime();
   const expiresAt = expiry(limits, at, at);
@@ -81,8 +92,8 @@ export async function findSession(
   token: string,
   now: Date,
 ): Promise<Session | null> {
-  const id = hashToken(token);
-  const row = await store.db
+  const { workspaceId, id } = sessionKey(token);
+  let query = store.db
     .selectFrom('sessions')
     .leftJoin('users', 'users.id', 'sessions.user_id')
     .innerJoin('workspaces', 'workspaces.id', 'sessions.workspace_id')
@@ -99,12 +110,13 @@ export async function findSession(
       'users.email',
       'workspaces.name',
     ])
-    .where('sessions.id', '=', id)
-    .executeTakeFirst();
+    .where('sessions.id', '=', id);
+  if (workspaceId !== null) query = query.where('sessions.workspace_id', '=', workspaceId);
+  const row = await query.executeTakeFirst();
   const at = now.getTime();
   if (!row) return null;
   if (Number(row.expires_at) <= at) {
-    await store.db.deleteFrom('sessions').where('id', '=', id).execute();
+    await store.db.deleteFrom('sessions').where('workspace_id', '=', row.workspace_id).where('id', '=', id).execute();
     return null;
   }
   let expiresAt = Number(row.expires_at);
@@ -113,6 +125,7 @@ export async function findSession(
     await store.db
       .updateTable('sessions')
       .set({ last_seen_at: at, expires_at: expiresAt })
+      .where('workspace_id', '=', row.workspace_id)
       .where('id', '=', id)
       .execute();
   }
@@ -130,7 +143,10 @@ export async function findSession(
 }
 
 export async function destroySession(store: Store, token: string): Promise<void> {
-  await store.db.deleteFrom('sessions').where('id', '=', hashToken(token)).execute();
+  const { workspaceId, id } = sessionKey(token);
+  let query = store.db.deleteFrom('sessions').where('id', '=', id);
+  if (workspaceId !== null) query = query.where('workspace_id', '=', workspaceId);
+  await query.execute();
 }
 
 export async function dropExpiredSessions(store: Store, now: Date): Promise<void> {

@@ -77,25 +77,27 @@ async function runCleanups() {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 }
 
+type StoreContext = { store: Store; location: StoreLocation; kind: 'sqlite' | 'postgres' };
+
 /**
  * Runs the same cases against a fresh SQLite file and a fresh PostgreSQL schema for each test.
  * `ctx.store` is replaced before every test.
  */
-export function describeStores(
-  title: string,
-  body: (ctx: { store: Store; location: StoreLocation; kind: 'sqlite' | 'postgres' }) => void,
-) {
-  for (const factory of STORE_FACTORIES) {
-    describe(`${title} [${factory.name}]`, () => {
-      const ctx = { kind: factory.name } as { store: Store; location: StoreLocation; kind: 'sqlite' | 'postgres' };
-      beforeEach(async () => {
-        const created = await factory.create();
-        ctx.store = created.store;
-        ctx.location = created.location;
-      });
-      afterEach(runCleanups);
-      afterAll(runCleanups);
-      body(ctx);
+export function describeStores(title: string, body: (ctx: StoreContext) => void) {
+  for (const factory of STORE_FACTORIES) describeStore(factory, title, body);
+}
+
+/** As describeStores, on one store only: for what only one of them has (PostgreSQL's catalog). */
+export function describeStore(factory: StoreFactory, title: string, body: (ctx: StoreContext) => void) {
+  describe(`${title} [${factory.name}]`, () => {
+    const ctx = { kind: factory.name } as StoreContext;
+    beforeEach(async () => {
+      const created = await factory.create();
+      ctx.store = created.store;
+      ctx.location = created.location;
     });
-  }
+    afterEach(runCleanups);
+    afterAll(runCleanups);
+    body(ctx);
+  });
 }

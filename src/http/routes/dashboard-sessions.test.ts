@@ -70,7 +70,8 @@ describeStores('dashboard sessions for a host platform', (ctx) => {
     expect(first.response.status).toBe(303);
     expect(first.response.headers.get('location')).toBe('/');
     expect(first.response.headers.get('cache-control')).toBe('no-store');
-    expect(first.setCookie).toMatch(/^tally_session=[A-Za-z0-9_-]{40,};/);
+    // The token names its workspace, so the session is found by its key (workspace_id, id).
+    expect(first.setCookie).toMatch(new RegExp(`^tally_session=${ws.id}\\.[A-Za-z0-9_-]{43};`));
     expect(first.setCookie).toContain('HttpOnly');
     expect(first.setCookie).toContain('SameSite=Lax');
 

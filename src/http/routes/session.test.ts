@@ -43,7 +43,8 @@ describeStores('dashboard sign-in', (ctx) => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user: { email: 'owner@example.com' }, workspace: { id: ws.id } });
     expect(res.body.csrfToken).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    expect(setCookie).toMatch(/^tally_session=[A-Za-z0-9_-]{40,};/);
+    // The token names its workspace, so the session is found by its key (workspace_id, id).
+    expect(setCookie).toMatch(new RegExp(`^tally_session=${ws.id}\\.[A-Za-z0-9_-]{43};`));
     expect(setCookie).toContain('HttpOnly');
     expect(setCookie).toContain('SameSite=Lax');
     expect(setCookie).not.toContain('Secure');

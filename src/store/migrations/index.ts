@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import type { Dialect } from '../store.ts';
 import * as ledger from './001-ledger.ts';
 import * as twilio from './002-twilio.ts';
@@ -15,11 +15,12 @@ import * as timeZones from './012-time-zones.ts';
 import * as conversationReads from './013-conversation-reads.ts';
 import * as dropIdempotencyRecords from './014-drop-idempotency-records.ts';
 import * as localDayRollups from './015-local-day-rollups.ts';
+import * as workspaceKeys from './016-workspace-keys.ts';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
 /** In order; a new migration is a new file appended here, never an edit to one that has shipped. */
-const MIGRATIONS: Record<string, DialectMigration> = {
+const MIGRATIONS = {
   '001-ledger': ledger,
   '002-twilio': twilio,
   '003-billing': billing,
@@ -35,7 +36,8 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '013-conversation-reads': conversationReads,
   '014-drop-idempotency-records': dropIdempotencyRecords,
   '015-local-day-rollups': localDayRollups,
-};
+  '016-workspace-keys': workspaceKeys,
+} satisfies Record<string, DialectMigration>;
 
 /**
  * Kysely's own migration lock id: a process of an earlier Tally, which takes Kysely's lock, and this one
@@ -52,14 +54,14 @@ const MIGRATION_LOCK = '3853314791062309107';
  * idle one, and every later start waits for it (seen with PgBouncer 1.18, docs/scaling.md).
  */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string): Promise<string[]> {
-  if (dialect !== 'postgres') return runMigrator(db, dialect, schema);
+  if (dialect !== 'postgres') return applied(await migrator(db, dialect, schema).migrateToLatest());
   return db.connection().execute(async (connection) => {
     await sql`begin`.execute(connection);
     try {
       await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK)})`.execute(connection);
-      const applied = await runMigrator(connection, dialect, schema, { inTransaction: true });
+      const done = applied(await migrator(connection, dialect, schema, { inTransaction: true }).migrateToLatest());
       await sql`commit`.execute(connection);
-      return applied;
+      return done;
     } catch (error) {
       await sql`rollback`.execute(connection);
       throw error;
@@ -67,19 +69,31 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, sch
   });
 }
 
+/** Brings the schema up to `name` and no further: a migration's test starts from the schema before it. */
+export async function migrateTo(
+  db: Kysely<unknown>,
+  dialect: Dialect,
+  name: MigrationName,
+  schema?: string,
+): Promise<string[]> {
+  return applied(await migrator(db, dialect, schema).migrateTo(name));
+}
+
+export type MigrationName = keyof typeof MIGRATIONS;
+
 /** Kysely's migrator; `inTransaction` when the caller's open transaction holds every migration. */
-async function runMigrator(
+function migrator(
   db: Kysely<unknown>,
   dialect: Dialect,
   schema: string | undefined,
   { inTransaction = false } = {},
-): Promise<string[]> {
+): Migrator {
   const migrations: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(MIGRATIONS)) {
     migrations[name] = { up: (kysely) => migration.up(kysely, dialect) };
   }
   // Kysely looks for its bookkeeping tables across schemas; naming ours keeps databases that hold several apart.
-  const migrator = new Migrator({
+  return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     // Features land in parallel with reserved numbers (003 may ship after 005); each touches only its own tables.
@@ -87,7 +101,9 @@ async function runMigrator(
     ...(schema ? { migrationTableSchema: schema } : {}),
     disableTransactions: inTransaction,
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
