@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { DAY, SECOND, TestClock } from '../../test/support/clock.ts';
+import { grantThenChargeTogether } from '../../test/support/ledger.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { TallyError } from '../domain/errors.ts';
 import { createLedger } from '../ledger/ledger.ts';
@@ -53,6 +54,17 @@ describeStores('usage levels', (ctx) => {
     expect(half?.periodEnd).toBe('2026-12-01T00:00:00.000Z');
     for (let i = 0; i < 5; i += 1) await charge(ws);
     expect(await levelsOf(ctx.store, ws)).toEqual([50, 80, 100]);
+  });
+
+  it('counts the grant and the usage of one transaction that lands exactly on 50%', async () => {
+    const { charge, clock, workspace } = setup();
+    const ws = await workspace(10);
+    for (let i = 0; i < 4; i += 1) await charge(ws); // 4 of 10 used
+    // 10 more granted and 6 more used together: 10 of 20, exactly half (not all of 10, not 4 of 20).
+    await grantThenChargeTogether(ctx.store, ws, { id: 'more', credits: 10 }, 6, clock.advance(SECOND));
+    expect(await levelEvents(ctx.store, ws)).toEqual([
+      expect.objectContaining({ level: 50, usedPercent: 50, creditsLeft: 10 }),
+    ]);
   });
 
   it('announces a credits-left level again only after a top-up lifted the balance above it', async () => {

@@ -10,9 +10,9 @@ import {
   validateLevels,
 } from '../domain/alert-levels.ts';
 import { type Millicredits, millicreditsToCredits } from '../domain/amounts.ts';
-import { utcDay } from '../domain/days.ts';
-import { type Period, periodAt } from '../domain/periods.ts';
-import { workspaceNotFound } from '../domain/workspace-exists.ts';
+import { type PeriodTotals, totalsAfter } from '../domain/period-totals.ts';
+import type { Period } from '../domain/periods.ts';
+import { readPeriodTotals } from '../ledger/period-totals.ts';
 import type { Database } from '../store/schema.ts';
 import type { BalanceChange, Store } from '../store/store.ts';
 import { availableNow } from './credit-alerts.ts';
@@ -28,60 +28,41 @@ export interface LevelsView {
   standing: UsageStanding;
 }
 
+/** What the workspace's `alert_levels` row says: its own levels (null: the defaults) and what it reached. */
 interface LevelsRow {
-  periodAnchor: Date;
   own: AlertLevel[] | null;
   reached: Record<string, number>;
 }
 
-const MONTH_OR_MORE_MS = 32 * 24 * 3600_000;
-const DAY_MS = 24 * 3600_000;
+/** What a level is decided on: the levels row, and where the period stands. */
+interface LevelsStanding extends PeriodTotals {
+  row: LevelsRow;
+}
 
 interface LevelQueryRow {
-  part: 'workspace' | 'grant' | 'day';
-  at: number | null;
-  amount: number | null;
-  day: string | null;
   levels: string | null;
-  reached: string | null;
+  reached: string;
 }
 
 /**
- * The workspace's levels, what it reached, and the grants and daily usage around now, in one statement
- * since it runs in every ledger transaction; the current period is cut from them in code.
+ * The workspace's levels row; it runs in every ledger transaction. Written as SQL rather than with the
+ * query builder: building the query costs more than SQLite takes to run it.
  */
-async function loadLevels(db: Kysely<Database>, workspaceId: string, now: Date) {
-  const from = now.getTime() - MONTH_OR_MORE_MS;
-  const to = now.getTime() + MONTH_OR_MORE_MS;
+async function loadLevelsRow(db: Kysely<Database>, workspaceId: string): Promise<LevelsRow> {
   const { rows } = await sql<LevelQueryRow>`
-    select 'workspace' as part, w.period_anchor as at, null as amount, null as day, l.levels, l.reached
-    from workspaces w left join alert_levels l on l.workspace_id = w.id where w.id = ${workspaceId}
-    union all
-    select 'grant', effective_at, amount, null, null, null from grants
-    where workspace_id = ${workspaceId} and effective_at > ${from} and effective_at < ${to}
-    union all
-    select 'day', null, sum(credits_used), day, null, null from daily_rollups
-    where workspace_id = ${workspaceId} and day >= ${utcDay(new Date(from))} and day <= ${utcDay(new Date(to))}
-    group by day`.execute(db);
-  const workspace = rows.find((row) => row.part === 'workspace');
-  if (!workspace || workspace.at === null) throw workspaceNotFound(workspaceId);
-  const row: LevelsRow = {
-    periodAnchor: new Date(Number(workspace.at)),
-    own: workspace.levels === null ? null : (JSON.parse(workspace.levels) as AlertLevel[]),
-    reached: workspace.reached === null ? {} : (JSON.parse(workspace.reached) as Record<string, number>),
+    select levels, reached from alert_levels where workspace_id = ${workspaceId}`.execute(db);
+  const row = rows[0];
+  if (!row) return { own: null, reached: {} };
+  return {
+    own: row.levels === null ? null : (JSON.parse(row.levels) as AlertLevel[]),
+    reached: JSON.parse(row.reached) as Record<string, number>,
   };
-  const period = periodAt(row.periodAnchor, now);
-  const within = (at: number) => at >= period.start.getTime() && at < period.end.getTime();
-  const firstDay = utcDay(period.start);
-  // The rollups count whole UTC days, as GET /v1/balance's period.used does.
-  const lastDay = utcDay(new Date(period.end.getTime() - DAY_MS));
-  const granted = rows
-    .filter((r) => r.part === 'grant' && within(Number(r.at)))
-    .reduce((sum, r) => sum + Number(r.amount), 0);
-  const used = rows
-    .filter((r) => r.part === 'day' && r.day !== null && r.day >= firstDay && r.day <= lastDay)
-    .reduce((sum, r) => sum + Number(r.amount), 0);
-  return { row, period, granted, used };
+}
+
+/** The levels row and the period's totals, read together: before a ledger transaction writes anything. */
+async function loadLevels(db: Kysely<Database>, workspaceId: string, now: Date): Promise<LevelsStanding> {
+  const [row, totals] = await Promise.all([loadLevelsRow(db, workspaceId), readPeriodTotals(db, workspaceId, now)]);
+  return { ...totals, row };
 }
 
 function levelsOf(row: LevelsRow): readonly AlertLevel[] {
@@ -117,20 +98,9 @@ export class AlertLevels {
 
   observeLedger(): void {
     this.store.observeBalances('alert-levels', {
-      load: async () => undefined,
-      decide: (change, _loaded, db) => this.onBalanceChange(change, db),
+      load: (db, workspaceId, at) => loadLevels(db, workspaceId, at),
+      decide: (change, loaded, db) => onBalanceChange(change, loaded, db),
     });
-  }
-
-  async onBalanceChange(change: BalanceChange, trx: Kysely<Database>): Promise<void> {
-    const { row, period, granted, used } = await loadLevels(trx, change.workspaceId, change.at);
-    const standing = { granted, used, available: change.after };
-    const crossing = levelCrossings(levelsOf(row), row.reached, standing, period.start.getTime());
-    if (sameKeys(crossing.reached, row.reached)) return;
-    await saveLevels(trx, change.workspaceId, row.own, crossing.reached, change.at);
-    for (const level of crossing.news) {
-      await recordEvent(trx, change.workspaceId, LEVEL_REACHED_EVENT, eventData(level, standing, period), change.at);
-    }
   }
 
   async view(workspaceId: string, now: Date): Promise<LevelsView> {
@@ -156,10 +126,20 @@ export class AlertLevels {
   }
 }
 
-function viewOf(
-  loaded: { row: LevelsRow; period: Period; granted: Millicredits; used: Millicredits },
-  available: Millicredits,
-): LevelsView {
+/** Writes only when the set of levels reached changed: the period's totals with this transaction's own grants and usage. */
+async function onBalanceChange(change: BalanceChange, loaded: LevelsStanding, trx: Kysely<Database>): Promise<void> {
+  const { row } = loaded;
+  const { period, granted, used } = totalsAfter(loaded, change);
+  const standing = { granted, used, available: change.after };
+  const crossing = levelCrossings(levelsOf(row), row.reached, standing, period.start.getTime());
+  if (sameKeys(crossing.reached, row.reached)) return;
+  await saveLevels(trx, change.workspaceId, row.own, crossing.reached, change.at);
+  for (const level of crossing.news) {
+    await recordEvent(trx, change.workspaceId, LEVEL_REACHED_EVENT, eventData(level, standing, period), change.at);
+  }
+}
+
+function viewOf(loaded: LevelsStanding, available: Millicredits): LevelsView {
   const standing = { granted: loaded.granted, used: loaded.used, available };
   return {
     levels: levelsOf(loaded.row).map((level) => ({ level, reached: isReached(level, standing) })),

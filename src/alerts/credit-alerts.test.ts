@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { MINUTE, SECOND, TestClock } from '../../test/support/clock.ts';
+import { grantThenChargeTogether } from '../../test/support/ledger.ts';
 import { refusal } from '../../test/support/refusal.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { TallyError } from '../domain/errors.ts';
@@ -75,6 +76,16 @@ describeStores('low-credit crossings', (ctx) => {
     await grant(ledger, ws, 'more', 10);
     await charge(ws);
     expect(await typesOf(ctx.store, ws)).toHaveLength(3);
+  });
+
+  it("puts the line at the share of the period's grants that include a grant made in the same transaction", async () => {
+    const { clock, workspace } = setup();
+    const ws = await workspace(10);
+    // 10 more granted and 16 used together: 4 left, exactly 20% of the 20 granted (2 would be 20% of 10).
+    await grantThenChargeTogether(ctx.store, ws, { id: 'more', credits: 10 }, 16, clock.advance(SECOND));
+    expect(await eventsOf(ctx.store, ws)).toEqual([
+      { type: 'credits.low', available: 4, threshold: 4, state: 'low', previousState: 'ok' },
+    ]);
   });
 
   it('fires both credits.low and credits.depleted when one batch goes from plenty to nothing', async () => {

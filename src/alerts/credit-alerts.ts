@@ -3,8 +3,10 @@ import { type Millicredits, millicreditsToCredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import { liveRemaining } from '../domain/grants.ts';
 import { DEFAULT_LOW_CREDIT_THRESHOLD, type LowCreditThreshold, lowCreditLine } from '../domain/low-credit.ts';
-import { periodAt } from '../domain/periods.ts';
+import { grantedInPeriod } from '../domain/period-totals.ts';
+import type { Period } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
+import { readPeriodGrants } from '../ledger/period-totals.ts';
 import type { Database } from '../store/schema.ts';
 import type { BalanceChange, LedgerTx, Store } from '../store/store.ts';
 import { type CreditState, creditState, crossingEvents } from './crossings.ts';
@@ -22,14 +24,18 @@ export interface ThresholdView {
   state: CreditState;
 }
 
+/** What the workspace's `alert_states` row says: the state last announced and its own threshold. */
 interface AlertRow {
-  periodAnchor: Date;
   /** The last state announced; null before the first. */
   state: CreditState | null;
   threshold: LowCreditThreshold;
   isDefault: boolean;
-  /** Grants taking effect within a month either side of now: every one the current period can hold. */
-  nearbyGrants: { amount: Millicredits; effectiveAt: number }[];
+}
+
+/** What a crossing is decided on: the alert row, and the current period with the credits it granted. */
+interface AlertStanding extends AlertRow {
+  period: Period;
+  granted: Millicredits;
 }
 
 function thresholdFromRow(kind: 'share' | 'absolute' | null, value: number | null): LowCreditThreshold | null {
@@ -60,51 +66,27 @@ function thresholdToRow(threshold: LowCreditThreshold): { kind: 'share' | 'absol
   return { kind: 'share', value: basisPoints };
 }
 
-const MONTH_OR_MORE_MS = 32 * 24 * 3600_000;
-
 interface AlertQueryRow {
-  period_anchor: number;
   state: CreditState | null;
   threshold_kind: 'share' | 'absolute' | null;
   threshold_value: number | null;
-  amount: number | null;
-  effective_at: number | null;
 }
 
 /**
- * Everything a crossing needs in one query, since it runs in every ledger transaction. Written as SQL
- * rather than with the query builder: building this join costs more than SQLite takes to run it.
+ * The workspace's alert row; it runs in every ledger transaction. Written as SQL rather than with the
+ * query builder: building the query costs more than SQLite takes to run it.
  */
-async function loadAlertRow(db: Kysely<Database>, workspaceId: string, now: Date): Promise<AlertRow> {
+async function loadAlertRow(db: Kysely<Database>, workspaceId: string): Promise<AlertRow> {
   const { rows } = await sql<AlertQueryRow>`
-    select w.period_anchor, a.state, a.threshold_kind, a.threshold_value, g.amount, g.effective_at
-    from workspaces w
-    left join alert_states a on a.workspace_id = w.id
-    left join grants g on g.workspace_id = w.id
-      and g.effective_at > ${now.getTime() - MONTH_OR_MORE_MS} and g.effective_at < ${now.getTime() + MONTH_OR_MORE_MS}
-    where w.id = ${workspaceId}`.execute(db);
-  const first = workspaceMustExist(rows[0], workspaceId);
-  const own = thresholdFromRow(first.threshold_kind, first.threshold_value);
-  return {
-    periodAnchor: new Date(Number(first.period_anchor)),
-    state: first.state,
-    threshold: own ?? DEFAULT_LOW_CREDIT_THRESHOLD,
-    isDefault: own === null,
-    nearbyGrants: rows.flatMap((row) =>
-      row.amount === null || row.effective_at === null
-        ? []
-        : [{ amount: Number(row.amount), effectiveAt: Number(row.effective_at) }],
-    ),
-  };
+    select state, threshold_kind, threshold_value from alert_states where workspace_id = ${workspaceId}`.execute(db);
+  const own = rows[0] ? thresholdFromRow(rows[0].threshold_kind, rows[0].threshold_value) : null;
+  return { state: rows[0]?.state ?? null, threshold: own ?? DEFAULT_LOW_CREDIT_THRESHOLD, isDefault: own === null };
 }
 
-/** The threshold in millicredits now; a share is of what the current period granted, as GET /v1/balance counts it. */
-function lineAt(row: AlertRow, threshold: LowCreditThreshold, now: Date): Millicredits {
-  const period = periodAt(row.periodAnchor, now);
-  const granted = row.nearbyGrants
-    .filter((grant) => grant.effectiveAt >= period.start.getTime() && grant.effectiveAt < period.end.getTime())
-    .reduce((sum, grant) => sum + grant.amount, 0);
-  return lowCreditLine(threshold, granted);
+/** The alert row and the period's grants, read together: before a ledger transaction writes anything. */
+async function loadStanding(db: Kysely<Database>, workspaceId: string, now: Date): Promise<AlertStanding> {
+  const [row, grants] = await Promise.all([loadAlertRow(db, workspaceId), readPeriodGrants(db, workspaceId, now)]);
+  return { ...row, ...grants };
 }
 
 export async function availableNow(tx: LedgerTx, workspaceId: string, now: Date): Promise<Millicredits> {
@@ -126,20 +108,21 @@ export class CreditAlerts {
   /** Starts watching the ledger's transactions on this store. */
   observeLedger(): void {
     this.store.observeBalances('credit-alerts', {
-      load: async () => undefined,
-      decide: (change, _loaded, db) => this.onBalanceChange(change, db),
+      load: (db, workspaceId, at) => loadStanding(db, workspaceId, at),
+      decide: (change, standing, db) => this.onBalanceChange(change, standing, db),
     });
   }
 
-  async onBalanceChange(change: BalanceChange, trx: Kysely<Database>): Promise<void> {
-    const row = await loadAlertRow(trx, change.workspaceId, change.at);
-    const line = lineAt(row, row.threshold, change.at);
+  /** Writes only when the state crossed: the line is of the period's grants, this transaction's included. */
+  private async onBalanceChange(change: BalanceChange, standing: AlertStanding, trx: Kysely<Database>): Promise<void> {
+    const granted = standing.granted + grantedInPeriod(change.grantsAdded, standing.period);
+    const line = lowCreditLine(standing.threshold, granted);
     // Never announced: where it stood before this transaction is the state to cross from.
-    const from = row.state ?? creditState(change.before, line);
+    const from = standing.state ?? creditState(change.before, line);
     await this.announce(
       trx,
       change.workspaceId,
-      row,
+      standing.state,
       from,
       creditState(change.after, line),
       change.after,
@@ -149,19 +132,20 @@ export class CreditAlerts {
   }
 
   async thresholdOf(workspaceId: string): Promise<LowCreditThreshold> {
-    const row = await this.store.db
-      .selectFrom('alert_states')
-      .select(['threshold_kind', 'threshold_value'])
-      .where('workspace_id', '=', workspaceId)
-      .executeTakeFirst();
-    return (row && thresholdFromRow(row.threshold_kind, row.threshold_value)) ?? DEFAULT_LOW_CREDIT_THRESHOLD;
+    return (await loadAlertRow(this.store.db, workspaceId)).threshold;
   }
 
   async view(workspaceId: string, now: Date): Promise<ThresholdView> {
     const available = await this.store.snapshot((reader) => availableNow(reader, workspaceId, now));
-    const row = await loadAlertRow(this.store.db, workspaceId, now);
-    const line = lineAt(row, row.threshold, now);
-    return { threshold: row.threshold, isDefault: row.isDefault, line, available, state: creditState(available, line) };
+    const standing = await loadStanding(this.store.db, workspaceId, now);
+    const line = lowCreditLine(standing.threshold, standing.granted);
+    return {
+      threshold: standing.threshold,
+      isDefault: standing.isDefault,
+      line,
+      available,
+      state: creditState(available, line),
+    };
   }
 
   /**
@@ -172,13 +156,13 @@ export class CreditAlerts {
     const stored = threshold ? thresholdToRow(threshold) : null;
     return this.store.transaction(async (tx, trx) => {
       const available = await availableNow(tx, workspaceId, now);
-      const row = await loadAlertRow(trx, workspaceId, now);
-      const from = row.state ?? creditState(available, lineAt(row, row.threshold, now));
+      const standing = await loadStanding(trx, workspaceId, now);
+      const from = standing.state ?? creditState(available, lowCreditLine(standing.threshold, standing.granted));
       await trx
         .insertInto('alert_states')
         .values({
           workspace_id: workspaceId,
-          state: row.state,
+          state: standing.state,
           threshold_kind: stored?.kind ?? null,
           threshold_value: stored?.value ?? null,
           updated_at: now.getTime(),
@@ -192,9 +176,9 @@ export class CreditAlerts {
         )
         .execute();
       const next = threshold ?? DEFAULT_LOW_CREDIT_THRESHOLD;
-      const line = lineAt(row, next, now);
+      const line = lowCreditLine(next, standing.granted);
       const to = creditState(available, line);
-      await this.announce(trx, workspaceId, row, from, to, available, line, now);
+      await this.announce(trx, workspaceId, standing.state, from, to, available, line, now);
       return { threshold: next, isDefault: threshold === null, line, available, state: to };
     });
   }
@@ -202,7 +186,7 @@ export class CreditAlerts {
   private async announce(
     trx: Kysely<Database>,
     workspaceId: string,
-    row: AlertRow,
+    announced: CreditState | null,
     from: CreditState,
     to: CreditState,
     available: Millicredits,
@@ -210,9 +194,9 @@ export class CreditAlerts {
     at: Date,
   ): Promise<void> {
     if (from === to) return;
-    const events = crossingEvents(from, to, row.state !== null);
+    const events = crossingEvents(from, to, announced !== null);
     // Nothing announced yet and still nothing to announce: the next change crosses from where it stands then.
-    if (row.state === null && events.length === 0) return;
+    if (announced === null && events.length === 0) return;
     await trx
       .insertInto('alert_states')
       .values({

@@ -1,10 +1,10 @@
 import type { Millicredits } from '../domain/amounts.ts';
-import { utcDay } from '../domain/days.ts';
 import { type ExpiringCredits, expiringInPeriod } from '../domain/expiring.ts';
 import { type Grant, isExpired, liveRemaining } from '../domain/grants.ts';
-import { type Period, periodAt } from '../domain/periods.ts';
+import type { Period } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Store } from '../store/store.ts';
+import { readPeriodTotals } from './period-totals.ts';
 
 export interface Balance {
   workspaceId: string;
@@ -26,28 +26,10 @@ export interface Balance {
 export async function getBalance(store: Store, workspaceId: string, now: Date): Promise<Balance> {
   return store.snapshot(async (reader, db) => {
     const account = workspaceMustExist(await reader.lockAccount(workspaceId), workspaceId);
-    const period = periodAt(account.periodAnchor, now);
     const [grants, held, totals] = await Promise.all([
       reader.openGrants(workspaceId),
       reader.heldAmount(workspaceId, now),
-      db
-        .selectNoFrom((eb) => [
-          eb
-            .selectFrom('grants')
-            .select((sum) => sum.fn.sum<number>('amount').as('total'))
-            .where('workspace_id', '=', workspaceId)
-            .where('effective_at', '>=', period.start.getTime())
-            .where('effective_at', '<', period.end.getTime())
-            .as('granted'),
-          eb
-            .selectFrom('daily_rollups')
-            .select((sum) => sum.fn.sum<number>('credits_used').as('total'))
-            .where('workspace_id', '=', workspaceId)
-            .where('day', '>=', utcDay(period.start))
-            .where('day', '<', utcDay(period.end))
-            .as('used'),
-        ])
-        .executeTakeFirstOrThrow(),
+      readPeriodTotals(db, workspaceId, now),
     ]);
     const current = grants
       .filter((grant) => !isExpired(grant, now))
@@ -58,9 +40,9 @@ export async function getBalance(store: Store, workspaceId: string, now: Date): 
       held,
       overageDebt: account.overageDebt,
       overageLimit: account.overageLimit,
-      period: { ...period, granted: Number(totals.granted ?? 0), used: Number(totals.used ?? 0) },
+      period: { ...totals.period, granted: totals.granted, used: totals.used },
       grants: current,
-      expiring: expiringInPeriod(current, period, now),
+      expiring: expiringInPeriod(current, totals.period, now),
     };
   });
 }

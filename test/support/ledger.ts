@@ -1,5 +1,7 @@
 import type { GrantSource } from '../../src/domain/grants.ts';
-import { grantCredits } from '../../src/ledger/grant-credits.ts';
+import { AccountState } from '../../src/ledger/account-state.ts';
+import { chargeWithState } from '../../src/ledger/charge-response.ts';
+import { addGrant, grantCredits } from '../../src/ledger/grant-credits.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -25,4 +27,31 @@ export async function workspaceWithCredits(
     );
   }
   return ws.id;
+}
+
+/**
+ * One ledger transaction that grants `credits` (grant `grantId`) and then charges `chats` 1-credit
+ * chats: no single request does both, but the balance observers must count both when they decide.
+ */
+export async function grantThenChargeTogether(
+  store: Store,
+  workspaceId: string,
+  grant: { id: string; credits: number },
+  chats: number,
+  at: Date,
+): Promise<void> {
+  await store.transaction(async (tx) => {
+    const state = await AccountState.open(tx, workspaceId, at);
+    await addGrant(
+      state,
+      tx,
+      { workspaceId, id: grant.id, amount: grant.credits * 1000, source: 'promotion', reason: 'test' },
+      at,
+    );
+    for (let i = 0; i < chats; i += 1) {
+      const id = `${grant.id}-chat-${i}`;
+      await chargeWithState(tx, state, { workspaceId, id, conversationId: id, channel: 'chat', agentId: 'a1' }, at);
+    }
+    await state.flush();
+  });
 }

@@ -57,8 +57,8 @@ export class AutoTopUps {
   observeLedger(): void {
     const { store, catalog, payments } = this.options;
     store.observeBalances('auto-top-up', {
-      load: async () => undefined,
-      decide: (change, _loaded, db) => decideOnBalanceChange(change, db, catalog, payments),
+      load: (db, workspaceId) => findSettings(db, workspaceId),
+      decide: (change, settings, db) => decideOnBalanceChange(change, settings, db, catalog, payments),
     });
   }
 

@@ -7,7 +7,7 @@ import type { BalanceChange } from '../../store/store.ts';
 import type { Catalog } from '../catalog.ts';
 import type { PaymentsMode } from '../payments-mode.ts';
 import { minorUnits } from '../stripe/stripe-payments.ts';
-import { countBoughtInMonth, findSettings, insertAttempt, setArmed, takeCrossing } from './rows.ts';
+import { countBoughtInMonth, insertAttempt, setArmed, type TopUpSettings, takeCrossing } from './rows.ts';
 
 /**
  * Decides auto top-ups inside every ledger transaction, under the workspace's account lock: a fall
@@ -15,14 +15,16 @@ import { countBoughtInMonth, findSettings, insertAttempt, setArmed, takeCrossing
  * workspace and crossing) and disarms. Paying happens after the commit, in the payer. A charge never
  * fails because of auto top-up: a pack the catalog no longer has, or payments turned off, buys nothing.
  * A crossing past the month's ceiling stays armed, so the first ledger change of the next month buys.
+ * `settings` were read before the transaction wrote anything (only this observer writes them); it
+ * reads again only at a crossing, the month's count and the crossing's number.
  */
 export async function decideOnBalanceChange(
   change: BalanceChange,
+  settings: TopUpSettings | null,
   trx: Kysely<Database>,
   catalog: Catalog,
   payments: PaymentsMode,
 ): Promise<void> {
-  const settings = await findSettings(trx, change.workspaceId);
   if (!settings?.enabled) return;
   const decision = decideTopUp(settings, change.before, change.after);
   if (decision.kind === 'none') {

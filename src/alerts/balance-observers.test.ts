@@ -1,0 +1,85 @@
+import type { KyselyPlugin } from 'kysely';
+import { expect, it } from 'vitest';
+import { SECOND, TestClock } from '../../test/support/clock.ts';
+import { describeStores } from '../../test/support/stores.ts';
+import { AutoTopUps } from '../billing/auto-top-up/auto-top-ups.ts';
+import { Catalog, DEFAULT_CATALOG } from '../billing/catalog.ts';
+import { createLedger } from '../ledger/ledger.ts';
+import type { BalanceObserver, Store } from '../store/store.ts';
+import { AlertLevels } from './alert-levels.ts';
+import { CreditAlerts } from './credit-alerts.ts';
+import { observeSpendLimits } from './limit-alerts.ts';
+
+/** The store, through which every observer registered counts the statements its load and its decide run. */
+function countingObservers(store: Store) {
+  const statements = { load: 0, decide: 0 };
+  const counting = (phase: keyof typeof statements): KyselyPlugin => ({
+    transformQuery: ({ node }) => {
+      statements[phase] += 1;
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  });
+  const observeBalances = <Loaded>(name: string, observer: BalanceObserver<Loaded>) =>
+    store.observeBalances(name, {
+      load: (db, workspaceId, at) => observer.load(db.withPlugin(counting('load')), workspaceId, at),
+      decide: (change, loaded, db) => observer.decide(change, loaded, db.withPlugin(counting('decide'))),
+    });
+  const observed = new Proxy(store, {
+    get(target, property) {
+      if (property === 'observeBalances') return observeBalances;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { observed, statements };
+}
+
+describeStores('balance observers', (ctx) => {
+  it('decide a charge that crosses nothing without a query, and write when one crosses', async () => {
+    const clock = new TestClock();
+    const { observed, statements } = countingObservers(ctx.store);
+    new CreditAlerts(observed).observeLedger();
+    new AlertLevels(observed).observeLedger();
+    observeSpendLimits(observed);
+    const catalog = new Catalog(DEFAULT_CATALOG);
+    const topUps = new AutoTopUps({
+      store: observed,
+      catalog,
+      clock: clock.now,
+      payments: 'manual',
+      events: {},
+      stripe: null,
+    });
+    topUps.observeLedger();
+
+    const ledger = createLedger(ctx.store, clock.now);
+    const ws = (await ledger.createWorkspace({ name: 'Acme', plan: 'payg' })).id;
+    await ledger.grant({ workspaceId: ws, id: 'welcome', amount: 100_000, source: 'purchase', reason: 'pack' });
+    await ledger.setSpendLimits(ws, { workspace: { limit: 90_000, mode: 'alert' } });
+    const pack = catalog.data.packs[0]?.id ?? '';
+    await topUps.set(ws, { enabled: true, threshold: 5_000, pack, maxPerMonth: 3 });
+    let chats = 0;
+    const chat = () => {
+      chats += 1;
+      return { workspaceId: ws, id: `r${chats}`, conversationId: `c${chats}`, channel: 'chat' as const, agentId: 'a1' };
+    };
+
+    statements.load = 0;
+    statements.decide = 0;
+    clock.advance(SECOND);
+    await ledger.charge(chat()); // 99 of 100 left: no line, no level, no limit, no top-up crossed
+    expect(statements.load).toBeGreaterThan(0);
+    expect(statements.decide).toBe(0);
+
+    clock.advance(SECOND);
+    await ledger.chargeBatch(ws, Array.from({ length: 49 }, chat)); // half of the period's credits used
+    expect(statements.decide).toBeGreaterThan(0);
+    const events = await ctx.store.db
+      .selectFrom('webhook_events')
+      .select('type')
+      .where('workspace_id', '=', ws)
+      .execute();
+    expect(events.map((event) => event.type)).toEqual(['usage.level_reached']);
+  });
+});
