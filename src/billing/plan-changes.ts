@@ -1,11 +1,11 @@
-import type { Transaction } from 'kysely';
 import type { Grant } from '../domain/grants.ts';
 import { periodAt } from '../domain/periods.ts';
 import { classifyPlanChange, type PlanChange, upgradeTopUp } from '../domain/plan-rules.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import { AccountState } from '../ledger/account-state.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
-import type { Database } from '../store/schema.ts';
+import { setWorkspacePlan } from '../ledger/workspaces.ts';
+import type { Trx } from '../store/schema.ts';
 import type { LedgerTx } from '../store/store.ts';
 import { type Catalog, type Plan, terms } from './catalog.ts';
 import { grantPeriod, upgradeGrantId } from './period-grants.ts';
@@ -14,14 +14,13 @@ import {
   insertSubscription,
   type Subscription,
   type SubscriptionChanges,
-  setWorkspacePlan,
   updateSubscription,
 } from './subscription-rows.ts';
 
 /** One billing transaction: the ledger's view of it and the query builder on the same connection. */
 export interface BillingTx {
   tx: LedgerTx;
-  db: Transaction<Database>;
+  db: Trx;
   now: Date;
 }
 
