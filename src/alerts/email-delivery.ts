@@ -1,6 +1,8 @@
 import type { SendMailOptions } from 'nodemailer';
 import { randomId } from '../ledger/random-id.ts';
+import { workspaceNames } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
+import { usersById } from '../users/users.ts';
 import { type RenderedEmail, renderEmail } from './email-templates.ts';
 import { MAX_ATTEMPTS, settleAttempt } from './retry-schedule.ts';
 import { unsubscribeToken } from './unsubscribe-links.ts';
@@ -183,13 +185,9 @@ export async function sendDueEmails(
   const token = randomId('lease');
   round.claimed = await claim(store, now.getTime(), token, resolved.batchSize, resolved.leaseMs);
   if (round.claimed === 0) return round;
-  const rows = await store.db
+  const claimed = await store.db
     .selectFrom('email_deliveries as d')
     .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
-    .innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
-    .leftJoin('users as u', (join) =>
-      join.onRef('u.id', '=', 'd.user_id').onRef('u.workspace_id', '=', 'd.workspace_id'),
-    )
     .leftJoin('email_opt_outs as o', (join) =>
       join.onRef('o.workspace_id', '=', 'd.workspace_id').onRef('o.user_id', '=', 'd.user_id'),
     )
@@ -201,12 +199,22 @@ export async function sendDueEmails(
       'e.type',
       'e.data',
       'd.user_id',
-      'u.email',
-      'w.name as workspace_name',
       'o.user_id as opted_out',
     ])
     .where('d.lease_token', '=', token)
     .execute();
+  const [names, users] = await Promise.all([
+    workspaceNames(store, [...new Set(claimed.map((row) => row.workspace_id))]),
+    usersById(store, [...new Set(claimed.map((row) => row.user_id))]),
+  ]);
+  const rows = claimed.flatMap((row) => {
+    const workspaceName = names.get(row.workspace_id);
+    if (workspaceName === undefined) return [];
+    const user = users.get(row.user_id);
+    return [
+      { ...row, workspace_name: workspaceName, email: user?.workspaceId === row.workspace_id ? user.email : null },
+    ];
+  });
   const outcomes = await Promise.all(rows.map((row) => attempt(store, row, settings, now, token, resolved)));
   for (const outcome of outcomes) round[outcome] += 1;
   return round;

@@ -2,7 +2,7 @@ import type { TallyApp } from '../app.ts';
 import { addMonthsClamped, periodAt } from '../domain/periods.ts';
 import { chargeBatch, type ResponseInput } from '../ledger/charge-response.ts';
 import { grantCredits } from '../ledger/grant-credits.ts';
-import { createWorkspace } from '../ledger/workspaces.ts';
+import { createWorkspace, findWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { demoDay, seededRandom } from './usage-pattern.ts';
 
@@ -27,12 +27,8 @@ export interface DemoSeed {
  * through the real ledger with the clock set to its day, so the books verify clean.
  */
 export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promise<DemoSeed> {
-  const existing = await store.db
-    .selectFrom('workspaces')
-    .select('id')
-    .where('id', '=', DEMO_WORKSPACE_ID)
-    .executeTakeFirst();
-  if (existing) return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
+  if (await findWorkspace(store, DEMO_WORKSPACE_ID))
+    return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
 
   const plan = tally.catalog.plan('growth');
   const today = Math.floor(now.getTime() / DAY) * DAY;

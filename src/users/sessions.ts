@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { findWorkspace } from '../ledger/workspaces.ts';
 import type { DashboardRole, Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 
@@ -85,7 +86,6 @@ export async function findSession(
   const row = await store.db
     .selectFrom('sessions')
     .leftJoin('users', 'users.id', 'sessions.user_id')
-    .innerJoin('workspaces', 'workspaces.id', 'sessions.workspace_id')
     .select([
       'sessions.id',
       'sessions.user_id',
@@ -97,7 +97,6 @@ export async function findSession(
       'sessions.role',
       'sessions.return_url',
       'users.email',
-      'workspaces.name',
     ])
     .where('sessions.id', '=', id)
     .executeTakeFirst();
@@ -107,6 +106,8 @@ export async function findSession(
     await store.db.deleteFrom('sessions').where('id', '=', id).execute();
     return null;
   }
+  const workspace = await findWorkspace(store, row.workspace_id);
+  if (!workspace) return null;
   let expiresAt = Number(row.expires_at);
   if (at - Number(row.last_seen_at) >= TOUCH_EVERY_MS) {
     expiresAt = expiry(limits, Number(row.created_at), at);
@@ -121,7 +122,7 @@ export async function findSession(
     userId: row.user_id,
     email: row.email,
     workspaceId: row.workspace_id,
-    workspaceName: row.name,
+    workspaceName: workspace.name,
     role: row.role,
     returnUrl: row.return_url,
     csrfToken: row.csrf_token,
