@@ -4,6 +4,7 @@ import { workspaceNames } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { usersById } from '../users/users.ts';
 import { type RenderedEmail, renderEmail } from './email-templates.ts';
+import { claimDue } from './outbox-claim.ts';
 import { MAX_ATTEMPTS, settleAttempt } from './retry-schedule.ts';
 import { unsubscribeToken } from './unsubscribe-links.ts';
 
@@ -51,33 +52,6 @@ export function unsubscribeUrl(
   userId: string,
 ) {
   return `${settings.publicUrl}/v1/email/unsubscribe/${unsubscribeToken(settings.secretKey, { workspaceId, userId })}`;
-}
-
-/** Takes the due mails for this worker alone, as the webhook outbox does (see delivery.ts). */
-async function claim(store: Store, now: number, token: string, batch: number, leaseMs: number): Promise<number> {
-  const claimed = await store.db
-    .with(
-      (cte) => cte('due').materialized(),
-      (db) => {
-        const due = db
-          .selectFrom('email_deliveries')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '<=', now)
-          .orderBy('next_attempt_at')
-          .orderBy('event_seq')
-          .limit(batch);
-        return store.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('email_deliveries')
-    .set({ lease_token: token, next_attempt_at: now + leaseMs })
-    .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', now)
-    .returning('id')
-    .execute();
-  return claimed.length;
 }
 
 interface Claimed {
@@ -183,7 +157,12 @@ export async function sendDueEmails(
   };
   const round: EmailRound = { claimed: 0, delivered: 0, retrying: 0, failed: 0, cancelled: 0 };
   const token = randomId('lease');
-  round.claimed = await claim(store, now.getTime(), token, resolved.batchSize, resolved.leaseMs);
+  round.claimed = await claimDue(store, 'email_deliveries', {
+    now: now.getTime(),
+    token,
+    batch: resolved.batchSize,
+    leaseMs: resolved.leaseMs,
+  });
   if (round.claimed === 0) return round;
   const claimed = await store.db
     .selectFrom('email_deliveries as d')
