@@ -4,7 +4,7 @@ import type { Period } from '../domain/periods.ts';
 import type { AccountState } from '../ledger/account-state.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
 import type { LedgerTx } from '../store/store.ts';
-import { type Plan, terms } from './catalog.ts';
+import type { Plan } from './catalog.ts';
 
 /**
  * Grant ids are derived from the workspace's period, so the grants table's unique key (workspace, id)
@@ -24,7 +24,7 @@ export async function grantPeriod(
   period: Period,
   now: Date,
 ): Promise<Grant | null> {
-  const amount = terms(plan).creditsPerPeriod;
+  const amount = plan.creditsPerPeriod;
   if (amount <= 0) return null;
   const { grant } = await addGrant(
     state,

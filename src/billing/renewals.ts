@@ -4,7 +4,7 @@ import { AccountState } from '../ledger/account-state.ts';
 import { unusedAtExpiry } from '../ledger/unused-at-expiry.ts';
 import { listWorkspaces, setWorkspacePlan } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
-import { type Catalog, type Plan, terms } from './catalog.ts';
+import type { Catalog, Plan } from './catalog.ts';
 import type { BillingEvents } from './events.ts';
 import { grantPeriod, grantRollover } from './period-grants.ts';
 import {
@@ -62,12 +62,9 @@ export async function renewPeriod(
     const next = subscription.pendingPlan ? catalog.planOrFallback(subscription.pendingPlan) : ending;
     if (awaitingPayment(subscription, next, period)) return 'awaiting_payment';
 
-    const carry = rolloverCarry(
-      await unusedAtExpiry(db, workspaceId, subscription.currentPeriod.end),
-      terms(ending).rollover,
-    );
+    const carry = rolloverCarry(await unusedAtExpiry(db, workspaceId, subscription.currentPeriod.end), ending.rollover);
     if (next.id !== ending.id || subscription.pendingPlan !== null) {
-      await setWorkspacePlan(db, workspaceId, next.id, terms(next).overageLimit);
+      await setWorkspacePlan(db, workspaceId, next.id, next.overageLimit);
     }
     const state = await AccountState.open(tx, workspaceId, now);
     const rollover = carry > 0 ? await grantRollover(state, tx, workspaceId, ending, carry, period, now) : null;

@@ -86,11 +86,7 @@ export function createReports(store: Store, catalog: Catalog, clock: () => Date)
         period: balance.period,
         usedInPeriod: balance.period.used,
         now,
-        plans: catalog.data.plans.map((plan) => ({
-          id: plan.id,
-          monthlyPrice: plan.monthlyPrice,
-          creditsPerPeriod: Math.round(plan.creditsPerPeriod * 1000),
-        })),
+        plans: catalog.plans,
         currentPlan: workspace.plan,
       });
     },
