@@ -36,7 +36,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
   const historyDays = Math.round((today - start.getTime()) / DAY);
   const workspace = await createWorkspace(
     store,
-    { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit * 1000 },
+    { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit },
     start,
   );
   // Registered like a customer would, so the gauge's agents count (GET /v1/balance) shows them.
@@ -61,7 +61,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
         {
           workspaceId: workspace.id,
           id: `demo-period-${grantedPeriod.slice(0, 10)}`,
-          amount: plan.creditsPerPeriod * 1000,
+          amount: plan.creditsPerPeriod,
           source: 'subscription',
           reason: `${plan.name} plan credits for the period from ${grantedPeriod.slice(0, 10)}`,
           effectiveAt: period.start,
