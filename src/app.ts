@@ -40,6 +40,7 @@ import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
 import { ApiKeys } from './keys/api-keys.ts';
 import { type Clock, createLedger } from './ledger/ledger.ts';
+import { listWorkspaces } from './ledger/workspaces.ts';
 import { createConversationReads } from './reports/conversations.ts';
 import { createReports } from './reports/reports.ts';
 import { createSettings } from './reports/settings.ts';
@@ -130,8 +131,9 @@ export async function buildApp(deps: AppDeps) {
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    // The database answers a read of the ledger.
     ready: async () => {
-      await store.db.selectFrom('workspaces').select('id').limit(1).execute();
+      await listWorkspaces(store, null, 1);
     },
     authenticators: [
       async (request) => {

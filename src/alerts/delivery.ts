@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { randomId } from '../ledger/random-id.ts';
 import { SecretBoxError } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
+import { claimDue } from './outbox-claim.ts';
 import { MAX_ATTEMPTS, settleAttempt } from './retry-schedule.ts';
 import { SIGNATURE_HEADER, signTallyPayload, standardWebhookHeaders } from './signature.ts';
 import { openSigningSecret } from './signing-secrets.ts';
@@ -47,46 +48,6 @@ interface Claimed {
 }
 
 type Outcome = 'delivered' | 'retrying' | 'failed' | 'cancelled';
-
-/**
- * Takes the due deliveries for this worker alone. One statement picks them and moves them a lease
- * into the future stamped with the worker's token, so another worker running it finds them not due;
- * PostgreSQL also skips rows another worker is taking instead of waiting. The pick is a materialized
- * CTE so it runs once: as an `IN (subquery … LIMIT)` PostgreSQL may re-run it while rechecking a row
- * another worker changed, and claim far more than the limit. If a worker dies mid-round, its lease
- * lapses and the delivery is due again.
- */
-async function claim(store: Store, now: number, token: string, batch: number, leaseMs: number): Promise<number> {
-  const claimed = await store.db
-    .with(
-      (cte) => cte('due').materialized(),
-      (db) => {
-        const due = db
-          .selectFrom('webhook_deliveries')
-          .select(['workspace_id', 'id'])
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '<=', now)
-          .orderBy('next_attempt_at')
-          .orderBy('event_seq')
-          .limit(batch);
-        return store.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('webhook_deliveries')
-    .set({ lease_token: token, next_attempt_at: now + leaseMs })
-    .where((eb) =>
-      eb(
-        eb.refTuple('workspace_id', 'id'),
-        'in',
-        eb.selectFrom('due').select(['due.workspace_id', 'due.id']).$asTuple('workspace_id', 'id'),
-      ),
-    )
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', now)
-    .returning('id')
-    .execute();
-  return claimed.length;
-}
 
 async function readExcerpt(response: Response): Promise<string | null> {
   const reader = response.body?.getReader();
@@ -250,13 +211,12 @@ export async function deliverDue(
   };
   const round: DeliveryRound = { claimed: 0, delivered: 0, retrying: 0, failed: 0, cancelled: 0 };
   const token = randomId('lease');
-  round.claimed = await claim(
-    store,
-    now.getTime(),
+  round.claimed = await claimDue(store, 'webhook_deliveries', {
+    now: now.getTime(),
     token,
-    settings.batchSize,
-    Math.max(settings.leaseMs, settings.timeoutMs * 2),
-  );
+    batch: settings.batchSize,
+    leaseMs: Math.max(settings.leaseMs, settings.timeoutMs * 2),
+  });
   if (round.claimed === 0) return round;
   const rows = await store.db
     .selectFrom('webhook_deliveries as d')

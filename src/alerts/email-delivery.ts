@@ -1,7 +1,10 @@
 import type { SendMailOptions } from 'nodemailer';
 import { randomId } from '../ledger/random-id.ts';
+import { workspaceNames } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
+import { usersById } from '../users/users.ts';
 import { type RenderedEmail, renderEmail } from './email-templates.ts';
+import { claimDue } from './outbox-claim.ts';
 import { MAX_ATTEMPTS, settleAttempt } from './retry-schedule.ts';
 import { unsubscribeToken } from './unsubscribe-links.ts';
 
@@ -49,39 +52,6 @@ export function unsubscribeUrl(
   userId: string,
 ) {
   return `${settings.publicUrl}/v1/email/unsubscribe/${unsubscribeToken(settings.secretKey, { workspaceId, userId })}`;
-}
-
-/** Takes the due mails for this worker alone, as the webhook outbox does (see delivery.ts). */
-async function claim(store: Store, now: number, token: string, batch: number, leaseMs: number): Promise<number> {
-  const claimed = await store.db
-    .with(
-      (cte) => cte('due').materialized(),
-      (db) => {
-        const due = db
-          .selectFrom('email_deliveries')
-          .select(['workspace_id', 'id'])
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '<=', now)
-          .orderBy('next_attempt_at')
-          .orderBy('event_seq')
-          .limit(batch);
-        return store.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('email_deliveries')
-    .set({ lease_token: token, next_attempt_at: now + leaseMs })
-    .where((eb) =>
-      eb(
-        eb.refTuple('workspace_id', 'id'),
-        'in',
-        eb.selectFrom('due').select(['due.workspace_id', 'due.id']).$asTuple('workspace_id', 'id'),
-      ),
-    )
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', now)
-    .returning('id')
-    .execute();
-  return claimed.length;
 }
 
 interface Claimed {
@@ -187,16 +157,17 @@ export async function sendDueEmails(
   };
   const round: EmailRound = { claimed: 0, delivered: 0, retrying: 0, failed: 0, cancelled: 0 };
   const token = randomId('lease');
-  round.claimed = await claim(store, now.getTime(), token, resolved.batchSize, resolved.leaseMs);
+  round.claimed = await claimDue(store, 'email_deliveries', {
+    now: now.getTime(),
+    token,
+    batch: resolved.batchSize,
+    leaseMs: resolved.leaseMs,
+  });
   if (round.claimed === 0) return round;
-  const rows = await store.db
+  const claimed = await store.db
     .selectFrom('email_deliveries as d')
     .innerJoin('webhook_events as e', (join) =>
       join.onRef('e.workspace_id', '=', 'd.workspace_id').onRef('e.id', '=', 'd.event_id'),
-    )
-    .innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
-    .leftJoin('users as u', (join) =>
-      join.onRef('u.id', '=', 'd.user_id').onRef('u.workspace_id', '=', 'd.workspace_id'),
     )
     .leftJoin('email_opt_outs as o', (join) =>
       join.onRef('o.workspace_id', '=', 'd.workspace_id').onRef('o.user_id', '=', 'd.user_id'),
@@ -209,12 +180,22 @@ export async function sendDueEmails(
       'e.type',
       'e.data',
       'd.user_id',
-      'u.email',
-      'w.name as workspace_name',
       'o.user_id as opted_out',
     ])
     .where('d.lease_token', '=', token)
     .execute();
+  const [names, users] = await Promise.all([
+    workspaceNames(store, [...new Set(claimed.map((row) => row.workspace_id))]),
+    usersById(store, [...new Set(claimed.map((row) => row.user_id))]),
+  ]);
+  const rows = claimed.flatMap((row) => {
+    const workspaceName = names.get(row.workspace_id);
+    if (workspaceName === undefined) return [];
+    const user = users.get(row.user_id);
+    return [
+      { ...row, workspace_name: workspaceName, email: user?.workspaceId === row.workspace_id ? user.email : null },
+    ];
+  });
   const outcomes = await Promise.all(rows.map((row) => attempt(store, row, settings, now, token, resolved)));
   for (const outcome of outcomes) round[outcome] += 1;
   return round;

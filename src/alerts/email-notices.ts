@@ -1,4 +1,6 @@
+import { findWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
+import { usersById } from '../users/users.ts';
 import { type Recipient, readUnsubscribeToken } from './unsubscribe-links.ts';
 
 export interface NoticeSetting {
@@ -24,17 +26,18 @@ export class EmailNotices {
 
   /** Null when no such user is in that workspace (any more). */
   async get(recipient: Recipient): Promise<NoticeSetting | null> {
-    const row = await this.store.db
-      .selectFrom('users as u')
-      .innerJoin('workspaces as w', 'w.id', 'u.workspace_id')
-      .leftJoin('email_opt_outs as o', (join) =>
-        join.onRef('o.workspace_id', '=', 'u.workspace_id').onRef('o.user_id', '=', 'u.id'),
-      )
-      .select(['u.email', 'w.name', 'o.user_id as optedOut'])
-      .where('u.workspace_id', '=', recipient.workspaceId)
-      .where('u.id', '=', recipient.userId)
-      .executeTakeFirst();
-    return row ? { email: row.email, workspaceName: row.name, enabled: row.optedOut === null } : null;
+    const user = (await usersById(this.store, [recipient.userId])).get(recipient.userId);
+    if (user?.workspaceId !== recipient.workspaceId) return null;
+    const [workspace, optedOut] = await Promise.all([
+      findWorkspace(this.store, recipient.workspaceId),
+      this.store.db
+        .selectFrom('email_opt_outs')
+        .select('user_id')
+        .where('workspace_id', '=', recipient.workspaceId)
+        .where('user_id', '=', recipient.userId)
+        .executeTakeFirst(),
+    ]);
+    return workspace ? { email: user.email, workspaceName: workspace.name, enabled: optedOut === undefined } : null;
   }
 
   /**

@@ -1,14 +1,14 @@
-import type { Kysely } from 'kysely';
 import { randomId } from '../ledger/random-id.ts';
-import type { Database } from '../store/schema.ts';
+import type { Db } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { userIdsOf } from '../users/users.ts';
 import { hasEmailTemplate } from './email-templates.ts';
 import type { EventType } from './events.ts';
 
 /**
  * States whether this deployment sends mail (TALLY_SMTP_URL set). Kept in the database rather than in
  * the process because `recordEvent` runs inside whatever transaction causes the event, anywhere in the
- * code: the outbox reads it there in the same statement that finds the recipients. Every process
+ * code: the outbox reads it there before it finds the recipients. Every process
  * states it at start, so all of them should be given the same TALLY_SMTP_URL.
  */
 export async function setEmailEnabled(store: Store, enabled: boolean, now: Date): Promise<void> {
@@ -25,32 +25,37 @@ export async function setEmailEnabled(store: Store, enabled: boolean, now: Date)
  * put in the outbox, in the caller's transaction: the mail exists exactly when the event does.
  */
 export async function queueEmails(
-  trx: Kysely<Database>,
+  trx: Db,
   workspaceId: string,
   event: { id: string; seq: number; type: EventType },
   at: Date,
 ): Promise<void> {
   if (!hasEmailTemplate(event.type)) return;
-  const recipients = await trx
-    .selectFrom('users as u')
-    .innerJoin('email_settings as s', (join) => join.on('s.id', '=', 1).on('s.enabled', '=', 1))
-    .leftJoin('email_opt_outs as o', (join) =>
-      join.onRef('o.workspace_id', '=', 'u.workspace_id').onRef('o.user_id', '=', 'u.id'),
-    )
-    .select('u.id')
-    .where('u.workspace_id', '=', workspaceId)
-    .where('o.user_id', 'is', null)
-    .execute();
+  const enabled = await trx
+    .selectFrom('email_settings')
+    .select('id')
+    .where('id', '=', 1)
+    .where('enabled', '=', 1)
+    .executeTakeFirst();
+  if (!enabled) return;
+  const users = await userIdsOf(trx, workspaceId);
+  if (users.length === 0) return;
+  const optedOut = new Set(
+    (await trx.selectFrom('email_opt_outs').select('user_id').where('workspace_id', '=', workspaceId).execute()).map(
+      (row) => row.user_id,
+    ),
+  );
+  const recipients = users.filter((id) => !optedOut.has(id));
   if (recipients.length === 0) return;
   await trx
     .insertInto('email_deliveries')
     .values(
-      recipients.map((user) => ({
+      recipients.map((userId) => ({
         workspace_id: workspaceId,
         id: randomId('eml'),
         event_id: event.id,
         event_seq: event.seq,
-        user_id: user.id,
+        user_id: userId,
         status: 'pending' as const,
         attempts: 0,
         next_attempt_at: at.getTime(),

@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import { millicreditsToCredits } from '../domain/amounts.ts';
 import type { LimitReached } from '../domain/spend-limits.ts';
-import type { Database } from '../store/schema.ts';
+import type { Db } from '../store/schema.ts';
 import type { BalanceChange, Store } from '../store/store.ts';
 import { recordEvent } from './events.ts';
 
@@ -18,7 +17,7 @@ export function limitReachedData(reached: LimitReached): Record<string, unknown>
   };
 }
 
-async function announce(change: BalanceChange, trx: Kysely<Database>): Promise<void> {
+async function announce(change: BalanceChange, trx: Db): Promise<void> {
   for (const reached of change.limitsReached ?? []) {
     // The ledger reports a limit once per period; the key keeps it once even if that ever failed.
     const key = `limit.reached:${reached.agentId ?? ''}:${reached.periodStart.getTime()}:${reached.limit}:${reached.mode}`;

@@ -1,4 +1,3 @@
-import { creditsToMillicredits } from '../domain/amounts.ts';
 import type { Grant } from '../domain/grants.ts';
 import { classifyPlanChange, type PlanChange } from '../domain/plan-rules.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
@@ -7,7 +6,7 @@ import { randomId } from '../ledger/random-id.ts';
 import { insertWorkspace, type NewWorkspace, type Workspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { Agents } from './agents.ts';
-import { type Catalog, type Pack, type Plan, terms } from './catalog.ts';
+import type { Catalog, Pack, Plan } from './catalog.ts';
 import type { BillingEvents } from './events.ts';
 import { type PaymentsMode, paymentsNotConfigured } from './payments-mode.ts';
 import { applyPlanChange, startSubscription } from './plan-changes.ts';
@@ -57,7 +56,7 @@ export interface UpgradeOptions {
   current: Plan;
   pendingPlan: Plan | null;
   plans: Plan[];
-  packs: Pack[];
+  packs: readonly Pack[];
   provider: PaymentsMode;
 }
 
@@ -108,7 +107,7 @@ export class Billing {
     const plan = this.catalog.plan(input.plan);
     const now = this.clock();
     return this.store.transaction(async (tx, db) => {
-      const workspace = await insertWorkspace(db, input, now, terms(plan).overageLimit);
+      const workspace = await insertWorkspace(db, input, now, plan.overageLimit);
       await startSubscription({ tx, db, now }, workspace, plan);
       return workspace;
     });
@@ -134,7 +133,7 @@ export class Billing {
     await renewWorkspace(this.store, this.catalog, this.events, workspaceId, this.clock());
     const subscription = await this.subscription(workspaceId);
     const current = this.catalog.planOrFallback(subscription.plan);
-    const change = classifyPlanChange(terms(current), terms(target));
+    const change = classifyPlanChange(current, target);
 
     if (this.stripe && !requester.asOperator) {
       if (change === 'upgrade' && this.payments === 'stripe') {
@@ -164,13 +163,12 @@ export class Billing {
   async requestPack(workspaceId: string, packId: string, requester: Requester): Promise<PurchaseRequestResult> {
     const pack = this.catalog.pack(packId);
     if (this.payments === 'off' && !requester.asOperator) throw paymentsNotConfigured();
-    const credits = creditsToMillicredits(pack.credits);
     if (this.stripe && this.payments === 'stripe' && !requester.asOperator) {
       const subscription = await this.subscription(workspaceId);
       const checkout = await this.stripe.checkoutForPack({
         workspaceId,
         pack,
-        credits,
+        credits: pack.credits,
         customerId: subscription.stripeCustomerId,
         returnUrl: requester.returnUrl,
         idempotencyKey: requester.idempotencyKey,
@@ -185,7 +183,7 @@ export class Billing {
         { tx, db, now },
         this.events,
         workspaceId,
-        { id: pack.id, name: pack.name, credits, validityMonths: pack.validityMonths },
+        { id: pack.id, name: pack.name, credits: pack.credits, validityMonths: pack.validityMonths },
         { provider: 'manual', id: paymentId, askedBy: requester.asOperator ? 'operator' : 'workspace' },
       ),
     );
@@ -198,7 +196,7 @@ export class Billing {
       current: this.catalog.planOrFallback(subscription.plan),
       pendingPlan: subscription.pendingPlan ? this.catalog.planOrFallback(subscription.pendingPlan) : null,
       plans: this.catalog.plansAbove(subscription.plan),
-      packs: this.catalog.data.packs,
+      packs: this.catalog.packs,
       provider: this.payments,
     };
   }

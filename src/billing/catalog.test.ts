@@ -27,6 +27,16 @@ describe('the plan catalog file (TALLY_PLANS_FILE)', () => {
     expect(() => Catalog.load(file(fine))).toThrow(/more than 3 decimals/);
   });
 
+  it('holds every plan and pack amount in millicredits once loaded', () => {
+    const catalog = new Catalog(DEFAULT_CATALOG);
+    expect(catalog.plan('growth')).toMatchObject({
+      creditsPerPeriod: 5_000_000,
+      rollover: { kind: 'rollover', cap: 2_500_000 },
+      overageLimit: 100_000,
+    });
+    expect(catalog.pack('pack-500').credits).toBe(500_000);
+  });
+
   it('lists the plans above a plan, cheapest first, and falls back to the free plan', () => {
     const catalog = new Catalog(DEFAULT_CATALOG);
     expect(catalog.plansAbove('free').map((p) => p.id)).toEqual(['starter', 'growth', 'scale']);

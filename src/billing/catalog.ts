@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { creditsToMillicredits } from '../domain/amounts.ts';
+import { creditsToMillicredits, type Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import { classifyPlanChange, type PlanTerms } from '../domain/plan-rules.ts';
 
-const Plan = Type.Object(
+const PlanSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }),
     name: Type.String({ minLength: 1 }),
@@ -31,7 +31,7 @@ const Plan = Type.Object(
   { additionalProperties: false },
 );
 
-const Pack = Type.Object(
+const PackSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }),
     name: Type.String({ minLength: 1 }),
@@ -45,13 +45,25 @@ const Pack = Type.Object(
 );
 
 export const CatalogSchema = Type.Object(
-  { plans: Type.Array(Plan, { minItems: 1 }), packs: Type.Array(Pack) },
+  { plans: Type.Array(PlanSchema, { minItems: 1 }), packs: Type.Array(PackSchema) },
   { additionalProperties: false },
 );
 
-export type Plan = Static<typeof Plan>;
-export type Pack = Static<typeof Pack>;
+/** The catalog as its file gives it: amounts in decimal credits. */
 export type CatalogData = Static<typeof CatalogSchema>;
+type PlanData = Static<typeof PlanSchema>;
+type PackData = Static<typeof PackSchema>;
+
+/** A plan as Tally uses it: its amounts in millicredits, converted once when the catalog loads. */
+export interface Plan extends Omit<PlanData, 'creditsPerPeriod' | 'rollover' | 'overageLimit'>, PlanTerms {
+  creditsPerPeriod: Millicredits;
+  overageLimit: Millicredits;
+}
+
+/** A pack as Tally uses it: its credits in millicredits. */
+export interface Pack extends Omit<PackData, 'credits'> {
+  credits: Millicredits;
+}
 
 /** Shipped when the operator gives no catalog file: a free plan, three paid ones, three packs. */
 export const DEFAULT_CATALOG: CatalogData = {
@@ -105,17 +117,31 @@ export const DEFAULT_CATALOG: CatalogData = {
 };
 
 export class Catalog {
-  /** Checks what the schema cannot: unique ids and amounts that are whole millicredits. */
-  constructor(readonly data: CatalogData) {
+  readonly plans: readonly Plan[];
+  readonly packs: readonly Pack[];
+
+  /** Checks what the schema cannot (unique ids, amounts that are whole millicredits) and converts the amounts once. */
+  constructor(
+    /** As the file gives it, in decimal credits: what it was built from, never used for amounts. */
+    readonly data: CatalogData,
+  ) {
     const ids = [...data.plans.map((p) => p.id), ...data.packs.map((p) => p.id)];
     const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
     if (duplicate) throw new Error(`"${duplicate}" is named twice`);
-    for (const plan of data.plans) {
-      millicredits(plan.creditsPerPeriod, `plan ${plan.id} creditsPerPeriod`);
-      millicredits(plan.overageLimit, `plan ${plan.id} overageLimit`);
-      if (plan.rollover.kind === 'rollover') millicredits(plan.rollover.cap, `plan ${plan.id} rollover.cap`);
-    }
-    for (const pack of data.packs) millicredits(pack.credits, `pack ${pack.id} credits`);
+    this.plans = data.plans.map(
+      (plan): Plan => ({
+        ...plan,
+        creditsPerPeriod: millicredits(plan.creditsPerPeriod, `plan ${plan.id} creditsPerPeriod`),
+        rollover:
+          plan.rollover.kind === 'rollover'
+            ? { kind: 'rollover', cap: millicredits(plan.rollover.cap, `plan ${plan.id} rollover.cap`) }
+            : { kind: 'expire' },
+        overageLimit: millicredits(plan.overageLimit, `plan ${plan.id} overageLimit`),
+      }),
+    );
+    this.packs = data.packs.map(
+      (pack): Pack => ({ ...pack, credits: millicredits(pack.credits, `pack ${pack.id} credits`) }),
+    );
   }
 
   /** Reads and validates the operator's catalog file (TALLY_PLANS_FILE), or the default; a bad file stops Tally with the reason. */
@@ -137,11 +163,11 @@ export class Catalog {
   }
 
   plan(id: string): Plan {
-    const plan = this.data.plans.find((p) => p.id === id);
+    const plan = this.plans.find((p) => p.id === id);
     if (!plan) {
       throw new TallyError(
         'invalid_request',
-        `Unknown plan "${id}". Plans: ${this.data.plans.map((p) => p.id).join(', ')}.`,
+        `Unknown plan "${id}". Plans: ${this.plans.map((p) => p.id).join(', ')}.`,
         { field: 'plan' },
       );
     }
@@ -150,7 +176,7 @@ export class Catalog {
 
   /** A workspace's plan, or the fallback plan when the operator has since removed it from the catalog. */
   planOrFallback(id: string): Plan {
-    return this.data.plans.find((p) => p.id === id) ?? this.fallbackPlan();
+    return this.plans.find((p) => p.id === id) ?? this.fallbackPlan();
   }
 
   assertExists(plan: string): void {
@@ -158,11 +184,11 @@ export class Catalog {
   }
 
   pack(id: string): Pack {
-    const pack = this.data.packs.find((p) => p.id === id);
+    const pack = this.packs.find((p) => p.id === id);
     if (!pack) {
       throw new TallyError(
         'invalid_request',
-        `Unknown pack "${id}". Packs: ${this.data.packs.map((p) => p.id).join(', ') || 'none'}.`,
+        `Unknown pack "${id}". Packs: ${this.packs.map((p) => p.id).join(', ') || 'none'}.`,
         { field: 'pack' },
       );
     }
@@ -171,16 +197,16 @@ export class Catalog {
 
   /** Where a workspace goes when its paid subscription ends: the first free plan, else the first plan. */
   fallbackPlan(): Plan {
-    const [first] = this.data.plans;
+    const [first] = this.plans;
     if (!first) throw new Error('the catalog has no plans');
-    return this.data.plans.find((p) => p.monthlyPrice === 0) ?? first;
+    return this.plans.find((p) => p.monthlyPrice === 0) ?? first;
   }
 
   /** The plans a move to would be an upgrade, cheapest first. */
   plansAbove(id: string): Plan[] {
-    const current = terms(this.planOrFallback(id));
-    return this.data.plans
-      .filter((plan) => classifyPlanChange(current, terms(plan)) === 'upgrade')
+    const current = this.planOrFallback(id);
+    return this.plans
+      .filter((plan) => classifyPlanChange(current, plan) === 'upgrade')
       .sort((a, b) => a.monthlyPrice - b.monthlyPrice || a.creditsPerPeriod - b.creditsPerPeriod);
   }
 }
@@ -191,19 +217,4 @@ function millicredits(credits: number, what: string): number {
   } catch (error) {
     throw new Error((error as Error).message);
   }
-}
-
-/** A plan's amounts in millicredits, as the plan rules and the ledger count them. */
-export function terms(plan: Plan): PlanTerms & { agents: number; overageLimit: number } {
-  return {
-    id: plan.id,
-    monthlyPrice: plan.monthlyPrice,
-    creditsPerPeriod: creditsToMillicredits(plan.creditsPerPeriod),
-    rollover:
-      plan.rollover.kind === 'rollover'
-        ? { kind: 'rollover', cap: creditsToMillicredits(plan.rollover.cap) }
-        : { kind: 'expire' },
-    agents: plan.agents,
-    overageLimit: creditsToMillicredits(plan.overageLimit),
-  };
 }

@@ -1,13 +1,12 @@
-import type { Transaction } from 'kysely';
 import type { Grant } from '../domain/grants.ts';
 import type { Period } from '../domain/periods.ts';
-import type { Database } from '../store/schema.ts';
+import type { Trx } from '../store/schema.ts';
 import type { AutoTopUpEvents } from './auto-top-up/events.ts';
 import type { Plan } from './catalog.ts';
 
 /** The transaction the change is made in: what an observer writes with it commits or rolls back with the change. */
 export interface BillingEventContext {
-  trx: Transaction<Database>;
+  trx: Trx;
   at: Date;
 }
 

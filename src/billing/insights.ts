@@ -1,5 +1,7 @@
 import { DEFAULT_LOW_CREDIT_THRESHOLD, isLow, type LowCreditThreshold } from '../domain/low-credit.ts';
+import { findWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
+import { Agents } from './agents.ts';
 import type { Catalog } from './catalog.ts';
 
 /** Plan limits and the low-credit rule shown beside the balance. */
@@ -17,15 +19,11 @@ export class PlanInsights {
   /** Agents registered (POST /v1/agents) against the plan's limit. */
   async agents(workspaceId: string): Promise<{ used: number; allowed: number | null }> {
     const [workspace, used] = await Promise.all([
-      this.store.db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirst(),
-      this.store.db
-        .selectFrom('agents')
-        .select((eb) => eb.fn.countAll<number>().as('agents'))
-        .where('workspace_id', '=', workspaceId)
-        .executeTakeFirst(),
+      findWorkspace(this.store, workspaceId),
+      new Agents(this.store, this.catalog).count(workspaceId),
     ]);
     const plan = workspace ? this.catalog.planOrFallback(workspace.plan) : undefined;
-    return { used: Number(used?.agents ?? 0), allowed: plan?.agents ?? null };
+    return { used, allowed: plan?.agents ?? null };
   }
 
   async low(workspaceId: string, available: number, periodGranted: number) {

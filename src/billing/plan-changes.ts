@@ -1,27 +1,26 @@
-import type { Transaction } from 'kysely';
 import type { Grant } from '../domain/grants.ts';
 import { periodAt } from '../domain/periods.ts';
 import { classifyPlanChange, type PlanChange, upgradeTopUp } from '../domain/plan-rules.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import { AccountState } from '../ledger/account-state.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
-import type { Database } from '../store/schema.ts';
+import { setWorkspacePlan } from '../ledger/workspaces.ts';
+import type { Trx } from '../store/schema.ts';
 import type { LedgerTx } from '../store/store.ts';
-import { type Catalog, type Plan, terms } from './catalog.ts';
+import type { Catalog, Plan } from './catalog.ts';
 import { grantPeriod, upgradeGrantId } from './period-grants.ts';
 import {
   findSubscription,
   insertSubscription,
   type Subscription,
   type SubscriptionChanges,
-  setWorkspacePlan,
   updateSubscription,
 } from './subscription-rows.ts';
 
 /** One billing transaction: the ledger's view of it and the query builder on the same connection. */
 export interface BillingTx {
   tx: LedgerTx;
-  db: Transaction<Database>;
+  db: Trx;
   now: Date;
 }
 
@@ -69,7 +68,7 @@ export async function applyPlanChange(
     (await findSubscription(db, workspaceId)) ??
     (await insertSubscription(db, { id: account.id, plan: account.plan, periodAnchor: account.periodAnchor }, now));
   const current = catalog.planOrFallback(subscription.plan);
-  const change = classifyPlanChange(terms(current), terms(target));
+  const change = classifyPlanChange(current, target);
   const period = periodAt(subscription.periodAnchor, now);
   const upgradeId = upgradeGrantId(period, target.id);
 
@@ -87,8 +86,8 @@ export async function applyPlanChange(
   if (change === 'upgrade') {
     changes.plan = target.id;
     changes.pending_plan = null;
-    await setWorkspacePlan(db, workspaceId, target.id, terms(target).overageLimit);
-    const topUp = upgradeTopUp(terms(current), terms(target));
+    await setWorkspacePlan(db, workspaceId, target.id, target.overageLimit);
+    const topUp = upgradeTopUp(current, target);
     // Only into a period already granted: when renewals are behind, the renewal grants the new plan's full allocation.
     const granted = subscription.currentPeriod.start.getTime() === period.start.getTime();
     if (topUp > 0 && granted) {

@@ -1,15 +1,18 @@
 import { type Period, periodsStartedBetween } from '../domain/periods.ts';
 import { rolloverCarry } from '../domain/plan-rules.ts';
 import { AccountState } from '../ledger/account-state.ts';
+import { unusedAtExpiry } from '../ledger/unused-at-expiry.ts';
+import { listWorkspaces, setWorkspacePlan } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
-import { type Catalog, type Plan, terms } from './catalog.ts';
+import type { Catalog, Plan } from './catalog.ts';
 import type { BillingEvents } from './events.ts';
-import { grantPeriod, grantRollover, unusedAtExpiry } from './period-grants.ts';
+import { grantPeriod, grantRollover } from './period-grants.ts';
 import {
+  dueForRenewal,
   findSubscription,
   insertSubscription,
   type Subscription,
-  setWorkspacePlan,
+  subscribedAmong,
   updateSubscription,
 } from './subscription-rows.ts';
 
@@ -59,12 +62,9 @@ export async function renewPeriod(
     const next = subscription.pendingPlan ? catalog.planOrFallback(subscription.pendingPlan) : ending;
     if (awaitingPayment(subscription, next, period)) return 'awaiting_payment';
 
-    const carry = rolloverCarry(
-      await unusedAtExpiry(db, workspaceId, subscription.currentPeriod.end),
-      terms(ending).rollover,
-    );
+    const carry = rolloverCarry(await unusedAtExpiry(db, workspaceId, subscription.currentPeriod.end), ending.rollover);
     if (next.id !== ending.id || subscription.pendingPlan !== null) {
-      await setWorkspacePlan(db, workspaceId, next.id, terms(next).overageLimit);
+      await setWorkspacePlan(db, workspaceId, next.id, next.overageLimit);
     }
     const state = await AccountState.open(tx, workspaceId, now);
     const rollover = carry > 0 ? await grantRollover(state, tx, workspaceId, ending, carry, period, now) : null;
@@ -109,23 +109,21 @@ export async function renewWorkspace(
 /** Gives a subscription, on its current plan and without a grant, to each workspace that has none. */
 async function adoptWorkspaces(store: Store, now: Date): Promise<number> {
   let adopted = 0;
+  let after: string | null = null;
   for (;;) {
-    const orphans = await store.db
-      .selectFrom('workspaces')
-      .leftJoin('subscriptions', 'subscriptions.workspace_id', 'workspaces.id')
-      .select(['workspaces.id', 'workspaces.plan', 'workspaces.period_anchor'])
-      .where('subscriptions.workspace_id', 'is', null)
-      .limit(PAGE)
-      .execute();
-    for (const row of orphans) {
-      await insertSubscription(
-        store.db,
-        { id: row.id, plan: row.plan, periodAnchor: new Date(Number(row.period_anchor)) },
-        now,
-      );
+    const workspaces = await listWorkspaces(store, after, PAGE);
+    const subscribed = await subscribedAmong(
+      store.db,
+      workspaces.map((workspace) => workspace.id),
+    );
+    for (const workspace of workspaces) {
+      if (subscribed.has(workspace.id)) continue;
+      await insertSubscription(store.db, workspace, now);
+      adopted += 1;
     }
-    adopted += orphans.length;
-    if (orphans.length < PAGE) return adopted;
+    const last = workspaces.at(-1);
+    if (!last || workspaces.length < PAGE) return adopted;
+    after = last.id;
   }
 }
 
@@ -143,21 +141,14 @@ export async function renewDue(
   let after = '';
   for (;;) {
     // One pass by workspace id: a subscription waiting for payment stays due, and must not be picked again.
-    const due = await store.db
-      .selectFrom('subscriptions')
-      .select('workspace_id')
-      .where('current_period_end', '<=', now.getTime())
-      .where('workspace_id', '>', after)
-      .orderBy('workspace_id')
-      .limit(PAGE)
-      .execute();
-    for (const { workspace_id } of due) {
-      const result = await renewWorkspace(store, catalog, events, workspace_id, now);
+    const due = await dueForRenewal(store.db, now, after, PAGE);
+    for (const workspaceId of due) {
+      const result = await renewWorkspace(store, catalog, events, workspaceId, now);
       report.renewed += result.renewed;
       if (result.awaitingPayment) report.awaitingPayment += 1;
     }
     const last = due.at(-1);
     if (!last || due.length < PAGE) return report;
-    after = last.workspace_id;
+    after = last;
   }
 }

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { type Period, periodAt } from '../domain/periods.ts';
-import type { Database, SubscriptionsTable } from '../store/schema.ts';
+import type { Db, SubscriptionsTable } from '../store/schema.ts';
 
 export interface Subscription {
   workspaceId: string;
@@ -40,7 +39,7 @@ function fromRow(row: SubscriptionsTable): Subscription {
   };
 }
 
-export async function findSubscription(db: Kysely<Database>, workspaceId: string): Promise<Subscription | null> {
+export async function findSubscription(db: Db, workspaceId: string): Promise<Subscription | null> {
   const row = await db
     .selectFrom('subscriptions')
     .selectAll()
@@ -50,7 +49,7 @@ export async function findSubscription(db: Kysely<Database>, workspaceId: string
 }
 
 /** Every subscription billed by hand (no Stripe subscription), oldest workspace id first. */
-export async function listManualSubscriptions(db: Kysely<Database>): Promise<Subscription[]> {
+export async function listManualSubscriptions(db: Db): Promise<Subscription[]> {
   const rows = await db
     .selectFrom('subscriptions')
     .selectAll()
@@ -60,7 +59,7 @@ export async function listManualSubscriptions(db: Kysely<Database>): Promise<Sub
   return rows.map(fromRow);
 }
 
-export async function findByStripeSubscription(db: Kysely<Database>, stripeId: string): Promise<Subscription | null> {
+export async function findByStripeSubscription(db: Db, stripeId: string): Promise<Subscription | null> {
   const row = await db
     .selectFrom('subscriptions')
     .selectAll()
@@ -75,7 +74,7 @@ export async function findByStripeSubscription(db: Kysely<Database>, stripeId: s
  * A second process doing the same at the same moment changes nothing.
  */
 export async function insertSubscription(
-  db: Kysely<Database>,
+  db: Db,
   workspace: { id: string; plan: string; periodAnchor: Date },
   now: Date,
 ): Promise<Subscription> {
@@ -107,7 +106,7 @@ export async function insertSubscription(
 export type SubscriptionChanges = Partial<Omit<SubscriptionsTable, 'workspace_id' | 'created_at' | 'period_anchor'>>;
 
 export async function updateSubscription(
-  db: Kysely<Database>,
+  db: Db,
   workspaceId: string,
   changes: SubscriptionChanges,
   now: Date,
@@ -119,19 +118,26 @@ export async function updateSubscription(
     .execute();
 }
 
-/**
- * The workspace row carries the plan and the overage limit in force, which the ledger reads when it
- * charges: the operator's override when one was set, else the new plan's.
- */
-export async function setWorkspacePlan(
-  db: Kysely<Database>,
-  workspaceId: string,
-  plan: string,
-  planOverageLimit: number,
-): Promise<void> {
-  await db
-    .updateTable('workspaces')
-    .set((eb) => ({ plan, overage_limit: eb.fn.coalesce('overage_limit_override', eb.val(planOverageLimit)) }))
-    .where('id', '=', workspaceId)
+/** Of `workspaceIds`, those that have a subscription. */
+export async function subscribedAmong(db: Db, workspaceIds: readonly string[]): Promise<Set<string>> {
+  if (workspaceIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select('workspace_id')
+    .where('workspace_id', 'in', workspaceIds)
     .execute();
+  return new Set(rows.map((row) => row.workspace_id));
+}
+
+/** The workspaces after `after`, by id, whose current period has ended by `now`: at most `limit`. */
+export async function dueForRenewal(db: Db, now: Date, after: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select('workspace_id')
+    .where('current_period_end', '<=', now.getTime())
+    .where('workspace_id', '>', after)
+    .orderBy('workspace_id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.workspace_id);
 }

@@ -2,7 +2,7 @@ import type { TallyApp } from '../app.ts';
 import { addMonthsClamped, periodAt } from '../domain/periods.ts';
 import { chargeBatch, type ResponseInput } from '../ledger/charge-response.ts';
 import { grantCredits } from '../ledger/grant-credits.ts';
-import { createWorkspace } from '../ledger/workspaces.ts';
+import { createWorkspace, findWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { demoDay, seededRandom } from './usage-pattern.ts';
 
@@ -27,12 +27,8 @@ export interface DemoSeed {
  * through the real ledger with the clock set to its day, so the books verify clean.
  */
 export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promise<DemoSeed> {
-  const existing = await store.db
-    .selectFrom('workspaces')
-    .select('id')
-    .where('id', '=', DEMO_WORKSPACE_ID)
-    .executeTakeFirst();
-  if (existing) return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
+  if (await findWorkspace(store, DEMO_WORKSPACE_ID))
+    return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
 
   const plan = tally.catalog.plan('growth');
   const today = Math.floor(now.getTime() / DAY) * DAY;
@@ -40,7 +36,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
   const historyDays = Math.round((today - start.getTime()) / DAY);
   const workspace = await createWorkspace(
     store,
-    { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit * 1000 },
+    { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit },
     start,
   );
   // Registered like a customer would, so the gauge's agents count (GET /v1/balance) shows them.
@@ -65,7 +61,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
         {
           workspaceId: workspace.id,
           id: `demo-period-${grantedPeriod.slice(0, 10)}`,
-          amount: plan.creditsPerPeriod * 1000,
+          amount: plan.creditsPerPeriod,
           source: 'subscription',
           reason: `${plan.name} plan credits for the period from ${grantedPeriod.slice(0, 10)}`,
           effectiveAt: period.start,

@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import { startOfUtcDay } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Database } from '../store/schema.ts';
+import type { Db } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { randomId } from './random-id.ts';
 
@@ -34,7 +33,7 @@ export async function createWorkspace(store: Store, input: NewWorkspace, now: Da
  * subscription in it). `planOverageLimit` applies unless the operator chose `input.overageLimit`.
  */
 export async function insertWorkspace(
-  db: Kysely<Database>,
+  db: Db,
   input: NewWorkspace,
   now: Date,
   planOverageLimit: Millicredits = 0,
@@ -86,9 +85,21 @@ function fromRow(row: {
   };
 }
 
-export async function getWorkspace(store: Store, id: string): Promise<Workspace> {
+/** The workspace, or null when there is none with that id. */
+export async function findWorkspace(store: Store, id: string): Promise<Workspace | null> {
   const row = await store.db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
-  return fromRow(workspaceMustExist(row, id));
+  return row ? fromRow(row) : null;
+}
+
+/** The name of each of `ids` that exists. */
+export async function workspaceNames(store: Store, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await store.db.selectFrom('workspaces').select(['id', 'name']).where('id', 'in', ids).execute();
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+export async function getWorkspace(store: Store, id: string): Promise<Workspace> {
+  return workspaceMustExist(await findWorkspace(store, id), id);
 }
 
 /** Refuses with `not_found` unless the workspace exists, for callers that need nothing more of it. */
@@ -100,4 +111,21 @@ export async function listWorkspaces(store: Store, after: string | null, limit: 
   let query = store.db.selectFrom('workspaces').selectAll().orderBy('id').limit(limit);
   if (after) query = query.where('id', '>', after);
   return (await query.execute()).map(fromRow);
+}
+
+/**
+ * The workspace row carries the plan and the overage limit in force, which the ledger reads when it
+ * charges: the operator's override when one was set, else the new plan's.
+ */
+export async function setWorkspacePlan(
+  db: Db,
+  workspaceId: string,
+  plan: string,
+  planOverageLimit: number,
+): Promise<void> {
+  await db
+    .updateTable('workspaces')
+    .set((eb) => ({ plan, overage_limit: eb.fn.coalesce('overage_limit_override', eb.val(planOverageLimit)) }))
+    .where('id', '=', workspaceId)
+    .execute();
 }

@@ -1,8 +1,7 @@
 import type { DayRange } from '../domain/days.ts';
 import { featureKey } from '../domain/usage-slots.ts';
+import { type UsageFigures, usageTotalsBy } from '../ledger/usage-reads.ts';
 import type { Store } from '../store/store.ts';
-import type { UsageFigures } from './usage.ts';
-import { toFigures, usageSums } from './usage-sums.ts';
 
 export const BREAKDOWN_DIMENSIONS = ['agent', 'channel', 'feature'] as const;
 export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
@@ -26,22 +25,11 @@ export async function usageBreakdown(
   range: DayRange,
   by: BreakdownDimension,
 ): Promise<BreakdownRow[]> {
-  const column = COLUMN[by];
-  const rows = await store.db
-    .selectFrom('usage_days')
-    .select((eb) => [eb.ref(column).as('key'), ...usageSums(eb)])
-    .where('workspace_id', '=', workspaceId)
-    .where('day', '>=', range.from)
-    .where('day', '<=', range.to)
-    .groupBy(column)
-    .execute();
+  const rows = await usageTotalsBy(store, workspaceId, range, COLUMN[by]);
   // Feature sets are stored as sorted JSON, so each set is one group and one key.
   return (
     rows
-      .map((row) => ({
-        key: by === 'feature' ? featureKey(JSON.parse(row.key) as string[]) : row.key,
-        ...toFigures(row),
-      }))
+      .map((row) => (by === 'feature' ? { ...row, key: featureKey(JSON.parse(row.key) as string[]) } : row))
       // Most credits first; a tie by key, so the order is stable.
       .sort((a, b) => b.creditsUsed - a.creditsUsed || a.key.localeCompare(b.key))
   );

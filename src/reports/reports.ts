@@ -3,10 +3,10 @@ import { addDays, dayIn } from '../domain/days.ts';
 import { FORECAST_WINDOW_DAYS, type Forecast, forecastCredits } from '../domain/forecast.ts';
 import { periodAt } from '../domain/periods.ts';
 import { getBalance } from '../ledger/balance.ts';
+import { timeZoneOf } from '../ledger/workspace-settings.ts';
 import { getWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { type BreakdownDimension, type BreakdownRow, usageBreakdown } from './breakdown.ts';
-import { timeZoneOf } from './settings.ts';
 import {
   type DayRange,
   exportUsageCsv,
@@ -86,11 +86,7 @@ export function createReports(store: Store, catalog: Catalog, clock: () => Date)
         period: balance.period,
         usedInPeriod: balance.period.used,
         now,
-        plans: catalog.data.plans.map((plan) => ({
-          id: plan.id,
-          monthlyPrice: plan.monthlyPrice,
-          creditsPerPeriod: Math.round(plan.creditsPerPeriod * 1000),
-        })),
+        plans: catalog.plans,
         currentPlan: workspace.plan,
       });
     },

@@ -1,11 +1,11 @@
-import { canonicalTimeZone, dayIn, UTC } from '../domain/days.ts';
+import { canonicalTimeZone, dayIn } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import { rebuildUsageDays } from '../ledger/usage-days.ts';
+import { saveTimeZone, timeZoneOf } from '../ledger/workspace-settings.ts';
 import { getWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 
-/** A workspace's own choices. The one owner of `workspace_settings`. */
+/** A workspace's own choices, kept in `workspace_settings` (src/ledger/workspace-settings.ts). */
 export interface WorkspaceSettings {
   /** The IANA zone usage days are counted in; `UTC` until the workspace chooses another. */
   timeZone: string;
@@ -14,16 +14,6 @@ export interface WorkspaceSettings {
 export async function getSettings(store: Store, workspaceId: string): Promise<WorkspaceSettings> {
   await getWorkspace(store, workspaceId);
   return { timeZone: await timeZoneOf(store, workspaceId) };
-}
-
-/** The zone a workspace's days are counted in; for reads that already know the workspace exists. */
-export async function timeZoneOf(store: Store, workspaceId: string): Promise<string> {
-  const row = await store.db
-    .selectFrom('workspace_settings')
-    .select('time_zone')
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  return row?.time_zone ?? UTC;
 }
 
 /**
@@ -51,12 +41,7 @@ export async function setTimeZone(
   await store.transaction(async (tx, trx) => {
     const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
     if (account.timeZone === zone) return;
-    await trx
-      .insertInto('workspace_settings')
-      .values({ workspace_id: workspaceId, time_zone: zone, updated_at: now.getTime() })
-      .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ time_zone: zone, updated_at: now.getTime() }))
-      .execute();
-    await rebuildUsageDays(trx, workspaceId, zone);
+    await saveTimeZone(trx, workspaceId, zone, now);
   });
   return { timeZone: zone };
 }

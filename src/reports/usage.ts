@@ -2,17 +2,11 @@ import type { Millicredits } from '../domain/amounts.ts';
 import { csvField } from '../domain/csv.ts';
 import { addDays, type DayRange, dayIn, daysBetween, isDay, weekStart } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
+import { type DayChannelUsage, type UsageFigures, usagePerDayAndChannel, usageTotal } from '../ledger/usage-reads.ts';
 import type { Store } from '../store/store.ts';
-import { toFigures, usageSums } from './usage-sums.ts';
 
 export type { DayRange } from '../domain/days.ts';
-
-export interface UsageFigures {
-  creditsUsed: Millicredits;
-  calls: number;
-  chats: number;
-  responses: number;
-}
+export type { UsageFigures } from '../ledger/usage-reads.ts';
 
 export interface HistoryPoint extends UsageFigures {
   start: string;
@@ -45,53 +39,17 @@ export function resolveRange(
   return range;
 }
 
-type Row = {
-  day: string;
-  channel: string;
-  credits: number | null;
-  responses: number | null;
-  conversations: number | null;
-};
-
-/**
- * Usage per local day and channel in the range, of one agent or all: reads the local-day rollups
- * of the primary key's (workspace_id, day) prefix only, one row per day and key in use.
- */
-async function dailyRows(store: Store, workspaceId: string, range: DayRange, agentId?: string): Promise<Row[]> {
-  let query = store.db
-    .selectFrom('usage_days')
-    .select([
-      'day',
-      'channel',
-      (eb) => eb.fn.sum<number>('credits_used').as('credits'),
-      (eb) => eb.fn.sum<number>('responses').as('responses'),
-      (eb) => eb.fn.sum<number>('conversations').as('conversations'),
-    ])
-    .where('workspace_id', '=', workspaceId)
-    .where('day', '>=', range.from)
-    .where('day', '<=', range.to);
-  if (agentId !== undefined) query = query.where('agent_id', '=', agentId);
-  return query.groupBy(['day', 'channel']).orderBy('day').orderBy('channel').execute();
-}
-
 const zero = (): UsageFigures => ({ creditsUsed: 0, calls: 0, chats: 0, responses: 0 });
 
-function add(figures: UsageFigures, row: Row): void {
-  figures.creditsUsed += Number(row.credits ?? 0);
-  figures.responses += Number(row.responses ?? 0);
-  if (row.channel === 'call') figures.calls += Number(row.conversations ?? 0);
-  else figures.chats += Number(row.conversations ?? 0);
+function add(figures: UsageFigures, row: DayChannelUsage): void {
+  figures.creditsUsed += row.creditsUsed;
+  figures.responses += row.responses;
+  if (row.channel === 'call') figures.calls += row.conversations;
+  else figures.chats += row.conversations;
 }
 
 export async function usageSummary(store: Store, workspaceId: string, range: DayRange): Promise<UsageFigures> {
-  const row = await store.db
-    .selectFrom('usage_days')
-    .select(usageSums)
-    .where('workspace_id', '=', workspaceId)
-    .where('day', '>=', range.from)
-    .where('day', '<=', range.to)
-    .executeTakeFirst();
-  return row ? toFigures(row) : zero();
+  return usageTotal(store, workspaceId, range);
 }
 
 /** One point per local day or per ISO week (starting Monday) in the range, zeros included. */
@@ -107,7 +65,7 @@ export async function usageHistory(
   const step = interval === 'day' ? 1 : 7;
   for (let day = bucket(range.from); day <= range.to; day = addDays(day, step))
     points.set(day, { start: day, ...zero() });
-  for (const row of await dailyRows(store, workspaceId, range, agentId)) {
+  for (const row of await usagePerDayAndChannel(store, workspaceId, range, agentId)) {
     const point = points.get(bucket(row.day));
     if (point) add(point, row);
   }
@@ -129,17 +87,9 @@ export async function recentDailyCredits(
 /** One row per local day and channel that saw use, credits in decimal credits. */
 export async function exportUsageCsv(store: Store, workspaceId: string, range: DayRange): Promise<string> {
   const lines = [['day', 'channel', 'credits_used', 'responses', 'conversations'].join(',')];
-  for (const row of await dailyRows(store, workspaceId, range)) {
+  for (const row of await usagePerDayAndChannel(store, workspaceId, range)) {
     lines.push(
-      [
-        row.day,
-        row.channel,
-        Number(row.credits ?? 0) / 1000,
-        Number(row.responses ?? 0),
-        Number(row.conversations ?? 0),
-      ]
-        .map(csvField)
-        .join(','),
+      [row.day, row.channel, row.creditsUsed / 1000, row.responses, row.conversations].map(csvField).join(','),
     );
   }
   return `${lines.join('\r\n')}\r\n`;

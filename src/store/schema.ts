@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 
 /**
  * One interface per table. Times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite);
@@ -449,3 +449,10 @@ export interface Database {
   email_deliveries: EmailDeliveriesTable;
   email_opt_outs: EmailOptOutsTable;
 }
+
+/**
+ * The handles the owners of tables take (src/store/table-owners.ts): a connection, or a transaction the
+ * caller opened. Other modules only pass them on, so their work joins the caller's transaction.
+ */
+export type Db = Kysely<Database>;
+export type Trx = Transaction<Database>;

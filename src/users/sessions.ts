@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { findWorkspace } from '../ledger/workspaces.ts';
 import type { DashboardRole, Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 
@@ -96,7 +97,6 @@ export async function findSession(
   let query = store.db
     .selectFrom('sessions')
     .leftJoin('users', 'users.id', 'sessions.user_id')
-    .innerJoin('workspaces', 'workspaces.id', 'sessions.workspace_id')
     .select([
       'sessions.id',
       'sessions.user_id',
@@ -108,7 +108,6 @@ export async function findSession(
       'sessions.role',
       'sessions.return_url',
       'users.email',
-      'workspaces.name',
     ])
     .where('sessions.id', '=', id);
   if (workspaceId !== null) query = query.where('sessions.workspace_id', '=', workspaceId);
@@ -119,6 +118,8 @@ export async function findSession(
     await store.db.deleteFrom('sessions').where('workspace_id', '=', row.workspace_id).where('id', '=', id).execute();
     return null;
   }
+  const workspace = await findWorkspace(store, row.workspace_id);
+  if (!workspace) return null;
   let expiresAt = Number(row.expires_at);
   if (at - Number(row.last_seen_at) >= TOUCH_EVERY_MS) {
     expiresAt = expiry(limits, Number(row.created_at), at);
@@ -134,7 +135,7 @@ export async function findSession(
     userId: row.user_id,
     email: row.email,
     workspaceId: row.workspace_id,
-    workspaceName: row.name,
+    workspaceName: workspace.name,
     role: row.role,
     returnUrl: row.return_url,
     csrfToken: row.csrf_token,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TallyError } from '../domain/errors.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { requireWorkspace } from '../ledger/workspaces.ts';
+import type { Db } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { hashPassword, PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
 
@@ -126,4 +127,24 @@ export async function findUserByEmail(store: Store, email: string): Promise<(Use
     createdAt: new Date(Number(row.created_at)),
     passwordHash: row.password_hash,
   };
+}
+
+/** The ids of the workspace's dashboard users, with `db` (the caller's transaction when it has one). */
+export async function userIdsOf(db: Db, workspaceId: string): Promise<string[]> {
+  const rows = await db.selectFrom('users').select('id').where('workspace_id', '=', workspaceId).execute();
+  return rows.map((row) => row.id);
+}
+
+/** Each of `userIds` that still exists, with its workspace and e-mail address. */
+export async function usersById(
+  store: Store,
+  userIds: readonly string[],
+): Promise<Map<string, Pick<User, 'workspaceId' | 'email'>>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await store.db
+    .selectFrom('users')
+    .select(['id', 'workspace_id', 'email'])
+    .where('id', 'in', userIds)
+    .execute();
+  return new Map(rows.map((row) => [row.id, { workspaceId: row.workspace_id, email: row.email }]));
 }

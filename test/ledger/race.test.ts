@@ -1,7 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { getBalance } from '../../src/ledger/balance.ts';
 import { grantCredits } from '../../src/ledger/grant-credits.ts';
@@ -10,6 +6,7 @@ import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TestClock } from '../support/clock.ts';
 import type { RaceOutcome, RacePlan } from '../support/race-worker.ts';
+import { runRacers } from '../support/racers.ts';
 import { describeStores, type StoreLocation } from '../support/stores.ts';
 
 /*
@@ -18,8 +15,6 @@ import { describeStores, type StoreLocation } from '../support/stores.ts';
  * workspace, SQLite's write lock), never from memory shared between racers: they share none.
  */
 
-const WORKER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../support/race-worker.ts');
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKERS = 4;
 /** Concurrent charges inside each process. */
 const LANES = 3;
@@ -28,33 +23,6 @@ const CREDITS = 20;
 const SHARED_IDS = 16;
 /** Ids only one process tries. */
 const OWN_IDS = 14;
-
-interface Running {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exited: Promise<number | null>;
-}
-
-function start(plan: RacePlan): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, JSON.stringify(plan)], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const running: Running = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stdout?.on('data', (chunk: Buffer) => {
-    running.stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    running.stderr += chunk.toString();
-  });
-  return running;
-}
 
 function attemptsFor(workspaceId: string, worker: number): RacePlan['attempts'] {
   const attempts: RacePlan['attempts'] = [];
@@ -77,43 +45,23 @@ async function race(
   workspaceId: string,
   now: Date,
 ): Promise<{ outcomes: RaceOutcome[]; lowestSeen: number }> {
-  const racers = Array.from({ length: WORKERS }, (_, worker) =>
-    start({ location, worker, lanes: LANES, nowMs: now.getTime(), attempts: attemptsFor(workspaceId, worker) }),
-  );
-  try {
-    const deadline = Date.now() + 20_000;
-    while (!racers.every((r) => r.stdout.includes('ready\n'))) {
-      const dead = racers.find((r) => r.child.exitCode !== null);
-      if (dead) throw new Error(`a racer exited before the start: ${dead.stderr}`);
-      if (Date.now() > deadline) throw new Error('racers did not get ready in 20 s');
-      await sleep(10);
-    }
-    for (const racer of racers) racer.child.stdin?.write('go\n');
-
-    let finished = false;
-    const done = Promise.all(racers.map((r) => r.exited)).then((codes) => {
-      finished = true;
-      return codes;
-    });
-    let lowestSeen = Number.POSITIVE_INFINITY;
-    while (!finished) {
+  let lowestSeen = Number.POSITIVE_INFINITY;
+  const outcomes = await runRacers(
+    Array.from({ length: WORKERS }, (_, worker) => ({
+      location,
+      worker,
+      lanes: LANES,
+      nowMs: now.getTime(),
+      attempts: attemptsFor(workspaceId, worker),
+    })),
+    async () => {
       lowestSeen = Math.min(lowestSeen, (await getBalance(store, workspaceId, now)).available);
-      await sleep(2);
-    }
-    const codes = await done;
-    const outcomes: RaceOutcome[] = [];
-    racers.forEach((racer, worker) => {
-      if (codes[worker] !== 0) throw new Error(`racer ${worker} failed (exit ${codes[worker]}): ${racer.stderr}`);
-      const last = racer.stdout.trim().split('\n').at(-1) ?? '[]';
-      outcomes.push(...(JSON.parse(last) as RaceOutcome[]));
-    });
-    for (const outcome of outcomes) {
-      if (outcome.available !== null) lowestSeen = Math.min(lowestSeen, outcome.available);
-    }
-    return { outcomes, lowestSeen };
-  } finally {
-    for (const racer of racers) if (racer.child.exitCode === null) racer.child.kill();
+    },
+  );
+  for (const outcome of outcomes) {
+    if (outcome.available !== null) lowestSeen = Math.min(lowestSeen, outcome.available);
   }
+  return { outcomes, lowestSeen };
 }
 
 describeStores('racing processes charge the last credits of one workspace', (ctx) => {

@@ -10,8 +10,10 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /**
  * Runs one race-worker.ts process per plan: waits until every one has its store open, lets them
  * all go at once, and returns every attempt's outcome. A racer that fails fails the race.
+ * `whileRacing`, when given, is called again and again until the last racer exits (to sample
+ * what an onlooker sees meanwhile).
  */
-export async function runRacers(plans: RacePlan[]): Promise<RaceOutcome[]> {
+export async function runRacers(plans: RacePlan[], whileRacing?: () => Promise<void>): Promise<RaceOutcome[]> {
   const racers = plans.map((plan) => {
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, JSON.stringify(plan)], {
       cwd: REPO_ROOT,
@@ -35,7 +37,16 @@ export async function runRacers(plans: RacePlan[]): Promise<RaceOutcome[]> {
       await sleep(10);
     }
     for (const racer of racers) racer.child.stdin?.write('go\n');
-    const codes = await Promise.all(racers.map((r) => r.exited));
+    let finished = false;
+    const done = Promise.all(racers.map((r) => r.exited)).then((codes) => {
+      finished = true;
+      return codes;
+    });
+    while (whileRacing && !finished) {
+      await whileRacing();
+      await sleep(2);
+    }
+    const codes = await done;
     return racers.flatMap((racer, i) => {
       if (codes[i] !== 0) throw new Error(`racer ${i} failed (exit ${codes[i]}): ${racer.stderr}`);
       return JSON.parse(racer.stdout.trim().split('\n').at(-1) ?? '[]') as RaceOutcome[];

@@ -72,7 +72,7 @@ export class AutoTopUps {
     return {
       enabled: settings?.enabled ?? false,
       threshold: settings?.threshold ?? 0,
-      pack: settings?.pack ?? catalog.data.packs[0]?.id ?? '',
+      pack: settings?.pack ?? catalog.packs[0]?.id ?? '',
       maxPerMonth: settings?.maxPerMonth ?? MAX_PER_MONTH_DEFAULT,
       thisMonth: { count },
       last,

@@ -1,8 +1,6 @@
-import type { Kysely } from 'kysely';
-import { creditsToMillicredits } from '../../domain/amounts.ts';
 import { decideTopUp, mayBuyThisMonth } from '../../domain/auto-top-up.ts';
 import { randomId } from '../../ledger/random-id.ts';
-import type { Database } from '../../store/schema.ts';
+import type { Db } from '../../store/schema.ts';
 import type { BalanceChange } from '../../store/store.ts';
 import type { Catalog } from '../catalog.ts';
 import type { PaymentsMode } from '../payments-mode.ts';
@@ -21,7 +19,7 @@ import { countBoughtInMonth, insertAttempt, setArmed, type TopUpSettings, takeCr
 export async function decideOnBalanceChange(
   change: BalanceChange,
   settings: TopUpSettings | null,
-  trx: Kysely<Database>,
+  trx: Db,
   catalog: Catalog,
   payments: PaymentsMode,
 ): Promise<void> {
@@ -31,7 +29,7 @@ export async function decideOnBalanceChange(
     if (decision.armed !== settings.armed) await setArmed(trx, change.workspaceId, decision.armed, change.at);
     return;
   }
-  const pack = catalog.data.packs.find((p) => p.id === settings.pack);
+  const pack = catalog.packs.find((p) => p.id === settings.pack);
   if (payments === 'off' || !pack) return;
   // Past the month's ceiling the crossing waits, still armed: the first change of next month buys.
   const bought = await countBoughtInMonth(trx, change.workspaceId, change.at);
@@ -44,7 +42,7 @@ export async function decideOnBalanceChange(
       workspaceId: change.workspaceId,
       packId: pack.id,
       packName: pack.name,
-      credits: creditsToMillicredits(pack.credits),
+      credits: pack.credits,
       validityMonths: pack.validityMonths,
       amount: minorUnits(pack.price),
       currency: pack.currency,

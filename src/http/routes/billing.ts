@@ -38,16 +38,16 @@ export const planReply = (plan: Plan): PlanReply => ({
   name: plan.name,
   monthlyPrice: plan.monthlyPrice,
   currency: plan.currency,
-  creditsPerPeriod: plan.creditsPerPeriod,
+  creditsPerPeriod: toCredits(plan.creditsPerPeriod),
   agents: plan.agents,
-  rollover: plan.rollover,
-  overageLimit: plan.overageLimit,
+  rollover: plan.rollover.kind === 'rollover' ? { kind: 'rollover', cap: toCredits(plan.rollover.cap) } : plan.rollover,
+  overageLimit: toCredits(plan.overageLimit),
 });
 
 export const packReply = (pack: Pack): PackReply => ({
   id: pack.id,
   name: pack.name,
-  credits: pack.credits,
+  credits: toCredits(pack.credits),
   price: pack.price,
   currency: pack.currency,
   validityMonths: pack.validityMonths,
@@ -99,8 +99,8 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
         },
       },
       async () => ({
-        plans: billing.catalog.data.plans.map(planReply),
-        packs: billing.catalog.data.packs.map(packReply),
+        plans: billing.catalog.plans.map(planReply),
+        packs: billing.catalog.packs.map(packReply),
       }),
     );
 
