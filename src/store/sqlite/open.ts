@@ -82,9 +82,11 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   const wal = file !== ':memory:' && (options.synchronous ?? 'full') === 'full' ? await WalFile.open(file) : null;
   const syncs = wal && new SyncPipeline(() => wal.sync());
   const group = new GroupCommit(db, syncs && (() => syncs.synced()));
-  return {
+  const store: Store = {
     dialect: 'sqlite',
     db,
+    // SQLite has no replica: the shown reads are the store's own.
+    replica: { db, snapshot: (fn) => store.snapshot((_reader, connection) => fn(connection)) },
     async transaction(fn) {
       const opened: SqliteLedgerTx[] = [];
       const result = await group.run((trx) => {
@@ -119,4 +121,5 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
       await wal?.close();
     },
   };
+  return store;
 }
