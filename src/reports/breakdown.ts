@@ -27,7 +27,7 @@ export async function usageBreakdown(
   by: BreakdownDimension,
 ): Promise<BreakdownRow[]> {
   const column = COLUMN[by];
-  const rows = await store.db
+  const rows = await store.replica.db
     .selectFrom('usage_days')
     .select((eb) => [eb.ref(column).as('key'), ...usageSums(eb)])
     .where('workspace_id', '=', workspaceId)

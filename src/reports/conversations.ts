@@ -72,7 +72,7 @@ export function createConversationReads(store: Store, clock: () => Date, secretK
       const after = filter.cursor === undefined ? null : cursors.decode(filter.cursor, query);
       const { start, end } = dayBounds(range, zone);
 
-      return store.snapshot(async (_reader, db) => {
+      return store.replica.snapshot(async (db) => {
         let page = db
           .selectFrom('conversations')
           .select(['id', 'channel', 'agent_id', 'started_at'])
@@ -135,7 +135,7 @@ export function createConversationReads(store: Store, clock: () => Date, secretK
       const limit = page.limit ?? DEFAULT_CONVERSATION_RESPONSES;
       const query = JSON.stringify(['conversation', workspaceId, conversationId]);
       const after: Position | null = page.cursor === undefined ? null : cursors.decode(page.cursor, query);
-      return store.snapshot(async (_reader, db) => {
+      return store.replica.snapshot(async (db) => {
         const conversation = await db
           .selectFrom('conversations')
           .select(['id', 'channel', 'agent_id', 'started_at'])

@@ -58,7 +58,7 @@ type Row = {
  * of the primary key's (workspace_id, day) prefix only, one row per day and key in use.
  */
 async function dailyRows(store: Store, workspaceId: string, range: DayRange, agentId?: string): Promise<Row[]> {
-  let query = store.db
+  let query = store.replica.db
     .selectFrom('usage_days')
     .select([
       'day',
@@ -84,7 +84,7 @@ function add(figures: UsageFigures, row: Row): void {
 }
 
 export async function usageSummary(store: Store, workspaceId: string, range: DayRange): Promise<UsageFigures> {
-  const row = await store.db
+  const row = await store.replica.db
     .selectFrom('usage_days')
     .select(usageSums)
     .where('workspace_id', '=', workspaceId)
