@@ -13,7 +13,7 @@ import { type PostgresPair, startPostgresWithReplica } from '../support/postgres
 
 /*
  * Tally opened with TALLY_DATABASE_READ_URL on a real streaming replica of its PostgreSQL: the
- * dashboard's figures come from the replica and follow the primary once replayed, while what decides
+ * dashboard's figures (usage, conversations, the statement) come from the replica and follow the primary once replayed, while what decides
  * money (the balance, check) reads the primary and sees a charge at once, even while the replica's
  * replay is paused.
  */
@@ -74,6 +74,10 @@ describe('dashboard reads from a read replica (TALLY_DATABASE_READ_URL)', () => 
     const workspace = await server.workspace(100);
     const summary = async () => (await server.call('GET', '/v1/usage/summary', { key: workspace.key })).body;
     const conversations = async () => (await server.call('GET', '/v1/conversations', { key: workspace.key })).body;
+    const charges = async () =>
+      (await server.call('GET', '/v1/ledger', { key: workspace.key })).body.lines.filter(
+        (line: { kind: string }) => line.kind === 'charge',
+      ).length;
     const available = async () => (await server.call('GET', '/v1/balance', { key: workspace.key })).body.available;
     const charge = (id: string) =>
       server.call('POST', '/v1/responses', {
@@ -88,6 +92,7 @@ describe('dashboard reads from a read replica (TALLY_DATABASE_READ_URL)', () => 
     // The replica replays the charge shortly after it commits on the primary.
     expect(await until(summary, (s) => s.responses === 1)).toMatchObject({ creditsUsed: cost, chats: 1 });
     expect((await conversations()).items).toEqual([expect.objectContaining({ id: 'conv-1', responses: 1 })]);
+    expect(await charges()).toBe(1);
 
     await replayPaused(true);
     try {
@@ -100,10 +105,12 @@ describe('dashboard reads from a read replica (TALLY_DATABASE_READ_URL)', () => 
       await sleep(300);
       expect(await summary()).toMatchObject({ responses: 1, creditsUsed: cost });
       expect((await conversations()).items).toEqual([expect.objectContaining({ id: 'conv-1', responses: 1 })]);
+      expect(await charges()).toBe(1);
     } finally {
       await replayPaused(false);
     }
     expect(await until(summary, (s) => s.responses === 2)).toMatchObject({ creditsUsed: 2 * cost });
     expect((await conversations()).items).toEqual([expect.objectContaining({ id: 'conv-1', responses: 2 })]);
+    expect(await charges()).toBe(2);
   });
 });
