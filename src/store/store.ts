@@ -181,11 +181,11 @@ export interface LedgerTx {
 
 /**
  * Where reads that only show figures go: the dashboard's usage summary, history, breakdown and CSV,
- * conversations, the ledger statement, billing history and plan insights. With TALLY_DATABASE_READ_URL
- * it is that PostgreSQL replica, and what it returns may lag the primary by the replica's replay delay;
- * without, it is the primary itself. Nothing that decides money (charges, check, reservations, the
- * balance) or reads back what its caller just wrote (settings, keys, sessions) reads it: those stay on
- * `db` (docs/scaling.md, "Read replicas").
+ * conversations, the ledger statement and billing history. With TALLY_DATABASE_READ_URL it is that
+ * PostgreSQL replica, and what it returns may lag the primary by the replica's replay delay; without,
+ * it is the primary itself. Nothing that decides money (charges, check, reservations, the balance) or
+ * reads back what its caller just wrote (settings, keys, sessions, agents) reads it: those stay on `db`
+ * (docs/scaling.md, "Read replicas").
  */
 export interface ReadReplica {
   readonly db: Kysely<Database>;
