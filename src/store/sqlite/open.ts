@@ -82,11 +82,13 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   const wal = file !== ':memory:' && (options.synchronous ?? 'full') === 'full' ? await WalFile.open(file) : null;
   const syncs = wal && new SyncPipeline(() => wal.sync());
   const group = new GroupCommit(db, syncs && (() => syncs.synced()));
-  const store: Store = {
+  return {
     dialect: 'sqlite',
     db,
     // SQLite has no replica: the shown reads are the store's own.
-    replica: { db, snapshot: (fn) => store.snapshot((_reader, connection) => fn(connection)) },
+    get replica(): Store['replica'] {
+      return { db, snapshot: (fn) => this.snapshot((_reader, connection) => fn(connection)) };
+    },
     async transaction(fn) {
       const opened: SqliteLedgerTx[] = [];
       const result = await group.run((trx) => {
@@ -120,6 +122,5 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
       await syncs?.idle();
       await wal?.close();
     },
-  };
-  return store;
+  } satisfies Store;
 }
