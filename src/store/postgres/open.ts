@@ -40,15 +40,14 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       client.release();
     }
   }
+  const readReplica = options.readUrl ? await openReadReplica(options.readUrl, options) : null;
   const observers = new BalanceObservers();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>, 'postgres', options.schema);
   const clock = await DatabaseClock.open(db as Kysely<unknown>);
-  const readReplica = options.readUrl ? await openReadReplica(options.readUrl, options) : null;
   return {
     dialect: 'postgres',
     db,
-    replica: readReplica ?? replicaOn(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, true, { observers, trx }), trx)),
     reader: () => new KyselyLedgerTx(db, false),
     snapshot: (fn) =>
@@ -59,6 +58,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         .execute((trx) => fn(new KyselyLedgerTx(trx, false), trx)),
     now: clock.now,
     observeBalances: (name, observer) => observers.set(name, observer),
+    replica: readReplica ?? replicaOn(db),
     close: async () => {
       await Promise.all([db.destroy(), readReplica?.db.destroy()]);
     },
