@@ -20,6 +20,18 @@ describe('configuration from the environment', () => {
     expect(config.demo).toBe(false);
   });
 
+  it('sends the shown reads to a replica only beside a PostgreSQL primary', () => {
+    const config = loadConfig({
+      TALLY_DATABASE_URL: 'postgres://u:p@primary:5432/tally',
+      TALLY_DATABASE_READ_URL: 'postgres://u:p@replica:5432/tally',
+    });
+    expect(config.databaseReadUrl).toBe('postgres://u:p@replica:5432/tally');
+    expect(loadConfig({ TALLY_DATABASE_URL: 'postgres://u:p@primary:5432/tally' }).databaseReadUrl).toBeNull();
+    expect(() => loadConfig({ TALLY_DATABASE_READ_URL: 'postgres://u:p@replica:5432/tally' })).toThrow(
+      /TALLY_DATABASE_READ_URL names a read replica of PostgreSQL, but TALLY_DATABASE_URL is unset.*SQLite/,
+    );
+  });
+
   it('names every bad value at once, without echoing a password', () => {
     let error: unknown;
     try {

@@ -11,6 +11,11 @@ export interface Config {
   dataDir: string;
   /** A postgres:// URL switches from the embedded SQLite file to PostgreSQL. */
   databaseUrl: string | null;
+  /**
+   * TALLY_DATABASE_READ_URL: a streaming replica of that PostgreSQL, for reads that only show figures
+   * (`Store.replica`); PostgreSQL only.
+   */
+  databaseReadUrl: string | null;
   sqliteFile: string;
   sqliteSynchronous: 'full' | 'normal';
   adminKey: string | null;
@@ -140,6 +145,12 @@ export function loadConfig(env: Env = process.env): Config {
 
   const dataDir = resolve(env.TALLY_DATA_DIR || './data');
   const databaseUrl = url('TALLY_DATABASE_URL', null, ['postgres:', 'postgresql:']);
+  const databaseReadUrl = url('TALLY_DATABASE_READ_URL', null, ['postgres:', 'postgresql:']);
+  if (databaseReadUrl !== null && databaseUrl === null && !env.TALLY_DATABASE_URL) {
+    problems.push(
+      'TALLY_DATABASE_READ_URL names a read replica of PostgreSQL, but TALLY_DATABASE_URL is unset, so Tally would run on its embedded SQLite file, which has no replicas: set TALLY_DATABASE_URL to the primary, or unset TALLY_DATABASE_READ_URL.',
+    );
+  }
   const adminKey = env.TALLY_ADMIN_KEY || null;
   if (env.TALLY_SECRET_KEY) {
     try {
@@ -177,6 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || '127.0.0.1',
     dataDir,
     databaseUrl,
+    databaseReadUrl,
     sqliteFile: join(dataDir, 'tally.db'),
     sqliteSynchronous: oneOf('TALLY_SQLITE_SYNCHRONOUS', 'full', ['full', 'normal'] as const),
     adminKey,

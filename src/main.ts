@@ -56,7 +56,8 @@ export async function startTally(config: Config, say: (line: string) => void = c
   if (sealed > 0) logger.info({ sealed }, 'sealed webhook signing secrets stored in plain text by an earlier version');
 
   const url = await tally.server.listen({ port: config.port, host: config.host });
-  say(`Tally is listening on ${url} (${store.dialect === 'sqlite' ? `SQLite ${config.sqliteFile}` : 'PostgreSQL'})`);
+  const database = config.databaseReadUrl ? 'PostgreSQL, dashboard figures from its read replica' : 'PostgreSQL';
+  say(`Tally is listening on ${url} (${store.dialect === 'sqlite' ? `SQLite ${config.sqliteFile}` : database})`);
   say(PAYMENTS_LINE[config.payments]);
   if (admin.created) say(`Operator key (saved in ${config.dataDir}/admin.key, shown once): ${admin.key}`);
   if (config.demo) {

@@ -52,7 +52,7 @@ const charged = sql<number>`sum(case when status = 'charged' then cost else 0 en
  */
 export function conversationsPage(store: Store, query: ConversationQuery): Promise<Page<ConversationSummary>> {
   const { workspaceId, after, limit } = query;
-  return store.snapshot(async (_reader, db) => {
+  return store.replica.snapshot(async (db) => {
     let page = db
       .selectFrom('conversations')
       .select(['id', 'channel', 'agent_id', 'started_at'])
@@ -107,7 +107,7 @@ export function conversationWithResponses(
   after: PagePosition | null,
   limit: number,
 ): Promise<(ConversationSummary & Page<ConversationResponse>) | null> {
-  return store.snapshot(async (_reader, db) => {
+  return store.replica.snapshot(async (db) => {
     const conversation = await db
       .selectFrom('conversations')
       .select(['id', 'channel', 'agent_id', 'started_at'])

@@ -24,13 +24,16 @@ export async function listGrantsByIdPrefix(store: Store, prefix: string, from: D
   });
 }
 
-/** One workspace's grants whose id starts with one of `prefixes`, through the (workspace_id, id) key. */
+/**
+ * One workspace's grants whose id starts with one of `prefixes`, through the (workspace_id, id) key.
+ * For the billing history, a listing that only shows: read from the replica (Store.replica).
+ */
 export async function listWorkspaceGrantsByIdPrefix(
   store: Store,
   workspaceId: string,
   prefixes: readonly string[],
 ): Promise<Grant[]> {
-  const rows = await store.db
+  const rows = await store.replica.db
     .selectFrom('grants')
     .selectAll()
     .where('workspace_id', '=', workspaceId)

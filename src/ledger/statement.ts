@@ -23,7 +23,7 @@ export async function getStatement(
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_STATEMENT_PAGE) {
     throw new TallyError('invalid_request', `limit must be from 1 to ${MAX_STATEMENT_PAGE}.`, { field: 'limit' });
   }
-  const rows = await store.db
+  const rows = await store.replica.db
     .selectFrom('ledger_lines')
     .selectAll()
     .where('workspace_id', '=', workspaceId)

@@ -52,8 +52,9 @@ function toFigures(row: Sums): UsageFigures {
   };
 }
 
+/** Shown figures only: read from the replica when there is one (Store.replica). */
 const inRange = (store: Store, workspaceId: string, range: DayRange) =>
-  store.db
+  store.replica.db
     .selectFrom('usage_days')
     .where('workspace_id', '=', workspaceId)
     .where('day', '>=', range.from)

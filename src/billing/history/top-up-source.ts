@@ -5,7 +5,7 @@ import { fromSmallestUnit } from './payment-source.ts';
 
 /** Packs bought by auto top-up once paid (by card off-session, or at once when the operator bills by hand). */
 export async function topUps(store: Store, workspaceId: string): Promise<HistoryEntry[]> {
-  return (await listPaidAttempts(store.db, workspaceId)).map((attempt) => ({
+  return (await listPaidAttempts(store.replica.db, workspaceId)).map((attempt) => ({
     id: attempt.grantId ?? attempt.id,
     at: attempt.paidAt ?? attempt.createdAt,
     kind: 'top_up',

@@ -6,6 +6,7 @@ import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import { DatabaseClock } from './database-clock.ts';
+import { openReadReplica, replicaOn } from './read-replica.ts';
 
 // Amounts and times are bigint columns holding values well inside 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -15,6 +16,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Each test file gets its own schema so files can run side by side on one database. */
   schema?: string;
+  /** TALLY_DATABASE_READ_URL: a replica of `url` for the reads `Store.replica` serves; unset, they go to `url`. */
+  readUrl?: string | null;
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Store> {
@@ -37,6 +40,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       client.release();
     }
   }
+  const readReplica = options.readUrl ? await openReadReplica(options.readUrl, options) : null;
   const observers = new BalanceObservers();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>, 'postgres', options.schema);
@@ -54,6 +58,9 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         .execute((trx) => fn(new KyselyLedgerTx(trx, false), trx)),
     now: clock.now,
     observeBalances: (name, observer) => observers.set(name, observer),
-    close: () => db.destroy(),
+    replica: readReplica ?? replicaOn(db),
+    close: async () => {
+      await Promise.all([db.destroy(), readReplica?.db.destroy()]);
+    },
   };
 }

@@ -60,6 +60,10 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   return {
     dialect: 'sqlite',
     db,
+    // SQLite has no replica: the shown reads are the store's own.
+    get replica(): Store['replica'] {
+      return { db, snapshot: (fn) => this.snapshot((_reader, connection) => fn(connection)) };
+    },
     async transaction(fn) {
       const opened: SqliteLedgerTx[] = [];
       const result = await group.run((trx) => {
@@ -93,5 +97,5 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
       await syncs?.idle();
       await wal?.close();
     },
-  };
+  } satisfies Store;
 }
