@@ -13,8 +13,8 @@ function interleaved(store: Store, between: () => Promise<void>): Store {
   let done = false;
   const hooked = (reader: LedgerTx): LedgerTx => {
     const wrapped = Object.create(reader) as LedgerTx;
-    wrapped.lockAccount = async (workspaceId) => {
-      const account = await reader.lockAccount(workspaceId);
+    wrapped.readAccount = async (workspaceId) => {
+      const account = await reader.readAccount(workspaceId);
       if (!done) {
         done = true;
         await between();

@@ -25,7 +25,7 @@ export interface Balance {
  */
 export async function getBalance(store: Store, workspaceId: string, now: Date): Promise<Balance> {
   return store.snapshot(async (reader, db) => {
-    const account = workspaceMustExist(await reader.lockAccount(workspaceId), workspaceId);
+    const account = workspaceMustExist(await reader.readAccount(workspaceId), workspaceId);
     const period = periodAt(account.periodAnchor, now);
     const [grants, held, totals] = await Promise.all([
       reader.openGrants(workspaceId),

@@ -41,7 +41,7 @@ export function validateCount(count: number | undefined): number {
 export async function checkCredits(store: Store, input: CheckInput, now: Date): Promise<CheckResult> {
   const count = validateCount(input.count);
   return store.snapshot(async (reader) => {
-    const account = workspaceMustExist(await reader.lockAccount(input.workspaceId), input.workspaceId);
+    const account = workspaceMustExist(await reader.readAccount(input.workspaceId), input.workspaceId);
     const [grants, held, { cost }] = await Promise.all([
       reader.openGrants(input.workspaceId),
       reader.heldAmount(input.workspaceId, now),
