@@ -1,5 +1,5 @@
-import { createServer, connect as dial, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, connect as dial, type Socket } from 'node:net';
 
 /**
  * A TCP proxy in front of PostgreSQL that counts network round trips: per connection, a round trip
