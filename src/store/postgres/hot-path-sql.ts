@@ -30,14 +30,14 @@ export const READ_ACCOUNT = {
  */
 export const OPEN = {
   name: 'tally_open',
-  text: `select
+  text: `with named as (select * from responses r where r.workspace_id = $1 and r.id = any($4::text[]))
+  select
     (select coalesce(json_agg(g), '[]') from grants g
       where g.workspace_id = $1 and (g.remaining > 0 or g.id = any($3::text[]) or g.id in (
-        select d ->> 'grantId' from responses r cross join jsonb_array_elements(r.draws::jsonb -> 'grants') d
-         where r.workspace_id = $1 and r.id = any($4::text[])))) as grants,
+        select d ->> 'grantId' from named r cross join jsonb_array_elements(r.draws::jsonb -> 'grants') d))) as grants,
     (select coalesce(sum(h.amount), 0) from holds h
       where h.workspace_id = $1 and h.status = 'held' and h.expires_at > $2::bigint) as held,
-    (select coalesce(json_agg(r), '[]') from responses r where r.workspace_id = $1 and r.id = any($4::text[])) as responses,
+    (select coalesce(json_agg(r), '[]') from named r) as responses,
     (select coalesce(json_agg(c), '[]') from conversations c
       where c.workspace_id = $1 and c.id = any($5::text[])) as conversations,
     (select coalesce(json_agg(h), '[]') from holds h

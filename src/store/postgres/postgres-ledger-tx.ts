@@ -136,6 +136,9 @@ interface OpenRow {
   card_version: number;
 }
 
+/** Each id once: a batch names many responses of one conversation. */
+const distinct = (ids: readonly string[] = []): string[] => [...new Set(ids)];
+
 /** Every id asked for, with its row or null, so that "not found" is known too. */
 function byId<T>(ids: readonly string[] | undefined, found: readonly T[], id: (item: T) => string) {
   const map = new Map<string, T | null>((ids ?? []).map((key) => [key, null]));
@@ -202,11 +205,11 @@ export class PostgresLedgerTx extends KyselyLedgerTx {
       values: [
         workspaceId,
         now.getTime(),
-        needs.grantIds ?? [],
-        needs.responseIds ?? [],
-        needs.conversationIds ?? [],
-        needs.holdIds ?? [],
-        needs.holdKeys ?? [],
+        distinct(needs.grantIds),
+        distinct(needs.responseIds),
+        distinct(needs.conversationIds),
+        distinct(needs.holdIds),
+        distinct(needs.holdKeys),
       ],
     });
     const [account, { rows }] = await Promise.all([locked, read]);
