@@ -10,6 +10,8 @@ export interface BenchOptions {
   seconds: number;
   /** Concurrent connections when saturating the charge endpoint. */
   connections: number;
+  /** The same on PostgreSQL, where many Tally connections wait on the network rather than the disk. */
+  postgresConnections: number;
   /** Workspaces the spread charge run takes turns on: each has its own account lock. */
   spreadWorkspaces: number;
   batchSize: number;
@@ -31,6 +33,7 @@ export const FULL: BenchOptions = {
   databaseUrl: process.env.TALLY_BENCH_DATABASE_URL,
   seconds: 10,
   connections: 16,
+  postgresConnections: 64,
   spreadWorkspaces: 16,
   batchSize: 1000,
   inProcessSamples: 10_000,

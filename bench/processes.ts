@@ -73,9 +73,14 @@ export function startTally(settings: TallySettings): Promise<ServerProcess> {
   return started(child, /Tally is listening on (http:\/\/\S+)/, 'Tally');
 }
 
-/** The HTTP floor: bare node:http answering a fixed small JSON body, in its own process like Tally. */
-export function startBareHttp(): Promise<ServerProcess> {
+/**
+ * The HTTP floor: bare node:http answering a fixed small JSON body, in its own process like Tally.
+ * Given a database, each request first writes one row there (autocommitted, through pg like Tally).
+ */
+export function startBareHttp(databaseUrl?: string): Promise<ServerProcess> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-http.mjs', import.meta.url))], {
+    cwd: ROOT,
+    env: { ...process.env, ...(databaseUrl ? { FLOOR_DATABASE_URL: databaseUrl } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return started(child, /listening on (http:\/\/\S+)/, 'bare node:http');

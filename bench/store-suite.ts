@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createLedger } from '../src/ledger/ledger.ts';
 import { openStore } from '../src/open-store.ts';
+import { startRoundTripProxy } from '../test/support/round-trip-proxy.ts';
 import { availableCredits, createWorkspace } from './api.ts';
 import { type DashboardRun, measureDashboard } from './dashboard.ts';
 import { type RawStore, rawPostgres, rawSqlite, readFloor, writeFloor } from './floors.ts';
 import { type LoadRun, type LoadSpec, load } from './load.ts';
 import type { BenchOptions } from './options.ts';
-import { startTally } from './processes.ts';
+import { startBareHttp, startTally } from './processes.ts';
 import { postgresTarget, type SeedTarget, seedOtherWorkspaces, seedResponses, sqliteTarget } from './seed.ts';
 import { type Latency, round, timeCalls } from './stats.ts';
 
@@ -31,6 +32,8 @@ export interface StoreResult {
   floors: { writesPerSec: number; batchWritesPerSec: number; read: Latency };
   /** Charges the load generator saw succeed, and the credits the balance says were spent: they must match. */
   landed: { charges: number; creditsSpent: number };
+  /** PostgreSQL only: the spread charge load doing one raw INSERT per request instead, and round trips per charge. */
+  postgres?: { floorRps: number; roundTripsPerCharge: number };
 }
 
 const MB = 1024 * 1024;
@@ -98,11 +101,12 @@ export async function benchStore(store: StoreName, options: BenchOptions): Promi
     const idle = server.rssBytes();
     const rss: number[] = [];
     const sampler = setInterval(() => rss.push(server.rssBytes()), 200);
-    const charge = await post('/v1/responses', () => JSON.stringify(response()), { connections: options.connections });
+    const connections = store === 'postgres' ? options.postgresConnections : options.connections;
+    const charge = await post('/v1/responses', () => JSON.stringify(response()), { connections });
     clearInterval(sampler);
     const rate = Math.max(1, Math.round(charge.rps / 2));
     const atRate = await post('/v1/responses', () => JSON.stringify(response()), {
-      connections: options.connections,
+      connections,
       rate,
     });
     const batch = await post(
@@ -116,10 +120,28 @@ export async function benchStore(store: StoreName, options: BenchOptions): Promi
     while (spreadKeys.length < options.spreadWorkspaces) {
       spreadKeys.push((await createWorkspace(server.url, adminKey, `Spread ${spreadKeys.length}`)).key);
     }
-    const spread = await post('/v1/responses', () => JSON.stringify(response()), {
-      connections: options.connections,
+    const spreadSpec = (url: string): LoadSpec => ({
+      url,
+      method: 'POST',
+      path: '/v1/responses',
+      headers,
+      body: () => JSON.stringify(response()),
+      seconds: options.seconds,
+      connections,
       keys: spreadKeys,
     });
+    const spread = await load(spreadSpec(server.url));
+    const postgres = databaseUrl
+      ? {
+          floorRps: (await postgresFloor(databaseUrl, options.seconds, connections)).rps,
+          roundTripsPerCharge: await roundTripsPerCharge(
+            databaseUrl,
+            { dataDir: dir, adminKey },
+            (tally, seconds) => load({ ...spreadSpec(tally), seconds }),
+            options.seconds,
+          ),
+        }
+      : undefined;
 
     const check = await post('/v1/check', () => '{}');
     const reserve = await post('/v1/reservations', () => '{"ttlSeconds":1}');
@@ -162,11 +184,54 @@ export async function benchStore(store: StoreName, options: BenchOptions): Promi
       },
       floors,
       landed: { charges: charge.ok + atRate.ok + batch.ok * options.batchSize, creditsSpent: round(before - after) },
+      ...(postgres && { postgres }),
     };
   } finally {
     await server.stop();
     await scratch?.drop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The spread charge load against bare node:http writing one autocommitted row per request: the PostgreSQL floor. */
+async function postgresFloor(databaseUrl: string, seconds: number, connections: number): Promise<LoadRun> {
+  const floor = await startBareHttp(databaseUrl);
+  try {
+    return await load({
+      url: floor.url,
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/json' },
+      body: () => '{}',
+      seconds,
+      connections,
+    });
+  } finally {
+    await floor.stop();
+  }
+}
+
+/**
+ * Round trips per charge, counted by a proxy between a second Tally and PostgreSQL
+ * (test/support/round-trip-proxy.ts) over a saturated charge run, after the pool has warmed up.
+ * Everything Tally sends in that time counts, background work included.
+ */
+async function roundTripsPerCharge(
+  databaseUrl: string,
+  settings: { dataDir: string; adminKey: string },
+  run: (url: string, seconds: number) => Promise<LoadRun>,
+  seconds: number,
+): Promise<number> {
+  const proxy = await startRoundTripProxy(databaseUrl);
+  const tally = await startTally({ ...settings, databaseUrl: proxy.url });
+  try {
+    await run(tally.url, 1);
+    proxy.reset();
+    const charged = await run(tally.url, seconds);
+    return round(proxy.roundTrips / Math.max(charged.ok, 1), 2);
+  } finally {
+    await tally.stop();
+    await proxy.close();
   }
 }
 

@@ -72,6 +72,7 @@ export function targets(result: BenchResult): Target[] {
 export function summaryLine(result: BenchResult): string {
   const store = result.stores[0];
   if (!store) throw new Error('no store was measured');
+  if (store.postgres) return postgresLine(store, store.postgres);
   return JSON.stringify({
     store: store.store,
     chargeRps: store.charge.rps,
@@ -92,5 +93,28 @@ export function summaryLine(result: BenchResult): string {
     targetsMissed: targets(result)
       .filter((target) => !target.met)
       .map((target) => `${target.store}: ${target.name}`),
+  });
+}
+
+/**
+ * PostgreSQL's line (issue 12): single charges spread over workspaces and on one workspace, both
+ * against the same load doing one raw INSERT per request, and the round trips a charge took.
+ */
+function postgresLine(store: StoreResult, postgres: NonNullable<StoreResult['postgres']>): string {
+  return JSON.stringify({
+    store: store.store,
+    chargeRps: store.chargeSpread.rps,
+    workspaces: store.chargeSpread.workspaces,
+    floorRps: postgres.floorRps,
+    chargeVsFloor: round(store.chargeSpread.rps / postgres.floorRps),
+    oneWorkspaceRps: store.charge.rps,
+    oneWorkspaceVsFloor: round(store.charge.rps / postgres.floorRps),
+    batchChargesPerSec: store.batch.chargesPerSec,
+    checkP99Ms: store.checkHttp.p99,
+    reserveP99Ms: store.reserveHttp.p99,
+    roundTripsPerCharge: postgres.roundTripsPerCharge,
+    chargeP99MsAtRate: store.chargeAtRate.p99,
+    dashboardP99Ms: dashboardP99(store),
+    failed: store.charge.failed + store.chargeSpread.failed + store.batch.failed,
   });
 }

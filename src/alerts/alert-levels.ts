@@ -116,6 +116,7 @@ export class AlertLevels {
   async setLevels(workspaceId: string, levels: readonly AlertLevel[] | null, now: Date): Promise<LevelsView> {
     const own = levels === null ? null : inOrder(validateLevels(levels));
     return this.store.transaction(async (tx, trx) => {
+      await tx.lockAccount(workspaceId);
       const available = await availableNow(tx, workspaceId, now);
       const loaded = await loadLevels(trx, workspaceId, now);
       const kept = new Set((own ?? DEFAULT_ALERT_LEVELS).map(levelKey));

@@ -8,7 +8,7 @@ import type { Period } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import { readPeriodGrants } from '../ledger/period-totals.ts';
 import type { Database } from '../store/schema.ts';
-import type { BalanceChange, LedgerTx, Store } from '../store/store.ts';
+import type { BalanceChange, LedgerReader, Store } from '../store/store.ts';
 import { type CreditState, creditState, crossingEvents } from './crossings.ts';
 import { recordEvent } from './events.ts';
 
@@ -89,10 +89,14 @@ async function loadStanding(db: Kysely<Database>, workspaceId: string, now: Date
   return { ...row, ...grants };
 }
 
-export async function availableNow(tx: LedgerTx, workspaceId: string, now: Date): Promise<Millicredits> {
-  const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
-  const [grants, held] = await Promise.all([tx.openGrants(workspaceId), tx.heldAmount(workspaceId, now)]);
-  return liveRemaining(grants, now) - held - account.overageDebt;
+/** What the workspace has available at `now`; inside a transaction, lock the account first for a figure that holds. */
+export async function availableNow(reader: LedgerReader, workspaceId: string, now: Date): Promise<Millicredits> {
+  const [account, grants, held] = await Promise.all([
+    reader.readAccount(workspaceId),
+    reader.openGrants(workspaceId),
+    reader.heldAmount(workspaceId, now),
+  ]);
+  return liveRemaining(grants, now) - held - workspaceMustExist(account, workspaceId).overageDebt;
 }
 
 /**
@@ -155,6 +159,7 @@ export class CreditAlerts {
   async setThreshold(workspaceId: string, threshold: LowCreditThreshold | null, now: Date): Promise<ThresholdView> {
     const stored = threshold ? thresholdToRow(threshold) : null;
     return this.store.transaction(async (tx, trx) => {
+      await tx.lockAccount(workspaceId);
       const available = await availableNow(tx, workspaceId, now);
       const standing = await loadStanding(trx, workspaceId, now);
       const from = standing.state ?? creditState(available, lowCreditLine(standing.threshold, standing.granted));

@@ -117,7 +117,7 @@ export class Billing {
   async subscription(workspaceId: string): Promise<Subscription> {
     const found = await findSubscription(this.store.db, workspaceId);
     if (found) return found;
-    const workspace = workspaceMustExist(await this.store.reader().lockAccount(workspaceId), workspaceId);
+    const workspace = workspaceMustExist(await this.store.reader().readAccount(workspaceId), workspaceId);
     return insertSubscription(this.store.db, workspace, this.clock());
   }
 

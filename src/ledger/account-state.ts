@@ -4,7 +4,7 @@ import { isExpired, liveRemaining } from '../domain/grants.ts';
 import { periodAt } from '../domain/periods.ts';
 import { slotOf } from '../domain/usage-slots.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Account, LedgerTx, NewLedgerLine, RollupDelta, StoredGrant } from '../store/store.ts';
+import type { Account, LedgerNeeds, LedgerTx, NewLedgerLine, RollupDelta, StoredGrant } from '../store/store.ts';
 import { SpendLimitTracker } from './spend-limit-tracker.ts';
 
 /**
@@ -41,16 +41,21 @@ export class AccountState {
       : null;
   }
 
-  /** Locks the workspace, writes off what expired, and settles overage debt from live credits. */
-  static async open(tx: LedgerTx, workspaceId: string, now: Date): Promise<AccountState> {
-    const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
-    const state = new AccountState(tx, account, await tx.openGrants(workspaceId), now);
+  /**
+   * Locks the workspace and reads what the operation needs (`needs`: the rows it names by id, so its
+   * lookups need no query of their own), writes off what expired, and settles overage debt from live
+   * credits. The observers read alongside the lock: a pipelining store sends it all at once.
+   */
+  static async open(tx: LedgerTx, workspaceId: string, now: Date, needs: LedgerNeeds = {}): Promise<AccountState> {
+    const [opened] = await Promise.all([
+      tx.openAccount(workspaceId, now, needs),
+      tx.balanceObserved ? tx.watchBalance(workspaceId, now) : undefined,
+    ]);
+    const { account, grants } = workspaceMustExist(opened, workspaceId);
+    const state = new AccountState(tx, account, grants, now);
     await state.sweepExpired();
     await state.settleDebt();
-    if (tx.balanceObserved) {
-      await tx.watchBalance(workspaceId, now);
-      state.availableBefore = state.available(await tx.heldAmount(workspaceId, now));
-    }
+    if (tx.balanceObserved) state.availableBefore = state.available(await tx.heldAmount(workspaceId, now));
     return state;
   }
 
@@ -115,12 +120,11 @@ export class AccountState {
   }
 
   /**
-   * Writes what a batch held back, the collected lines and the debt, then reports the balance
-   * change to the store's observers — also when nothing moved, since expiry and lapsed holds
-   * change it without a write.
+   * Writes the grant moves, the collected lines, the rollups, the debt and the spend limits, sends
+   * what the store held back, then reports the balance change to the store's observers — also when
+   * nothing moved, since expiry and lapsed holds change it without a write.
    */
   async flush(): Promise<void> {
-    await this.tx.writeDeferred();
     for (const [grantId, delta] of this.grantDeltas) {
       // Conditional update: under the account lock it always applies; if it ever did not, the transaction aborts.
       if (delta !== 0 && !(await this.tx.adjustGrant(this.account.id, grantId, delta))) {
@@ -136,6 +140,7 @@ export class AccountState {
     await this.tx.appendLedger(this.lines);
     if (this.debt !== this.initialDebt) await this.tx.setOverageDebt(this.account.id, this.debt);
     if (this.limits?.changed) await this.tx.setSpendLimits(this.account.id, this.limits.current);
+    this.tx.applyWrites();
     if (this.availableBefore !== null) {
       const after = this.available(await this.tx.heldAmount(this.account.id, this.now));
       await this.tx.reportBalance({

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
-import type { LedgerTx, Store } from '../store/store.ts';
+import type { LedgerReader, Store } from '../store/store.ts';
 import { getBalance } from './balance.ts';
 import { chargeResponse } from './charge-response.ts';
 import { checkCredits } from './check-credits.ts';
@@ -11,10 +11,10 @@ import { createWorkspace } from './workspaces.ts';
 /** `store` whose next read, right after it reads the account, waits while `between` commits. */
 function interleaved(store: Store, between: () => Promise<void>): Store {
   let done = false;
-  const hooked = (reader: LedgerTx): LedgerTx => {
-    const wrapped = Object.create(reader) as LedgerTx;
-    wrapped.lockAccount = async (workspaceId) => {
-      const account = await reader.lockAccount(workspaceId);
+  const hooked = (reader: LedgerReader): LedgerReader => {
+    const wrapped = Object.create(reader) as LedgerReader;
+    wrapped.readAccount = async (workspaceId) => {
+      const account = await reader.readAccount(workspaceId);
       if (!done) {
         done = true;
         await between();

@@ -25,12 +25,14 @@ export interface Balance {
  */
 export async function getBalance(store: Store, workspaceId: string, now: Date): Promise<Balance> {
   return store.snapshot(async (reader, db) => {
-    const account = workspaceMustExist(await reader.lockAccount(workspaceId), workspaceId);
-    const [grants, held, totals] = await Promise.all([
+    // Started together, so a pipelining store sends them in one round trip.
+    const [found, grants, held, totals] = await Promise.all([
+      reader.readAccount(workspaceId),
       reader.openGrants(workspaceId),
       reader.heldAmount(workspaceId, now),
       readPeriodTotals(db, workspaceId, now),
     ]);
+    const account = workspaceMustExist(found, workspaceId);
     const current = grants
       .filter((grant) => !isExpired(grant, now))
       .map(({ fingerprint: _ignored, ...grant }) => grant);

@@ -3,7 +3,7 @@ import { assertSameConversation } from '../domain/conversations.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isValidId } from '../domain/ids.ts';
 import { canAfford } from '../domain/overage.ts';
-import type { Channel, LedgerTx, Store, StoredResponse } from '../store/store.ts';
+import type { Channel, LedgerNeeds, LedgerTx, Store, StoredResponse } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
 import { fingerprint } from './fingerprint.ts';
 import { price } from './pricing.ts';
@@ -166,10 +166,19 @@ export async function chargeWithState(
   return { id: input.id, cost, available: availableAfter, replayed: false };
 }
 
+/** What charging `inputs` looks up: their responses, their conversations and the reservations they commit. */
+function chargeNeeds(inputs: readonly ResponseInput[]): LedgerNeeds {
+  return {
+    responseIds: inputs.map((input) => input.id),
+    conversationIds: inputs.map((input) => input.conversationId),
+    holdIds: inputs.flatMap((input) => (input.reservationId ? [input.reservationId] : [])),
+  };
+}
+
 export async function chargeResponse(store: Store, input: ResponseInput, now: Date): Promise<ChargeResult> {
   validateResponse(input, now);
   const outcome = await store.transaction(async (tx) => {
-    const state = await AccountState.open(tx, input.workspaceId, now);
+    const state = await AccountState.open(tx, input.workspaceId, now, chargeNeeds([input]));
     const charged = await keepingLimitRefusal(() => chargeWithState(tx, state, input, now));
     await state.flush();
     return charged;
@@ -200,12 +209,7 @@ export async function chargeBatch(
   });
   const valid = inputs.filter((_, i) => problems[i] === null);
   return store.transaction(async (tx) => {
-    const state = await AccountState.open(tx, workspaceId, now);
-    await tx.prefetch(
-      workspaceId,
-      valid.map((input) => input.id),
-      valid.map((input) => input.conversationId),
-    );
+    const state = await AccountState.open(tx, workspaceId, now, chargeNeeds(valid));
     const results: BatchItemResult[] = [];
     for (const [i, input] of inputs.entries()) {
       const problem = problems[i];

@@ -41,12 +41,14 @@ export function validateCount(count: number | undefined): number {
 export async function checkCredits(store: Store, input: CheckInput, now: Date): Promise<CheckResult> {
   const count = validateCount(input.count);
   return store.snapshot(async (reader) => {
-    const account = workspaceMustExist(await reader.lockAccount(input.workspaceId), input.workspaceId);
-    const [grants, held, { cost }] = await Promise.all([
+    // Every read started together: a pipelining store sends them in one round trip.
+    const [found, grants, held, { cost }] = await Promise.all([
+      reader.readAccount(input.workspaceId),
       reader.openGrants(input.workspaceId),
       reader.heldAmount(input.workspaceId, now),
       price(reader, input.features ?? [], count, now),
     ]);
+    const account = workspaceMustExist(found, input.workspaceId);
     const available = liveRemaining(grants, now) - held - account.overageDebt;
     if (!canAfford(available, cost, account.overageLimit)) {
       return { allowed: false, cost, available, reason: 'insufficient_credits' };

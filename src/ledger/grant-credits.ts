@@ -53,7 +53,7 @@ function prepare(input: GrantInput, now: Date) {
 export async function grantCredits(store: Store, input: GrantInput, now: Date): Promise<GrantResult> {
   prepare(input, now);
   return store.transaction(async (tx) => {
-    const state = await AccountState.open(tx, input.workspaceId, now);
+    const state = await AccountState.open(tx, input.workspaceId, now, { grantIds: [input.id] });
     const result = await addGrant(state, tx, input, now);
     await state.flush();
     return result;

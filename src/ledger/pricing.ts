@@ -1,11 +1,11 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import { priceResponse, type RateCard, rateCardAt } from '../domain/rate-card.ts';
-import type { LedgerTx } from '../store/store.ts';
+import type { LedgerReader } from '../store/store.ts';
 
 /** Prices responses by the rate card version in force at `at`. */
 export async function price(
-  tx: LedgerTx,
+  tx: LedgerReader,
   features: readonly string[],
   count: number,
   at: Date,

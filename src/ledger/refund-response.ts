@@ -25,7 +25,7 @@ export async function refundResponse(
   if (reason.trim() === '')
     throw new TallyError('invalid_request', 'reason must say why the response is refunded.', { field: 'reason' });
   return store.transaction(async (tx) => {
-    const state = await AccountState.open(tx, workspaceId, now);
+    const state = await AccountState.open(tx, workspaceId, now, { responseIds: [responseId] });
     const response = await tx.findResponse(workspaceId, responseId);
     if (!response) throw new TallyError('not_found', `Response ${responseId} does not exist.`);
     const available = async () => state.available(await tx.heldAmount(workspaceId, now));

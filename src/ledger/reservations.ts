@@ -41,7 +41,9 @@ export async function reserveCredits(
   const features = [...new Set(input.features ?? [])].sort();
   const print = fingerprint({ features, count, ttl, ...(input.agentId ? { agentId: input.agentId } : {}) });
   const outcome = await store.transaction(async (tx) => {
-    const state = await AccountState.open(tx, input.workspaceId, now);
+    const state = await AccountState.open(tx, input.workspaceId, now, {
+      holdKeys: input.idempotencyKey ? [input.idempotencyKey] : [],
+    });
     const held = await keepingLimitRefusal(() => holdWithState(tx, state, input, { features, count, ttl, print }, now));
     await state.flush();
     return held;
@@ -96,7 +98,7 @@ export async function releaseReservation(
   now: Date,
 ): Promise<{ hold: Hold; released: Millicredits }> {
   return store.transaction(async (tx) => {
-    const state = await AccountState.open(tx, workspaceId, now);
+    const state = await AccountState.open(tx, workspaceId, now, { holdIds: [reservationId] });
     const hold = await tx.findHold(workspaceId, reservationId);
     if (!hold) throw new TallyError('not_found', `Reservation ${reservationId} does not exist.`);
     if (hold.status === 'committed') {

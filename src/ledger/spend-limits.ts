@@ -36,7 +36,7 @@ function viewOf(limits: SpendLimits | null, period: Period): LimitsView {
 
 /** The workspace's spend limits and what each has counted this billing period. */
 export async function getSpendLimits(store: Store, workspaceId: string, now: Date): Promise<LimitsView> {
-  const account = workspaceMustExist(await store.reader().lockAccount(workspaceId), workspaceId);
+  const account = workspaceMustExist(await store.reader().readAccount(workspaceId), workspaceId);
   return viewOf(account.spendLimits, periodAt(account.periodAnchor, now));
 }
 

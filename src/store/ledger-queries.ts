@@ -6,7 +6,7 @@ import type { RateCard } from '../domain/rate-card.ts';
 import type { SpendLimits } from '../domain/spend-limits.ts';
 import { slotOf } from '../domain/usage-slots.ts';
 import type { BalanceObservers, ObserverLoads } from './balance-observers.ts';
-import type { Database, GrantsTable, HoldsTable, ResponsesTable } from './schema.ts';
+import type { Database, GrantsTable, HoldsTable, ResponsesTable, WorkspacesTable } from './schema.ts';
 import { spendLimitsFromColumn, spendLimitsToColumn } from './spend-limit-column.ts';
 import type {
   Account,
@@ -14,8 +14,10 @@ import type {
   Channel,
   Conversation,
   Hold,
+  LedgerNeeds,
   LedgerTx,
   NewLedgerLine,
+  OpenedAccount,
   RollupDelta,
   StoredGrant,
   StoredResponse,
@@ -24,6 +26,20 @@ import type {
 type Executor = Kysely<Database> | Transaction<Database>;
 
 const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(Number(ms)));
+
+export function accountFromRow(row: WorkspacesTable & { time_zone: string | null }): Account {
+  return {
+    id: row.id,
+    name: row.name,
+    plan: row.plan,
+    overageLimit: Number(row.overage_limit),
+    overageDebt: Number(row.overage_debt),
+    periodAnchor: new Date(Number(row.period_anchor)),
+    createdAt: new Date(Number(row.created_at)),
+    spendLimits: spendLimitsFromColumn(row.spend_limits),
+    timeZone: row.time_zone ?? UTC,
+  };
+}
 
 export function grantFromRow(row: GrantsTable): StoredGrant {
   return {
@@ -61,7 +77,7 @@ export function responseFromRow(row: ResponsesTable): StoredResponse {
   };
 }
 
-function holdFromRow(row: HoldsTable): Hold {
+export function holdFromRow(row: HoldsTable): Hold {
   return {
     workspaceId: row.workspace_id,
     id: row.id,
@@ -74,7 +90,7 @@ function holdFromRow(row: HoldsTable): Hold {
   };
 }
 
-function responseRow(response: StoredResponse) {
+export function responseRow(response: StoredResponse) {
   return {
     workspace_id: response.workspaceId,
     id: response.id,
@@ -94,7 +110,7 @@ function responseRow(response: StoredResponse) {
   };
 }
 
-function conversationRow(conversation: Conversation, now: Date) {
+export function conversationRow(conversation: Conversation, now: Date) {
   return {
     workspace_id: conversation.workspaceId,
     id: conversation.id,
@@ -105,7 +121,7 @@ function conversationRow(conversation: Conversation, now: Date) {
   };
 }
 
-function conversationFromRow(row: {
+export function conversationFromRow(row: {
   workspace_id: string;
   id: string;
   channel: string;
@@ -121,37 +137,17 @@ function conversationFromRow(row: {
   };
 }
 
-/** Rows per bulk statement: 1,000 responses are 15,000 parameters, well under PostgreSQL's 65,535. */
-const BULK_ROWS = 1000;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let at = 0; at < items.length; at += BULK_ROWS) out.push(items.slice(at, at + BULK_ROWS));
-  return out;
-}
-
-/** What `prefetch` read for one workspace's batch, and the rows the batch adds, written by `writeDeferred`. */
-interface BatchCache {
-  workspaceId: string;
-  /** Every prefetched id: its row, or null when it does not exist (yet). */
-  responses: Map<string, StoredResponse | null>;
-  conversations: Map<string, Conversation | null>;
-  cards: RateCard[];
-  newResponses: StoredResponse[];
-  newConversations: ReturnType<typeof conversationRow>[];
-}
-
-/** The ledger's queries written once with Kysely; the dialects differ only in how the account row is locked. */
+/**
+ * The ledger's queries written once with Kysely: every reader of both dialects, and the base that each
+ * dialect's transaction overrides on the hot path (src/store/sqlite/sqlite-ledger-tx.ts,
+ * src/store/postgres/postgres-ledger-tx.ts). It locks nothing itself: SQLite's transactions begin
+ * IMMEDIATE and so already hold the database's single write lock, and PostgreSQL's override the lock.
+ */
 export class KyselyLedgerTx implements LedgerTx {
-  /**
-   * @param lockRows take PostgreSQL's row lock on the account (FOR UPDATE). SQLite needs none: its
-   * transactions begin IMMEDIATE and so already hold the database's single write lock.
-   */
   constructor(
-    private readonly db: Executor,
-    private readonly lockRows: boolean,
+    protected readonly db: Executor,
     /** Given only to a transaction's LedgerTx: whom to tell of balance changes, and the transaction to tell them in. */
-    private readonly observed: { observers: BalanceObservers; trx: Transaction<Database> } | null = null,
+    protected readonly observed: { observers: BalanceObservers; trx: Transaction<Database> } | null = null,
   ) {}
 
   /**
@@ -159,57 +155,7 @@ export class KyselyLedgerTx implements LedgerTx {
    * this object, so a sum stays true until it writes a hold; the ledger and its observers then read
    * the same sum several times per charge without a query each.
    */
-  private readonly heldSums = new Map<string, Millicredits>();
-
-  /** Set by `prefetch` for a batch: lookups of its ids come from here, and its new rows wait here. */
-  private batch: BatchCache | null = null;
-
-  async prefetch(workspaceId: string, responseIds: readonly string[], conversationIds: readonly string[]) {
-    const cards = await this.rateCards();
-    const responses = new Map<string, StoredResponse | null>(responseIds.map((id) => [id, null]));
-    for (const ids of chunks([...responses.keys()])) {
-      const rows = await this.db
-        .selectFrom('responses')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', ids)
-        .execute();
-      for (const row of rows) responses.set(row.id, responseFromRow(row));
-    }
-    const conversations = new Map<string, Conversation | null>(conversationIds.map((id) => [id, null]));
-    for (const ids of chunks([...conversations.keys()])) {
-      const rows = await this.db
-        .selectFrom('conversations')
-        .select(['workspace_id', 'id', 'channel', 'agent_id', 'started_at'])
-        .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', ids)
-        .execute();
-      for (const row of rows) conversations.set(row.id, conversationFromRow(row));
-    }
-    this.batch = { workspaceId, responses, conversations, cards, newResponses: [], newConversations: [] };
-  }
-
-  async writeDeferred(): Promise<void> {
-    const batch = this.batch;
-    if (!batch) return;
-    this.batch = null;
-    for (const rows of chunks(batch.newConversations)) {
-      await this.db
-        .insertInto('conversations')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['workspace_id', 'id']).doNothing())
-        .execute();
-    }
-    for (const rows of chunks(batch.newResponses)) {
-      await this.db.insertInto('responses').values(rows.map(responseRow)).execute();
-    }
-  }
-
-  /** The batch's cache when it covers `id` of `workspaceId`; otherwise the database answers. */
-  private cached<T>(workspaceId: string, id: string, of: (batch: BatchCache) => Map<string, T | null>) {
-    if (this.batch?.workspaceId !== workspaceId) return undefined;
-    return of(this.batch).get(id);
-  }
+  protected readonly heldSums = new Map<string, Millicredits>();
 
   get balanceObserved(): boolean {
     return this.observed?.observers.any ?? false;
@@ -230,28 +176,28 @@ export class KyselyLedgerTx implements LedgerTx {
     await this.observed.observers.decide(change, loads, this.observed.trx);
   }
 
-  async lockAccount(workspaceId: string): Promise<Account | null> {
+  lockAccount(workspaceId: string): Promise<Account | null> {
+    return this.readAccount(workspaceId);
+  }
+
+  async openAccount(workspaceId: string, _now?: Date, _needs?: LedgerNeeds): Promise<OpenedAccount | null> {
+    const account = await this.lockAccount(workspaceId);
+    return account && { account, grants: await this.openGrants(workspaceId) };
+  }
+
+  /** Writes here go to the database at once: nothing is held back. */
+  applyWrites(): void {}
+
+  async readAccount(workspaceId: string): Promise<Account | null> {
     // The zone comes with the account, so a charge knows its usage day without another round trip.
-    let query = this.db
+    const row = await this.db
       .selectFrom('workspaces')
       .leftJoin('workspace_settings', 'workspace_settings.workspace_id', 'workspaces.id')
       .selectAll('workspaces')
       .select('workspace_settings.time_zone')
-      .where('workspaces.id', '=', workspaceId);
-    if (this.lockRows) query = query.forUpdate('workspaces');
-    const row = await query.executeTakeFirst();
-    if (!row) return null;
-    return {
-      id: row.id,
-      name: row.name,
-      plan: row.plan,
-      overageLimit: Number(row.overage_limit),
-      overageDebt: Number(row.overage_debt),
-      periodAnchor: new Date(Number(row.period_anchor)),
-      createdAt: new Date(Number(row.created_at)),
-      spendLimits: spendLimitsFromColumn(row.spend_limits),
-      timeZone: row.time_zone ?? UTC,
-    };
+      .where('workspaces.id', '=', workspaceId)
+      .executeTakeFirst();
+    return row ? accountFromRow(row) : null;
   }
 
   async setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void> {
@@ -351,8 +297,6 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async findResponse(workspaceId: string, id: string): Promise<StoredResponse | null> {
-    const known = this.cached(workspaceId, id, (batch) => batch.responses);
-    if (known !== undefined) return known;
     const row = await this.db
       .selectFrom('responses')
       .selectAll()
@@ -363,11 +307,6 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async insertResponse(response: StoredResponse): Promise<void> {
-    if (this.batch?.workspaceId === response.workspaceId) {
-      this.batch.newResponses.push(response);
-      this.batch.responses.set(response.id, response);
-      return;
-    }
     await this.db.insertInto('responses').values(responseRow(response)).execute();
   }
 
@@ -383,13 +322,6 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async insertConversation(conversation: Conversation, now: Date): Promise<boolean> {
-    const batch = this.batch;
-    if (batch?.workspaceId === conversation.workspaceId && batch.conversations.has(conversation.id)) {
-      if (batch.conversations.get(conversation.id)) return false;
-      batch.newConversations.push(conversationRow(conversation, now));
-      batch.conversations.set(conversation.id, conversation);
-      return true;
-    }
     const result = await this.db
       .insertInto('conversations')
       .values(conversationRow(conversation, now))
@@ -399,8 +331,6 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async findConversation(workspaceId: string, id: string): Promise<Conversation | null> {
-    const known = this.cached(workspaceId, id, (batch) => batch.conversations);
-    if (known !== undefined) return known;
     const row = await this.db
       .selectFrom('conversations')
       .selectAll()
@@ -524,7 +454,6 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async rateCards(): Promise<RateCard[]> {
-    if (this.batch) return this.batch.cards;
     const rows = await this.db.selectFrom('rate_cards').selectAll().orderBy('effective_at').execute();
     return rows.map((row) => ({
       version: row.version,

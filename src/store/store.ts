@@ -127,19 +127,25 @@ export interface BalanceObserver<Loaded = unknown> {
   decide(change: BalanceChange, loaded: Loaded, db: Kysely<Database>): Promise<void>;
 }
 
-/** The reads and writes one ledger transaction needs; each implementation runs them in one database transaction. */
-export interface LedgerTx {
-  /** True when the store has balance observers: the ledger then reads the holds to report exact balances. */
-  readonly balanceObserved: boolean;
-  /** Lets the store's observers read what they decide on, right after the account lock. */
-  watchBalance(workspaceId: string, at: Date): Promise<void>;
-  /** Hands a balance change to the store's observers, inside this transaction. */
-  reportBalance(change: BalanceChange): Promise<void>;
-  /** Reads the workspace's account; inside a transaction it is locked until commit, so credit moves of one workspace are serial. */
-  lockAccount(workspaceId: string): Promise<Account | null>;
-  setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void>;
-  /** Stores the workspace's spend limits and their counters (null: none), under the account lock. */
-  setSpendLimits(workspaceId: string, limits: SpendLimits | null): Promise<void>;
+/** What a ledger operation names by id, read with the account when it opens so that deciding needs no further query. */
+export interface LedgerNeeds {
+  grantIds?: readonly string[];
+  responseIds?: readonly string[];
+  conversationIds?: readonly string[];
+  holdIds?: readonly string[];
+  holdKeys?: readonly string[];
+}
+
+/** A locked account and every grant that still holds credits. */
+export interface OpenedAccount {
+  account: Account;
+  grants: StoredGrant[];
+}
+
+/** The ledger's reads, inside a transaction or outside one. */
+export interface LedgerReader {
+  /** Reads the workspace's account as committed; takes no lock. */
+  readAccount(workspaceId: string): Promise<Account | null>;
   /** What charges made in [from, to) still cost after refunds: in total, and per agent. */
   spendBetween(
     workspaceId: string,
@@ -149,34 +155,54 @@ export interface LedgerTx {
   /** Every grant that still holds credits: live, not yet effective, or expired but not yet swept. */
   openGrants(workspaceId: string): Promise<StoredGrant[]>;
   findGrant(workspaceId: string, id: string): Promise<StoredGrant | null>;
+  findResponse(workspaceId: string, id: string): Promise<StoredResponse | null>;
+  findConversation(workspaceId: string, id: string): Promise<Conversation | null>;
+  findHold(workspaceId: string, id: string): Promise<Hold | null>;
+  findHoldByKey(workspaceId: string, key: string): Promise<Hold | null>;
+  /** What unexpired holds set aside at `now`, leaving out `exceptHoldId`. */
+  heldAmount(workspaceId: string, now: Date, exceptHoldId?: string): Promise<Millicredits>;
+  rateCards(): Promise<RateCard[]>;
+}
+
+/**
+ * The reads and writes one ledger transaction needs; each implementation runs them in one database
+ * transaction. A ledger operation opens the account (`openAccount`: the lock and everything it names
+ * by id), decides in TypeScript, and writes; reads after `openAccount` see the transaction's own
+ * writes. A store may hold the writes back and send them together (`applyWrites`): a write's answer
+ * (`adjustGrant`, `closeHold`, …) then comes from what the store read, and a write the database
+ * refuses fails the transaction.
+ */
+export interface LedgerTx extends LedgerReader {
+  /** True when the store has balance observers: the ledger then reads the holds to report exact balances. */
+  readonly balanceObserved: boolean;
+  /** Lets the store's observers read what they decide on, right after the account lock. */
+  watchBalance(workspaceId: string, at: Date): Promise<void>;
+  /** Hands a balance change to the store's observers, inside this transaction. */
+  reportBalance(change: BalanceChange): Promise<void>;
+  /** Reads the workspace's account and locks it until commit, so credit moves of one workspace are serial. */
+  lockAccount(workspaceId: string): Promise<Account | null>;
+  /**
+   * Locks the account and reads its open grants, its held amount at `now` and the rows `needs` names;
+   * later reads of those come from memory. Null when the workspace does not exist.
+   */
+  openAccount(workspaceId: string, now: Date, needs?: LedgerNeeds): Promise<OpenedAccount | null>;
+  setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void>;
+  /** Stores the workspace's spend limits and their counters (null: none), under the account lock. */
+  setSpendLimits(workspaceId: string, limits: SpendLimits | null): Promise<void>;
   insertGrant(grant: StoredGrant): Promise<void>;
   /** Changes a grant's remaining by `delta` only if it stays within [0, amount]; false when it would not. */
   adjustGrant(workspaceId: string, grantId: string, delta: Millicredits): Promise<boolean>;
   appendLedger(lines: readonly NewLedgerLine[]): Promise<void>;
-  findResponse(workspaceId: string, id: string): Promise<StoredResponse | null>;
   insertResponse(response: StoredResponse): Promise<void>;
   markResponseRefunded(workspaceId: string, id: string): Promise<boolean>;
   /** Records a conversation the first time it is seen; false when it was already known. */
   insertConversation(conversation: Conversation, now: Date): Promise<boolean>;
-  findConversation(workspaceId: string, id: string): Promise<Conversation | null>;
-  findHold(workspaceId: string, id: string): Promise<Hold | null>;
-  findHoldByKey(workspaceId: string, key: string): Promise<Hold | null>;
   insertHold(hold: Hold): Promise<void>;
   /** Moves a hold out of `held`; false when it was no longer held. */
   closeHold(workspaceId: string, id: string, status: 'committed' | 'released'): Promise<boolean>;
-  /** What unexpired holds set aside at `now`, leaving out `exceptHoldId`. */
-  heldAmount(workspaceId: string, now: Date, exceptHoldId?: string): Promise<Millicredits>;
   bumpRollup(delta: RollupDelta): Promise<void>;
-  rateCards(): Promise<RateCard[]>;
-  /**
-   * Before a batch of charges: reads its responses, its conversations and the rate cards in a few
-   * statements, so each item's lookups need no round trip of their own, and holds back the batch's
-   * new responses and conversations until `writeDeferred`. A store whose single lookups cost
-   * microseconds (SQLite's prepared statements) may do nothing.
-   */
-  prefetch(workspaceId: string, responseIds: readonly string[], conversationIds: readonly string[]): Promise<void>;
-  /** Writes the rows held back since `prefetch`, a few statements for the whole batch; nothing when none are. */
-  writeDeferred(): Promise<void>;
+  /** Sends the writes held back so far, without waiting for their answer (the commit reports a failure). */
+  applyWrites(): void;
 }
 
 /**
@@ -205,14 +231,14 @@ export interface Store {
    * COMMIT, each in its own savepoint (group commit).
    */
   transaction<T>(fn: (tx: LedgerTx, db: Transaction<Database>) => Promise<T>): Promise<T>;
-  /** The same reads as a transaction, without taking a lock (reads see one committed state per statement). */
-  reader(): LedgerTx;
+  /** The ledger's reads outside a transaction (each read sees one committed state). */
+  reader(): LedgerReader;
   /**
    * Runs `fn`'s reads in one consistent snapshot of committed data, taking no lock: a transaction
    * that commits meanwhile is seen whole or not at all (PostgreSQL: one REPEATABLE READ READ ONLY
    * transaction; SQLite: one read transaction on the store's connection).
    */
-  snapshot<T>(fn: (reader: LedgerTx, db: Kysely<Database>) => Promise<T>): Promise<T>;
+  snapshot<T>(fn: (reader: LedgerReader, db: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
    * The time every decision by time is made by (expiry, holds, periods, an event's allowed age) when
    * no test clock is injected: the database's clock on PostgreSQL, so N processes agree whatever

@@ -7,6 +7,7 @@ import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import { DatabaseClock } from './database-clock.ts';
 import { openReadReplica, replicaOn } from './read-replica.ts';
+import { type PostgresParts, pipelinedSnapshot, pipelinedTransaction } from './transactions.ts';
 
 // Amounts and times are bigint columns holding values well inside 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -23,6 +24,8 @@ export interface PostgresOptions {
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: url,
+    // Statements go out without waiting for the answers before them (src/store/postgres/pipeline.ts).
+    pipeline: true,
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
@@ -42,20 +45,24 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   }
   const readReplica = options.readUrl ? await openReadReplica(options.readUrl, options) : null;
   const observers = new BalanceObservers();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const dialect = new PostgresDialect({ pool });
+  const db = new Kysely<Database>({ dialect });
   await migrateToLatest(db as Kysely<unknown>, 'postgres', options.schema);
   const clock = await DatabaseClock.open(db as Kysely<unknown>);
+  const parts: PostgresParts = {
+    pool,
+    db,
+    dialect,
+    driver: dialect.createDriver(),
+    observers,
+    cards: { current: null },
+  };
   return {
     dialect: 'postgres',
     db,
-    transaction: (fn) => db.transaction().execute((trx) => fn(new KyselyLedgerTx(trx, true, { observers, trx }), trx)),
-    reader: () => new KyselyLedgerTx(db, false),
-    snapshot: (fn) =>
-      db
-        .transaction()
-        .setIsolationLevel('repeatable read')
-        .setAccessMode('read only')
-        .execute((trx) => fn(new KyselyLedgerTx(trx, false), trx)),
+    transaction: (fn) => pipelinedTransaction(parts, fn),
+    reader: () => new KyselyLedgerTx(db),
+    snapshot: (fn) => pipelinedSnapshot(parts, fn),
     now: clock.now,
     observeBalances: (name, observer) => observers.set(name, observer),
     replica: readReplica ?? replicaOn(db),

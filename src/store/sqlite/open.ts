@@ -75,14 +75,14 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
       for (const tx of opened) tx.committed();
       return result;
     },
-    reader: () => new KyselyLedgerTx(db, false),
+    reader: () => new KyselyLedgerTx(db),
     // A plain (deferred) BEGIN: its snapshot starts at the first read and takes no write lock, so
     // other connections keep committing while it reads.
     snapshot: (fn) =>
       db.connection().execute(async (connection) => {
         await sql`begin`.execute(connection);
         try {
-          const result = await fn(new KyselyLedgerTx(connection, false), connection);
+          const result = await fn(new KyselyLedgerTx(connection), connection);
           await sql`commit`.execute(connection);
           return result;
         } catch (error) {

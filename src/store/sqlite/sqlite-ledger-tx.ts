@@ -1,13 +1,12 @@
 import type SQLite from 'better-sqlite3';
 import type { Transaction } from 'kysely';
 import type { Millicredits } from '../../domain/amounts.ts';
-import { dayIn, UTC, utcDay } from '../../domain/days.ts';
+import { dayIn, utcDay } from '../../domain/days.ts';
 import type { RateCard } from '../../domain/rate-card.ts';
 import { slotOf } from '../../domain/usage-slots.ts';
 import type { BalanceObservers } from '../balance-observers.ts';
-import { grantFromRow, KyselyLedgerTx, responseFromRow } from '../ledger-queries.ts';
+import { accountFromRow, grantFromRow, KyselyLedgerTx, responseFromRow } from '../ledger-queries.ts';
 import type { Database, GrantsTable, ResponsesTable, WorkspacesTable } from '../schema.ts';
-import { spendLimitsFromColumn } from '../spend-limit-column.ts';
 import type {
   Account,
   Channel,
@@ -133,23 +132,12 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
     trx: Transaction<Database>,
     observed: { observers: BalanceObservers; trx: Transaction<Database> },
   ) {
-    super(trx, false, observed);
+    super(trx, observed);
   }
 
   override async lockAccount(workspaceId: string): Promise<Account | null> {
     const row = this.statements.account.get(workspaceId);
-    if (!row) return null;
-    return {
-      id: row.id,
-      name: row.name,
-      plan: row.plan,
-      overageLimit: row.overage_limit,
-      overageDebt: row.overage_debt,
-      periodAnchor: new Date(row.period_anchor),
-      createdAt: new Date(row.created_at),
-      spendLimits: spendLimitsFromColumn(row.spend_limits),
-      timeZone: row.time_zone ?? UTC,
-    };
+    return row ? accountFromRow(row) : null;
   }
 
   override async setOverageDebt(workspaceId: string, debt: Millicredits): Promise<void> {
@@ -243,9 +231,6 @@ export class SqliteLedgerTx extends KyselyLedgerTx {
     this.statements.bumpSlot.run(delta.workspaceId, slotOf(delta.at), features, ...figures);
     this.statements.bumpDay.run(delta.workspaceId, dayIn(delta.at, delta.timeZone), features, ...figures);
   }
-
-  /** Each prepared lookup takes microseconds in-process: a bulk read first would only add work. */
-  override async prefetch(): Promise<void> {}
 
   override async rateCards(): Promise<RateCard[]> {
     const version = this.statements.rateCardVersion.get()?.version ?? 0;
