@@ -7,8 +7,29 @@ import {
   type QueryResult,
   Transaction,
 } from 'kysely';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Database } from '../schema.ts';
+
+/** How many distinct statement texts a process names; past it, statements go unnamed (planned each time). */
+const MAX_NAMED = 256;
+const names = new Map<string, string>();
+
+/**
+ * A name for the statement `text`, so each connection parses and plans it once (pg prepares a named
+ * statement on first use per connection) — the balance observers' reads are planned in every ledger
+ * transaction otherwise, which cost PostgreSQL more than running them. Texts are Kysely's compiled SQL,
+ * a fixed set of shapes; the cap keeps an unforeseen stream of shapes from growing every connection's
+ * prepared statements.
+ */
+function nameOf(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_NAMED) {
+    name = `tally_k_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
+}
 
 /** Statements whose answer counts the rows they changed, as Kysely's own PostgreSQL driver reports them. */
 const COUNTED = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
@@ -66,7 +87,9 @@ export class Pipeline {
   kysely({ db, dialect, driver }: { db: Kysely<Database>; dialect: Dialect; driver: Driver }): Transaction<Database> {
     const connection: DatabaseConnection = {
       executeQuery: async <R>(compiled: CompiledQuery): Promise<QueryResult<R>> => {
+        const name = nameOf(compiled.sql);
         const { command, rowCount, rows } = await this.send<R & pg.QueryResultRow>({
+          ...(name ? { name } : {}),
           text: compiled.sql,
           values: [...compiled.parameters],
         });
