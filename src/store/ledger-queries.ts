@@ -57,6 +57,35 @@ export function grantFromRow(row: GrantsTable): StoredGrant {
   };
 }
 
+export function grantRow(grant: StoredGrant): GrantsTable {
+  return {
+    workspace_id: grant.workspaceId,
+    id: grant.id,
+    source: grant.source,
+    amount: grant.amount,
+    remaining: grant.remaining,
+    priority: grant.priority,
+    effective_at: grant.effectiveAt.getTime(),
+    expires_at: grant.expiresAt?.getTime() ?? null,
+    reason: grant.reason,
+    fingerprint: grant.fingerprint,
+    created_at: grant.createdAt.getTime(),
+  };
+}
+
+export function lineRow(line: NewLedgerLine) {
+  return {
+    workspace_id: line.workspaceId,
+    at: line.at.getTime(),
+    kind: line.kind,
+    amount: line.amount,
+    grant_id: line.grantId,
+    response_id: line.responseId,
+    reason: line.reason,
+    balance_after: line.balanceAfter,
+  };
+}
+
 export function responseFromRow(row: ResponsesTable): StoredResponse {
   return {
     workspaceId: row.workspace_id,
@@ -247,22 +276,7 @@ export class KyselyLedgerTx implements LedgerTx {
   }
 
   async insertGrant(grant: StoredGrant): Promise<void> {
-    await this.db
-      .insertInto('grants')
-      .values({
-        workspace_id: grant.workspaceId,
-        id: grant.id,
-        source: grant.source,
-        amount: grant.amount,
-        remaining: grant.remaining,
-        priority: grant.priority,
-        effective_at: grant.effectiveAt.getTime(),
-        expires_at: grant.expiresAt?.getTime() ?? null,
-        reason: grant.reason,
-        fingerprint: grant.fingerprint,
-        created_at: grant.createdAt.getTime(),
-      })
-      .execute();
+    await this.db.insertInto('grants').values(grantRow(grant)).execute();
   }
 
   async adjustGrant(workspaceId: string, grantId: string, delta: Millicredits): Promise<boolean> {
@@ -279,21 +293,7 @@ export class KyselyLedgerTx implements LedgerTx {
 
   async appendLedger(lines: readonly NewLedgerLine[]): Promise<void> {
     if (lines.length === 0) return;
-    await this.db
-      .insertInto('ledger_lines')
-      .values(
-        lines.map((line) => ({
-          workspace_id: line.workspaceId,
-          at: line.at.getTime(),
-          kind: line.kind,
-          amount: line.amount,
-          grant_id: line.grantId,
-          response_id: line.responseId,
-          reason: line.reason,
-          balance_after: line.balanceAfter,
-        })),
-      )
-      .execute();
+    await this.db.insertInto('ledger_lines').values(lines.map(lineRow)).execute();
   }
 
   async findResponse(workspaceId: string, id: string): Promise<StoredResponse | null> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -7,7 +8,6 @@ import {
   type QueryResult,
   Transaction,
 } from 'kysely';
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Database } from '../schema.ts';
 

@@ -10,8 +10,10 @@ import {
   conversationFromRow,
   conversationRow,
   grantFromRow,
+  grantRow,
   holdFromRow,
   KyselyLedgerTx,
+  lineRow,
   responseFromRow,
   responseRow,
 } from '../ledger-queries.ts';
@@ -81,29 +83,6 @@ class Writes {
     };
   }
 }
-
-const grantRow = (grant: StoredGrant) => ({
-  id: grant.id,
-  source: grant.source,
-  amount: grant.amount,
-  remaining: grant.remaining,
-  priority: grant.priority,
-  effective_at: grant.effectiveAt.getTime(),
-  expires_at: grant.expiresAt?.getTime() ?? null,
-  reason: grant.reason,
-  fingerprint: grant.fingerprint,
-  created_at: grant.createdAt.getTime(),
-});
-
-const lineRow = (line: NewLedgerLine) => ({
-  at: line.at.getTime(),
-  kind: line.kind,
-  amount: line.amount,
-  grant_id: line.grantId,
-  response_id: line.responseId,
-  reason: line.reason,
-  balance_after: line.balanceAfter,
-});
 
 const holdRow = (hold: Hold) => ({
   id: hold.id,

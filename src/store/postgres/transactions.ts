@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { BalanceObservers } from '../balance-observers.ts';
 import { KyselyLedgerTx } from '../ledger-queries.ts';
 import type { Database } from '../schema.ts';
-import type { LedgerTx } from '../store.ts';
+import type { LedgerReader, LedgerTx } from '../store.ts';
 import { Pipeline } from './pipeline.ts';
 import { PostgresLedgerTx, type RateCardCache } from './postgres-ledger-tx.ts';
 
@@ -65,7 +65,7 @@ export async function pipelinedTransaction<T>(
  */
 export async function pipelinedSnapshot<T>(
   parts: PostgresParts,
-  fn: (reader: LedgerTx, db: Kysely<Database>) => Promise<T>,
+  fn: (reader: LedgerReader, db: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
   const client = await parts.pool.connect();
   const pipe = new Pipeline(client);
