@@ -12,9 +12,9 @@ import {
 import { type Millicredits, millicreditsToCredits } from '../domain/amounts.ts';
 import { type PeriodTotals, totalsAfter } from '../domain/period-totals.ts';
 import type { Period } from '../domain/periods.ts';
-import { readPeriodTotals } from '../ledger/period-totals.ts';
+import { sharedPeriodTotals } from '../ledger/period-totals.ts';
 import type { Database } from '../store/schema.ts';
-import type { BalanceChange, Store } from '../store/store.ts';
+import type { BalanceChange, SharedReads, Store } from '../store/store.ts';
 import { availableNow } from './credit-alerts.ts';
 import { recordEvent } from './events.ts';
 
@@ -60,8 +60,16 @@ async function loadLevelsRow(db: Kysely<Database>, workspaceId: string): Promise
 }
 
 /** The levels row and the period's totals, read together: before a ledger transaction writes anything. */
-async function loadLevels(db: Kysely<Database>, workspaceId: string, now: Date): Promise<LevelsStanding> {
-  const [row, totals] = await Promise.all([loadLevelsRow(db, workspaceId), readPeriodTotals(db, workspaceId, now)]);
+async function loadLevels(
+  db: Kysely<Database>,
+  workspaceId: string,
+  now: Date,
+  shared: SharedReads = new Map(),
+): Promise<LevelsStanding> {
+  const [row, totals] = await Promise.all([
+    loadLevelsRow(db, workspaceId),
+    sharedPeriodTotals(shared, db, workspaceId, now),
+  ]);
   return { ...totals, row };
 }
 
@@ -98,7 +106,7 @@ export class AlertLevels {
 
   observeLedger(): void {
     this.store.observeBalances('alert-levels', {
-      load: (db, workspaceId, at) => loadLevels(db, workspaceId, at),
+      load: (db, workspaceId, at, shared) => loadLevels(db, workspaceId, at, shared),
       decide: (change, loaded, db) => onBalanceChange(change, loaded, db),
     });
   }

@@ -1,6 +1,6 @@
-import type { KyselyPlugin } from 'kysely';
 import { expect, it } from 'vitest';
 import { SECOND, TestClock } from '../../test/support/clock.ts';
+import { countingPlugin } from '../../test/support/counting-plugin.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { AutoTopUps } from '../billing/auto-top-up/auto-top-ups.ts';
 import { Catalog, DEFAULT_CATALOG } from '../billing/catalog.ts';
@@ -13,16 +13,13 @@ import { observeSpendLimits } from './limit-alerts.ts';
 /** The store, through which every observer registered counts the statements its load and its decide run. */
 function countingObservers(store: Store) {
   const statements = { load: 0, decide: 0 };
-  const counting = (phase: keyof typeof statements): KyselyPlugin => ({
-    transformQuery: ({ node }) => {
+  const counting = (phase: keyof typeof statements) =>
+    countingPlugin(() => {
       statements[phase] += 1;
-      return node;
-    },
-    transformResult: async ({ result }) => result,
-  });
+    });
   const observeBalances = <Loaded>(name: string, observer: BalanceObserver<Loaded>) =>
     store.observeBalances(name, {
-      load: (db, workspaceId, at) => observer.load(db.withPlugin(counting('load')), workspaceId, at),
+      load: (db, workspaceId, at, shared) => observer.load(db.withPlugin(counting('load')), workspaceId, at, shared),
       decide: (change, loaded, db) => observer.decide(change, loaded, db.withPlugin(counting('decide'))),
     });
   const observed = new Proxy(store, {

@@ -6,9 +6,9 @@ import { DEFAULT_LOW_CREDIT_THRESHOLD, type LowCreditThreshold, lowCreditLine } 
 import { grantedInPeriod } from '../domain/period-totals.ts';
 import type { Period } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import { readPeriodGrants } from '../ledger/period-totals.ts';
+import { sharedPeriodTotals } from '../ledger/period-totals.ts';
 import type { Database } from '../store/schema.ts';
-import type { BalanceChange, LedgerReader, Store } from '../store/store.ts';
+import type { BalanceChange, LedgerReader, SharedReads, Store } from '../store/store.ts';
 import { type CreditState, creditState, crossingEvents } from './crossings.ts';
 import { recordEvent } from './events.ts';
 
@@ -84,9 +84,17 @@ async function loadAlertRow(db: Kysely<Database>, workspaceId: string): Promise<
 }
 
 /** The alert row and the period's grants, read together: before a ledger transaction writes anything. */
-async function loadStanding(db: Kysely<Database>, workspaceId: string, now: Date): Promise<AlertStanding> {
-  const [row, grants] = await Promise.all([loadAlertRow(db, workspaceId), readPeriodGrants(db, workspaceId, now)]);
-  return { ...row, ...grants };
+async function loadStanding(
+  db: Kysely<Database>,
+  workspaceId: string,
+  now: Date,
+  shared: SharedReads = new Map(),
+): Promise<AlertStanding> {
+  const [row, { period, granted }] = await Promise.all([
+    loadAlertRow(db, workspaceId),
+    sharedPeriodTotals(shared, db, workspaceId, now),
+  ]);
+  return { ...row, period, granted };
 }
 
 /** What the workspace has available at `now`; inside a transaction, lock the account first for a figure that holds. */
@@ -112,7 +120,7 @@ export class CreditAlerts {
   /** Starts watching the ledger's transactions on this store. */
   observeLedger(): void {
     this.store.observeBalances('credit-alerts', {
-      load: (db, workspaceId, at) => loadStanding(db, workspaceId, at),
+      load: (db, workspaceId, at, shared) => loadStanding(db, workspaceId, at, shared),
       decide: (change, standing, db) => this.onBalanceChange(change, standing, db),
     });
   }

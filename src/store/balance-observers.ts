@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { BalanceChange, BalanceObserver } from './store.ts';
+import type { BalanceChange, BalanceObserver, SharedReads } from './store.ts';
 
 /** What each observer loaded for one transaction, by observer name. */
 export type ObserverLoads = ReadonlyMap<string, unknown>;
@@ -24,7 +24,8 @@ export class BalanceObservers {
   /** Every observer's reads, started together so a pipelining connection sends them in one round trip. */
   async load(db: Kysely<Database>, workspaceId: string, at: Date): Promise<ObserverLoads> {
     const entries = [...this.byName];
-    const loaded = await Promise.all(entries.map(([, observer]) => observer.load(db, workspaceId, at)));
+    const shared: SharedReads = new Map();
+    const loaded = await Promise.all(entries.map(([, observer]) => observer.load(db, workspaceId, at, shared)));
     return new Map(entries.map(([name], i) => [name, loaded[i]]));
   }
 

@@ -114,16 +114,20 @@ export interface BalanceChange {
   grantsAdded: readonly { amount: Millicredits; effectiveAt: Date }[];
 }
 
+/** Reads the balance observers of one transaction share, by key: the first to ask makes the read. */
+export type SharedReads = Map<string, Promise<unknown>>;
+
 /**
  * Told of every ledger transaction's balance change, inside that transaction: what it writes commits
  * or rolls back with the change. It may also throw, which aborts the change.
  *
  * `load` reads what the decision needs, right after the account lock and before the transaction
- * writes anything; `decide` gets the change (with this transaction's own usage and grants, so it can
- * add them to what `load` read) and writes only when something crossed.
+ * writes anything; a read more than one observer needs goes through `shared`, so it runs once.
+ * `decide` gets the change (with this transaction's own usage and grants, so it can add them to what
+ * `load` read) and writes only when something crossed.
  */
 export interface BalanceObserver<Loaded = unknown> {
-  load(db: Kysely<Database>, workspaceId: string, at: Date): Promise<Loaded>;
+  load(db: Kysely<Database>, workspaceId: string, at: Date, shared: SharedReads): Promise<Loaded>;
   decide(change: BalanceChange, loaded: Loaded, db: Kysely<Database>): Promise<void>;
 }
 
