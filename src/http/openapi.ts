@@ -32,7 +32,7 @@ export function serviceErrors(...statuses: ServiceStatus[]): Partial<Record<Serv
 }
 
 /**
- * Every request can be malformed (a NUL in any query string is refused, nul-guard.ts), rate-limited,
+ * Every request can be malformed (a NUL or a lone surrogate in any query string is refused, text-guard.ts), rate-limited,
  * fail on Tally's side or find the database away.
  */
 const ALWAYS = [400, 429, 500, 503];

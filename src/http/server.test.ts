@@ -105,6 +105,21 @@ describeStores('the service around the API', (ctx) => {
     expect((await server.call('GET', '/v1/balance', { key: ws.key })).body.available).toBe(5);
   });
 
+  it('refuses a lone UTF-16 surrogate in text with 400 on both stores, and grants nothing', async () => {
+    server = await startServer(ctx.store);
+    const ws = await server.workspace(5);
+    // As a client's JSON would carry it: the escape of half a surrogate pair.
+    const grant = await server.call('POST', `/v1/workspaces/${ws.id}/grants`, {
+      key: TEST_ADMIN_KEY,
+      body: '{"id":"g-odd","amount":1,"source":"promotion","reason":"trial \\ud800"}',
+    });
+    expect(grant.status).toBe(400);
+    expect(grant.body.error.code).toBe('invalid_request');
+    expect(grant.body.error.details).toEqual({ in: 'body', field: 'reason' });
+    expect(grant.body.error.message).toMatch(/lone UTF-16 surrogate/);
+    expect((await server.call('GET', '/v1/balance', { key: ws.key })).body.available).toBe(5);
+  });
+
   it('refuses a JSON body that gives a field twice with 400 naming it, and charges nothing', async () => {
     server = await startServer(ctx.store);
     const ws = await server.workspace(5);

@@ -18,8 +18,8 @@ import type { Authenticator } from './auth.ts';
 import { duplicateKeyIn } from './duplicate-keys.ts';
 import { errorBody, handleError, handleFrameworkError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
-import { refuseNulCharacters } from './nul-guard.ts';
 import { declareErrorResponses, SWAGGER_OPTIONS } from './openapi.ts';
+import { refuseUnacceptableText } from './text-guard.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -147,7 +147,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     }
   });
 
-  app.addHook('preValidation', refuseNulCharacters);
+  app.addHook('preValidation', refuseUnacceptableText);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
