@@ -1,4 +1,5 @@
 import { createTransport } from 'nodemailer';
+import type { Clock } from '../domain/clock.ts';
 import type { Store } from '../store/store.ts';
 import { sendDueEmails } from './email-delivery.ts';
 import { setEmailEnabled } from './email-queue.ts';
@@ -9,7 +10,7 @@ export interface EmailStart {
   mailFrom: string | null;
   publicUrl: string;
   secretKey: Uint8Array;
-  clock: () => Date;
+  clock: Clock;
 }
 
 /**

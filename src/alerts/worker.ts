@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_BATCH_SIZE, type DeliveryOptions, deliverDue } from './delivery.ts';
 
@@ -24,7 +25,7 @@ export class OutboxWorker {
 
   constructor(
     private readonly round: (now: Date) => Promise<{ claimed: number }>,
-    private readonly clock: () => Date,
+    private readonly clock: Clock,
     private readonly options: PollingOptions = {},
   ) {}
 
@@ -64,7 +65,7 @@ export class OutboxWorker {
 
 /** Delivers the webhook outbox in the background. */
 export class WebhookWorker extends OutboxWorker {
-  constructor(store: Store, secretKey: Uint8Array, clock: () => Date, options: WorkerOptions = {}) {
+  constructor(store: Store, secretKey: Uint8Array, clock: Clock, options: WorkerOptions = {}) {
     super((now) => deliverDue(store, secretKey, now, options), clock, options);
   }
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock.ts';
 import type { Grant } from '../domain/grants.ts';
 import { classifyPlanChange, type PlanChange } from '../domain/plan-rules.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
@@ -24,7 +25,7 @@ import {
 export interface BillingOptions {
   store: Store;
   catalog: Catalog;
-  clock: () => Date;
+  clock: Clock;
   /** Who takes the money for a workspace's own plan changes and purchases (TALLY_PAYMENTS). */
   payments: PaymentsMode;
   /**
@@ -83,7 +84,7 @@ export class Billing {
   /** Null without Stripe keys: the webhook endpoint then answers 404. */
   readonly stripeWebhooks: StripeWebhooks | null;
   private readonly store: Store;
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   private readonly events: BillingEvents;
   private readonly stripe: StripePayments | null;
   readonly payments: PaymentsMode;

@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -7,7 +8,6 @@ import {
   type ResponseInput,
   validateResponse,
 } from './charge-response.ts';
-import type { Clock } from './ledger.ts';
 
 interface Waiting {
   input: ResponseInput;

@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock.ts';
 import type { Store } from '../store/store.ts';
 import { getBalance } from './balance.ts';
 import { ChargeCoalescer } from './charge-coalescer.ts';
@@ -12,8 +13,6 @@ import { getSpendLimits, type LimitsInput, setSpendLimits } from './spend-limits
 import { getStatement } from './statement.ts';
 import { verifyLedger } from './verify-ledger.ts';
 import { createWorkspace, getWorkspace, listWorkspaces, type NewWorkspace } from './workspaces.ts';
-
-export type Clock = () => Date;
 
 /** The ledger's use cases bound to one store and clock: what the HTTP layer and the CLI call. */
 export function createLedger(store: Store, clock: Clock, options: { chargeQueueLimit?: number } = {}) {

@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock.ts';
 import { addDays, dayIn } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import {
@@ -29,7 +30,7 @@ export interface ConversationFilter {
  * The conversations view, newest first, in keyset pages whose cursors are signed with the server's
  * key; the pages themselves are read by src/ledger/conversation-reads.ts.
  */
-export function createConversationReads(store: Store, clock: () => Date, secretKey: Uint8Array) {
+export function createConversationReads(store: Store, clock: Clock, secretKey: Uint8Array) {
   const cursors = new CursorCodec(secretKey);
 
   return {

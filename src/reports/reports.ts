@@ -1,4 +1,5 @@
 import type { Catalog } from '../billing/catalog.ts';
+import type { Clock } from '../domain/clock.ts';
 import { addDays, dayIn } from '../domain/days.ts';
 import { FORECAST_WINDOW_DAYS, type Forecast, forecastCredits } from '../domain/forecast.ts';
 import { periodAt } from '../domain/periods.ts';
@@ -21,7 +22,7 @@ import {
 export const DEFAULT_HISTORY_DAYS = 90;
 
 /** What the dashboard reads, bound to one store, catalog and clock, in days of the workspace's zone. Every figure comes from the local-day rollups (`usage_days`). */
-export function createReports(store: Store, catalog: Catalog, clock: () => Date) {
+export function createReports(store: Store, catalog: Catalog, clock: Clock) {
   /** The workspace's zone, after checking the workspace exists. */
   async function zoneOf(workspaceId: string): Promise<string> {
     await getWorkspace(store, workspaceId);

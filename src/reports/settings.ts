@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock.ts';
 import { canonicalTimeZone, dayIn } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
@@ -47,7 +48,7 @@ export async function setTimeZone(
 }
 
 /** The settings verbs bound to one store and clock, for the routes; each answer says which day it is today there. */
-export function createSettings(store: Store, clock: () => Date) {
+export function createSettings(store: Store, clock: Clock) {
   const withToday = (settings: WorkspaceSettings) => ({ ...settings, today: dayIn(clock(), settings.timeZone) });
   return {
     get: async (workspaceId: string) => withToday(await getSettings(store, workspaceId)),

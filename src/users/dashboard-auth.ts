@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -37,7 +38,7 @@ export class DashboardAuth {
 
   constructor(
     private readonly store: Store,
-    private readonly clock: () => Date,
+    private readonly clock: Clock,
     options: DashboardAuthOptions = {},
   ) {
     this.limits = options.sessions ?? DEFAULT_SESSION_LIMITS;

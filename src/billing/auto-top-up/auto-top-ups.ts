@@ -1,4 +1,5 @@
 import type { Millicredits } from '../../domain/amounts.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { TallyError } from '../../domain/errors.ts';
 import { workspaceMustExist } from '../../domain/workspace-exists.ts';
 import type { Store } from '../../store/store.ts';
@@ -26,7 +27,7 @@ export interface AutoTopUpView extends AutoTopUpSettings {
 export interface AutoTopUpOptions {
   store: Store;
   catalog: Catalog;
-  clock: () => Date;
+  clock: Clock;
   payments: PaymentsMode;
   events: AutoTopUpEvents;
   stripe: StripeSettings | null;

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Stripe } from 'stripe';
+import type { Clock } from '../../domain/clock.ts';
 import type { Database } from '../../store/schema.ts';
 import type { Store } from '../../store/store.ts';
 import { settlePaymentIntent } from '../auto-top-up/stripe-settlement.ts';
@@ -35,7 +36,7 @@ export class StripeWebhooks {
     private readonly catalog: Catalog,
     private readonly events: BillingEvents,
     private readonly stripe: StripePayments,
-    private readonly clock: () => Date,
+    private readonly clock: Clock,
   ) {}
 
   async receive(rawBody: Buffer, signature: string | undefined): Promise<WebhookOutcome> {

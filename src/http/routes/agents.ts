@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Agent, Agents } from '../../billing/agents.ts';
 import { AgentBody, AgentReply, AgentsReply } from '../../contract/billing.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { guard, requireScope, workspaceOf } from '../auth.ts';
 import { iso } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -12,7 +13,7 @@ const agentReply = (agent: Agent) => ({ id: agent.id, name: agent.name, createdA
 export function agentRoutes(
   agents: Agents,
   limits: { agents(workspaceId: string): Promise<{ used: number; allowed: number | null }> },
-  clock: () => Date,
+  clock: Clock,
 ) {
   return (app: App) => {
     app.get(

@@ -1,6 +1,7 @@
 import type { AlertLevels, LevelsView } from '../../alerts/alert-levels.ts';
 import { type AlertLevelInput, AlertLevelsBody, AlertLevelsReply } from '../../contract/alert-levels.ts';
 import { type AlertLevel, usedBasisPoints } from '../../domain/alert-levels.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { TallyError } from '../../domain/errors.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits, toMillicredits } from '../convert.ts';
@@ -52,7 +53,7 @@ const levelsDescription =
   "Each level is announced once when reached (the usage.level_reached webhook and e-mail), and again only after it was left or in a later period. A share is of the credits the current period granted, used as GET /v1/balance's period.used counts it; creditsLeft compares with `available`.";
 
 /** The workspace's usage levels: GET with `read`, PUT and DELETE with `admin`. */
-export function alertLevelRoutes(levels: Pick<AlertLevels, 'view' | 'setLevels'>, clock: () => Date) {
+export function alertLevelRoutes(levels: Pick<AlertLevels, 'view' | 'setLevels'>, clock: Clock) {
   return (app: App) => {
     app.get(
       '/v1/alerts/levels',

@@ -1,5 +1,6 @@
 import type { CreditAlerts, ThresholdView } from '../../alerts/credit-alerts.ts';
 import { ThresholdBody, ThresholdReply } from '../../contract/alerts.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { TallyError } from '../../domain/errors.ts';
 import type { LowCreditThreshold } from '../../domain/low-credit.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
@@ -31,7 +32,7 @@ function thresholdReply(view: ThresholdView): ThresholdReply {
 }
 
 /** The workspace's low-credit threshold: what `low` on GET /v1/balance and the credits.* webhooks measure against. */
-export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>, clock: () => Date) {
+export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>, clock: Clock) {
   return (app: App) => {
     app.get(
       '/v1/alerts/threshold',

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EmailNotices, NoticeSetting } from '../../alerts/email-notices.ts';
 import { EmailNoticesBody, EmailNoticesReply } from '../../contract/alert-levels.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { TallyError } from '../../domain/errors.ts';
 import { requireScope } from '../auth.ts';
 import { pageHeaders } from '../page-headers.ts';
@@ -28,7 +29,7 @@ function noticesReply(setting: NoticeSetting | null): EmailNoticesReply {
 }
 
 /** A signed-in user's own e-mail notices, and the unsubscribe link in every mail, which needs no sign-in. */
-export function emailNoticeRoutes(notices: EmailNotices, clock: () => Date, embedOrigins: readonly string[]) {
+export function emailNoticeRoutes(notices: EmailNotices, clock: Clock, embedOrigins: readonly string[]) {
   const setPageHeaders = pageHeaders(embedOrigins);
   const html = (reply: FastifyReply, status: number, body: string) => {
     setPageHeaders(reply);

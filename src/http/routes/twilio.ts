@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { TwilioCardReply, TwilioConnectBody } from '../../contract/twilio.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import type { App } from '../server.ts';
 
@@ -11,7 +12,7 @@ export interface TwilioAccounts {
 }
 
 /** The workspace's own Twilio account: the dashboard card, and connecting or disconnecting it. */
-export function twilioRoutes(twilio: TwilioAccounts, clock: () => Date) {
+export function twilioRoutes(twilio: TwilioAccounts, clock: Clock) {
   return (app: App) => {
     app.get(
       '/v1/twilio',

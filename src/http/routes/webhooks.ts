@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Subscription, WebhookSubscriptions } from '../../alerts/subscriptions.ts';
 import { MAX_DELIVERY_PAGE } from '../../alerts/subscriptions.ts';
 import { DeliveryReply, WebhookBody, WebhookCreatedReply, WebhookReply } from '../../contract/alerts.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, isoOrNull } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -18,7 +19,7 @@ const webhookReply = (subscription: Subscription): WebhookReply => ({
 });
 
 /** The operator's outgoing webhooks: subscriptions and their delivery log. */
-export function webhookRoutes(webhooks: WebhookSubscriptions, clock: () => Date) {
+export function webhookRoutes(webhooks: WebhookSubscriptions, clock: Clock) {
   return (app: App) => {
     app.post(
       '/v1/webhooks',

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
+import type { Clock } from '../../domain/clock.ts';
 import type { ApiKeys } from '../../keys/api-keys.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import type { NewWorkspace, Workspace } from '../../ledger/workspaces.ts';
@@ -24,7 +25,7 @@ const workspaceReply = (workspace: Workspace) => ({
 export function workspaceRoutes(
   ledger: Ledger,
   keys: ApiKeys,
-  clock: () => Date,
+  clock: Clock,
   /** Billing: creates the workspace with its subscription and first period's credits. */
   workspaces: { openWorkspace(input: NewWorkspace): Promise<Workspace> },
 ) {
