@@ -73,6 +73,19 @@ export function grantRow(grant: StoredGrant): GrantsTable {
   };
 }
 
+export function holdRow(hold: Hold): HoldsTable {
+  return {
+    workspace_id: hold.workspaceId,
+    id: hold.id,
+    amount: hold.amount,
+    expires_at: hold.expiresAt.getTime(),
+    status: hold.status,
+    fingerprint: hold.fingerprint,
+    idempotency_key: hold.idempotencyKey,
+    created_at: hold.createdAt.getTime(),
+  };
+}
+
 export function lineRow(line: NewLedgerLine) {
   return {
     workspace_id: line.workspaceId,
@@ -362,19 +375,7 @@ export class KyselyLedgerTx implements LedgerTx {
 
   async insertHold(hold: Hold): Promise<void> {
     this.heldSums.clear();
-    await this.db
-      .insertInto('holds')
-      .values({
-        workspace_id: hold.workspaceId,
-        id: hold.id,
-        amount: hold.amount,
-        expires_at: hold.expiresAt.getTime(),
-        status: hold.status,
-        fingerprint: hold.fingerprint,
-        idempotency_key: hold.idempotencyKey,
-        created_at: hold.createdAt.getTime(),
-      })
-      .execute();
+    await this.db.insertInto('holds').values(holdRow(hold)).execute();
   }
 
   async closeHold(workspaceId: string, id: string, status: 'committed' | 'released'): Promise<boolean> {

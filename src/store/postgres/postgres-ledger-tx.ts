@@ -12,6 +12,7 @@ import {
   grantFromRow,
   grantRow,
   holdFromRow,
+  holdRow,
   KyselyLedgerTx,
   lineRow,
   responseFromRow,
@@ -83,16 +84,6 @@ class Writes {
     };
   }
 }
-
-const holdRow = (hold: Hold) => ({
-  id: hold.id,
-  amount: hold.amount,
-  expires_at: hold.expiresAt.getTime(),
-  status: hold.status,
-  fingerprint: hold.fingerprint,
-  idempotency_key: hold.idempotencyKey,
-  created_at: hold.createdAt.getTime(),
-});
 
 const rollupRow = (delta: RollupDelta) => ({
   day: utcDay(delta.at),
