@@ -83,6 +83,8 @@ export async function buildApp(deps: AppDeps) {
   const { store, config, clock } = deps;
   const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
+  // What every verb runs on (docs/architecture.md, "One service shape"); each module's context adds its parts.
+  const ctx = { store, clock };
   const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
   const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
@@ -172,6 +174,7 @@ export async function buildApp(deps: AppDeps) {
     ],
   });
   return {
+    ctx,
     server,
     ledger,
     keys,

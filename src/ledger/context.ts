@@ -1,0 +1,23 @@
+import type { Clock } from '../domain/clock.ts';
+import type { Trx } from '../store/schema.ts';
+import type { LedgerTx, Store } from '../store/store.ts';
+
+/**
+ * What a verb runs on: the store, and the clock it reads the time from. Every verb has one shape,
+ * `verbEntity({ ctx, input })` (docs/architecture.md, "One service shape"); a module whose verbs need
+ * more parts (the catalog, the secret key, an event sink) extends this with its own context.
+ */
+export interface Context {
+  readonly store: Store;
+  readonly clock: Clock;
+}
+
+/**
+ * What a step inside a caller's transaction runs on: the ledger's view of the transaction, the
+ * query builder on the same connection, and the one instant the whole transaction decides by.
+ */
+export interface TxContext {
+  readonly tx: LedgerTx;
+  readonly db: Trx;
+  readonly now: Date;
+}
