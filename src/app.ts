@@ -47,7 +47,6 @@ import { createReports } from './reports/reports.ts';
 import { createSettings } from './reports/settings.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
-import { DashboardAuth } from './users/dashboard-auth.ts';
 
 export interface AppDeps {
   store: Store;
@@ -84,7 +83,15 @@ export async function buildApp(deps: AppDeps) {
   const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
   // What every verb runs on (docs/architecture.md, "One service shape"); each module's context adds its parts.
-  const ctx = { store, clock };
+  const ctx = {
+    store,
+    clock,
+    sessionLimits: {
+      idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
+      maxMs: (config.sessionMaxHours ?? DEFAULT_CONFIG.sessionMaxHours) * 3_600_000,
+    },
+    signInLimit: { attempts: config.signInAttempts ?? DEFAULT_CONFIG.signInAttempts, windowMs: 15 * 60_000 },
+  };
   const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
   const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
@@ -120,13 +127,6 @@ export async function buildApp(deps: AppDeps) {
     ...deps.twilio,
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
-  const dashboardAuth = new DashboardAuth(store, clock, {
-    sessions: {
-      idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
-      maxMs: (config.sessionMaxHours ?? DEFAULT_CONFIG.sessionMaxHours) * 3_600_000,
-    },
-    signInLimit: { attempts: config.signInAttempts ?? DEFAULT_CONFIG.signInAttempts, windowMs: 15 * 60_000 },
-  });
 
   const cookiePolicy = { publicUrl: config.publicUrl ?? null, embedOrigins: config.embedOrigins ?? [] };
   const server = await buildServer({
@@ -144,7 +144,7 @@ export async function buildApp(deps: AppDeps) {
         if (!header?.startsWith('Bearer ')) return null;
         return keys.authenticate(header.slice(7).trim());
       },
-      sessionAuthenticator(dashboardAuth),
+      sessionAuthenticator(ctx),
     ],
     routes: [
       workspaceRoutes(ledger, keys, clock, billing),
@@ -166,9 +166,9 @@ export async function buildApp(deps: AppDeps) {
       alertLevelRoutes(levels, clock),
       emailNoticeRoutes(emailNotices, clock, cookiePolicy.embedOrigins),
       webhookRoutes(webhooks, clock),
-      sessionRoutes(dashboardAuth, cookiePolicy),
+      sessionRoutes(ctx, cookiePolicy),
       // After sessionRoutes, which registers the cookie plugin it sets cookies with.
-      dashboardSessionRoutes(dashboardAuth, cookiePolicy),
+      dashboardSessionRoutes(ctx, cookiePolicy),
       // Last: its catch-all serves the page for every path no other route claims.
       dashboardRoutes(config.webDir ?? DEFAULT_CONFIG.webDir, cookiePolicy.embedOrigins),
     ],
@@ -182,7 +182,6 @@ export async function buildApp(deps: AppDeps) {
     metrics,
     reports,
     twilio,
-    dashboardAuth,
     alerts,
     levels,
     webhooks,

@@ -244,9 +244,9 @@ program
   .requiredOption('--email <email>', 'the address the user signs in with')
   .option('--password-stdin', 'read the password from standard input instead of generating one')
   .action(async (workspaceId: string, options: { email: string; passwordStdin?: boolean }) =>
-    withApp(async (_app, store) => {
+    withApp(async (app) => {
       const password = options.passwordStdin ? (await readStdin()).trim() : generatePassword();
-      const user = await createUser(store, { workspaceId, email: options.email, password });
+      const user = await createUser({ ctx: app.ctx, input: { workspaceId, email: options.email, password } });
       print({ id: user.id, email: user.email, workspaceId, ...(options.passwordStdin ? {} : { password }) });
     }),
   );

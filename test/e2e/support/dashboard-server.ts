@@ -111,7 +111,7 @@ export async function startDashboardServer(
   const server = await listen(app);
   const now = options.now ?? new Date();
   const demo = await seedDemo(store, server.app, now);
-  await ensureDemoUser(store, demo.workspaceId, DEMO_PASSWORD);
+  await ensureDemoUser({ ctx: app.ctx, input: { workspaceId: demo.workspaceId, password: DEMO_PASSWORD } });
   if (options.connectTwilio !== false) {
     await server.app.twilio.connect(
       demo.workspaceId,
