@@ -39,7 +39,7 @@ import { webhookRoutes } from './http/routes/webhooks.ts';
 import { workspaceRoutes } from './http/routes/workspaces.ts';
 import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
-import { ApiKeys } from './keys/api-keys.ts';
+import { authenticateKey } from './keys/api-keys.ts';
 import { createLedger } from './ledger/ledger.ts';
 import { listWorkspaces } from './ledger/workspaces.ts';
 import { createConversationReads } from './reports/conversations.ts';
@@ -86,6 +86,7 @@ export async function buildApp(deps: AppDeps) {
   const ctx = {
     store,
     clock,
+    adminKey: config.adminKey,
     sessionLimits: {
       idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
       maxMs: (config.sessionMaxHours ?? DEFAULT_CONFIG.sessionMaxHours) * 3_600_000,
@@ -93,7 +94,6 @@ export async function buildApp(deps: AppDeps) {
     signInLimit: { attempts: config.signInAttempts ?? DEFAULT_CONFIG.signInAttempts, windowMs: 15 * 60_000 },
   };
   const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
-  const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
   const reports = createReports(store, catalog, clock);
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
@@ -142,12 +142,12 @@ export async function buildApp(deps: AppDeps) {
       async (request) => {
         const header = request.headers.authorization;
         if (!header?.startsWith('Bearer ')) return null;
-        return keys.authenticate(header.slice(7).trim());
+        return authenticateKey({ ctx, input: { key: header.slice(7).trim() } });
       },
       sessionAuthenticator(ctx),
     ],
     routes: [
-      workspaceRoutes(ledger, keys, clock, billing),
+      workspaceRoutes(ledger, ctx, billing),
       ingestRoutes(ledger),
       responseRoutes(ledger, metrics),
       accountRoutes(ledger, insights),
@@ -177,7 +177,6 @@ export async function buildApp(deps: AppDeps) {
     ctx,
     server,
     ledger,
-    keys,
     catalog,
     metrics,
     reports,

@@ -6,7 +6,7 @@ import { seedDemo } from '../demo/seed.ts';
 import { creditsToMillicredits, millicreditsToCredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Grant } from '../domain/grants.ts';
-import { SCOPES, type Scope } from '../keys/api-keys.ts';
+import { issueApiKey, revokeApiKey, SCOPES, type Scope } from '../keys/api-keys.ts';
 import type { Workspace } from '../ledger/workspaces.ts';
 import { serve } from '../main.ts';
 import { openStore } from '../open-store.ts';
@@ -152,7 +152,9 @@ key
   .option('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, scopes, ['ingest', 'read'] as Scope[])
   .option('--name <name>', 'a label for the key', '')
   .action(async (workspaceId: string, options: { scopes: Scope[]; name: string }) =>
-    withApp(async (app, store) => print(await app.keys.issue(workspaceId, options.scopes, options.name, store.now()))),
+    withApp(async (app) =>
+      print(await issueApiKey({ ctx: app.ctx, input: { workspaceId, scopes: options.scopes, name: options.name } })),
+    ),
   );
 key
   .command('revoke')
@@ -160,8 +162,8 @@ key
   .argument('<workspaceId>')
   .argument('<keyId>')
   .action(async (workspaceId: string, keyId: string) =>
-    withApp(async (app, store) => {
-      await app.keys.revoke(workspaceId, keyId, store.now());
+    withApp(async (app) => {
+      await revokeApiKey({ ctx: app.ctx, input: { workspaceId, keyId } });
       console.log(`Key ${keyId} revoked.`);
     }),
   );

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
-import type { Clock } from '../../domain/clock.ts';
-import type { ApiKeys } from '../../keys/api-keys.ts';
+import { issueApiKey, listApiKeys, revokeApiKey } from '../../keys/api-keys.ts';
+import type { Context } from '../../ledger/context.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import type { NewWorkspace, Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
@@ -24,8 +24,7 @@ const workspaceReply = (workspace: Workspace) => ({
 /** The operator's routes: workspaces, their keys, and credits granted by hand. */
 export function workspaceRoutes(
   ledger: Ledger,
-  keys: ApiKeys,
-  clock: Clock,
+  ctx: Context,
   /** Billing: creates the workspace with its subscription and first period's credits. */
   workspaces: { openWorkspace(input: NewWorkspace): Promise<Workspace> },
 ) {
@@ -121,7 +120,10 @@ export function workspaceRoutes(
         },
       },
       async (request, reply) => {
-        const issued = await keys.issue(request.params.id, request.body.scopes, request.body.name ?? '', clock());
+        const issued = await issueApiKey({
+          ctx,
+          input: { workspaceId: request.params.id, scopes: request.body.scopes, name: request.body.name ?? '' },
+        });
         return reply.code(201).send({ ...issued, createdAt: iso(issued.createdAt) });
       },
     );
@@ -140,7 +142,7 @@ export function workspaceRoutes(
       },
       async (request) => {
         await ledger.getWorkspace(request.params.id);
-        const list = await keys.list(request.params.id);
+        const list = await listApiKeys({ ctx, input: { workspaceId: request.params.id } });
         return {
           keys: list.map((key) => ({
             ...key,
@@ -164,7 +166,7 @@ export function workspaceRoutes(
         },
       },
       async (request, reply) => {
-        await keys.revoke(request.params.id, request.params.keyId, clock());
+        await revokeApiKey({ ctx, input: { workspaceId: request.params.id, keyId: request.params.keyId } });
         return reply.code(204).send(null);
       },
     );
