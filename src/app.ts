@@ -92,6 +92,14 @@ export async function buildApp(deps: AppDeps) {
       maxMs: (config.sessionMaxHours ?? DEFAULT_CONFIG.sessionMaxHours) * 3_600_000,
     },
     signInLimit: { attempts: config.signInAttempts ?? DEFAULT_CONFIG.signInAttempts, windowMs: 15 * 60_000 },
+    // A component: its caches of Twilio figures live as long as the app.
+    twilio: new TwilioService({
+      ctx: { store, clock },
+      secretKey,
+      baseUrl: config.twilioApiUrl,
+      ...deps.twilio,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
   };
   const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
   const metrics = createMetrics();
@@ -120,13 +128,6 @@ export async function buildApp(deps: AppDeps) {
   // Decides top-ups in every ledger transaction on this store; main.ts starts its payer.
   const autoTopUps = new AutoTopUps({ store, catalog, clock, payments, events: billingWebhooks, stripe });
   autoTopUps.observeLedger();
-  const twilio = new TwilioService({
-    store,
-    secretKey,
-    baseUrl: config.twilioApiUrl,
-    ...deps.twilio,
-    ...(deps.logger ? { logger: deps.logger } : {}),
-  });
 
   const cookiePolicy = { publicUrl: config.publicUrl ?? null, embedOrigins: config.embedOrigins ?? [] };
   const server = await buildServer({
@@ -159,7 +160,7 @@ export async function buildApp(deps: AppDeps) {
       conversationRoutes(createConversationReads(store, clock, secretKey)),
       billingHistoryRoutes(createBillingHistory(store)),
       settingsRoutes(createSettings(store, clock)),
-      twilioRoutes(twilio, clock),
+      twilioRoutes(ctx),
       alertRoutes(alerts, clock),
       spendLimitRoutes(ledger),
       autoTopUpRoutes(autoTopUps),
@@ -180,7 +181,6 @@ export async function buildApp(deps: AppDeps) {
     catalog,
     metrics,
     reports,
-    twilio,
     alerts,
     levels,
     webhooks,
