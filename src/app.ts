@@ -39,7 +39,7 @@ import { webhookRoutes } from './http/routes/webhooks.ts';
 import { workspaceRoutes } from './http/routes/workspaces.ts';
 import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
-import { authenticateKey } from './keys/api-keys.ts';
+import { authenticateKey, hashKey } from './keys/api-keys.ts';
 import { createLedger } from './ledger/ledger.ts';
 import { listWorkspaces } from './ledger/workspaces.ts';
 import { createConversationReads } from './reports/conversations.ts';
@@ -86,7 +86,7 @@ export async function buildApp(deps: AppDeps) {
   const ctx = {
     store,
     clock,
-    adminKey: config.adminKey,
+    adminKeyHash: config.adminKey ? hashKey(config.adminKey) : null,
     sessionLimits: {
       idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
       maxMs: (config.sessionMaxHours ?? DEFAULT_CONFIG.sessionMaxHours) * 3_600_000,

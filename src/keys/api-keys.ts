@@ -32,7 +32,7 @@ export interface KeySummary {
 }
 
 /** Keys carry 32 random bytes, so one SHA-256 is as strong as a slow hash and keeps auth fast. */
-function hashKey(key: string): string {
+export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
@@ -135,7 +135,7 @@ export async function authenticateKey({
   input: { key: string };
 }): Promise<Principal | null> {
   const hash = hashKey(input.key);
-  if (ctx.adminKey && sameHash(hash, hashKey(ctx.adminKey))) return { kind: 'operator' };
+  if (ctx.adminKeyHash && sameHash(hash, ctx.adminKeyHash)) return { kind: 'operator' };
   const row = await ctx.store.db
     .selectFrom('api_keys')
     .select(['id', 'workspace_id', 'hash', 'scopes', 'revoked_at'])
