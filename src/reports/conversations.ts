@@ -1,4 +1,4 @@
-import { addDays, dayIn } from '../domain/days.ts';
+import { addDays, type DayRange, dayIn } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import {
   type ConversationResponse,
@@ -13,7 +13,6 @@ import type { ReportsContext } from './context.ts';
 import { CursorCodec, type Position } from './cursor.ts';
 import { dayBounds } from './day-bounds.ts';
 import { resolveRange } from './ranges.ts';
-import type { DayRange } from './usage.ts';
 
 export const DEFAULT_CONVERSATION_DAYS = 30;
 export const DEFAULT_PAGE_SIZE = 50;

@@ -11,9 +11,6 @@ import {
 } from '../ledger/usage-reads.ts';
 import { periodRange, type RangeInput, resolveRange, workspaceZone } from './ranges.ts';
 
-export type { DayRange } from '../domain/days.ts';
-export type { UsageFigures } from '../ledger/usage-reads.ts';
-
 export interface HistoryPoint extends UsageFigures {
   start: string;
 }
