@@ -42,9 +42,6 @@ import { sessionAuthenticator } from './http/session-auth.ts';
 import { ApiKeys } from './keys/api-keys.ts';
 import { createLedger } from './ledger/ledger.ts';
 import { listWorkspaces } from './ledger/workspaces.ts';
-import { createConversationReads } from './reports/conversations.ts';
-import { createReports } from './reports/reports.ts';
-import { createSettings } from './reports/settings.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
 import { DashboardAuth } from './users/dashboard-auth.ts';
@@ -84,11 +81,10 @@ export async function buildApp(deps: AppDeps) {
   const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
   // What every verb runs on (docs/architecture.md, "One service shape"); each module's context adds its parts.
-  const ctx = { store, clock };
+  const ctx = { store, clock, catalog, secretKey };
   const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
   const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
-  const reports = createReports(store, catalog, clock);
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
   const alerts = new CreditAlerts(store);
   alerts.observeLedger();
@@ -136,7 +132,7 @@ export async function buildApp(deps: AppDeps) {
     rateLimitPerMinute: config.rateLimitPerMinute,
     // The database answers a read of the ledger.
     ready: async () => {
-      await listWorkspaces(store, null, 1);
+      await listWorkspaces({ ctx, input: { after: null, limit: 1 } });
     },
     authenticators: [
       async (request) => {
@@ -147,7 +143,7 @@ export async function buildApp(deps: AppDeps) {
       sessionAuthenticator(dashboardAuth),
     ],
     routes: [
-      workspaceRoutes(ledger, keys, clock, billing),
+      workspaceRoutes(ctx, ledger, keys, clock, billing),
       ingestRoutes(ledger),
       responseRoutes(ledger, metrics),
       accountRoutes(ledger, insights),
@@ -155,10 +151,10 @@ export async function buildApp(deps: AppDeps) {
       agentRoutes(billing.agents, insights, clock),
       stripeWebhookRoutes(billing.stripeWebhooks),
       rateCardRoutes(ledger),
-      usageRoutes(reports),
-      conversationRoutes(createConversationReads(store, clock, secretKey)),
+      usageRoutes(ctx),
+      conversationRoutes(ctx),
       billingHistoryRoutes(createBillingHistory(store)),
-      settingsRoutes(createSettings(store, clock)),
+      settingsRoutes(ctx),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       spendLimitRoutes(ledger),
@@ -180,7 +176,6 @@ export async function buildApp(deps: AppDeps) {
     keys,
     catalog,
     metrics,
-    reports,
     twilio,
     dashboardAuth,
     alerts,

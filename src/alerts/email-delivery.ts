@@ -185,7 +185,7 @@ export async function sendDueEmails(
     .where('d.lease_token', '=', token)
     .execute();
   const [names, users] = await Promise.all([
-    workspaceNames(store, [...new Set(claimed.map((row) => row.workspace_id))]),
+    workspaceNames({ ctx: { store }, input: { workspaceIds: [...new Set(claimed.map((row) => row.workspace_id))] } }),
     usersById(store, [...new Set(claimed.map((row) => row.user_id))]),
   ]);
   const rows = claimed.flatMap((row) => {

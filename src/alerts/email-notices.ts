@@ -29,7 +29,7 @@ export class EmailNotices {
     const user = (await usersById(this.store, [recipient.userId])).get(recipient.userId);
     if (user?.workspaceId !== recipient.workspaceId) return null;
     const [workspace, optedOut] = await Promise.all([
-      findWorkspace(this.store, recipient.workspaceId),
+      findWorkspace({ ctx: { store: this.store }, input: { workspaceId: recipient.workspaceId } }),
       this.store.db
         .selectFrom('email_opt_outs')
         .select('user_id')

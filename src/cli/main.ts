@@ -10,6 +10,7 @@ import { SCOPES, type Scope } from '../keys/api-keys.ts';
 import type { Workspace } from '../ledger/workspaces.ts';
 import { serve } from '../main.ts';
 import { openStore } from '../open-store.ts';
+import { exportUsageCsv } from '../reports/usage.ts';
 import type { Store } from '../store/store.ts';
 import { createUser, generatePassword } from '../users/users.ts';
 
@@ -229,7 +230,7 @@ program
   .option('--to <day>', 'last day included, YYYY-MM-DD')
   .action(async (workspaceId: string, options: { from?: string; to?: string }) =>
     withApp(async (app) => {
-      process.stdout.write((await app.reports.exportCsv(workspaceId, options.from, options.to)).csv);
+      process.stdout.write((await exportUsageCsv({ ctx: app.ctx, input: { workspaceId, ...options } })).csv);
     }),
   );
 

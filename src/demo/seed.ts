@@ -27,18 +27,18 @@ export interface DemoSeed {
  * through the real ledger with the clock set to its day, so the books verify clean.
  */
 export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promise<DemoSeed> {
-  if (await findWorkspace(store, DEMO_WORKSPACE_ID))
+  if (await findWorkspace({ ctx: { store }, input: { workspaceId: DEMO_WORKSPACE_ID } }))
     return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
 
   const plan = tally.catalog.plan('growth');
   const today = Math.floor(now.getTime() / DAY) * DAY;
   const start = addMonthsClamped(new Date(today - DAYS_INTO_PERIOD * DAY), -HISTORY_PERIODS);
   const historyDays = Math.round((today - start.getTime()) / DAY);
-  const workspace = await createWorkspace(
-    store,
-    { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit },
-    start,
-  );
+  const workspace = await createWorkspace({
+    // Made as of the first day of its history, so that history falls in its periods.
+    ctx: { store, clock: () => start },
+    input: { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit },
+  });
   // Registered like a customer would, so the gauge's agents count (GET /v1/balance) shows them.
   for (const agentId of AGENTS) {
     const name = agentId.replace('agent-', '');

@@ -60,7 +60,7 @@ export class ApiKeys {
     const unique = [...new Set(scopes)];
     if (unique.length === 0)
       throw new TallyError('invalid_request', 'scopes must name at least one scope.', { field: 'scopes' });
-    await requireWorkspace(this.store, workspaceId);
+    await requireWorkspace({ ctx: { store: this.store }, input: { workspaceId } });
     const { key, prefix } = generateKey();
     const issued: IssuedKey = { id: randomId('key'), key, prefix, scopes: unique, name, createdAt: now };
     await this.store.db

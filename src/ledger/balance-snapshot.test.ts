@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { LedgerReader, Store } from '../store/store.ts';
 import { getBalance } from './balance.ts';
@@ -33,7 +34,10 @@ function interleaved(store: Store, between: () => Promise<void>): Store {
 describeStores('reading a balance while a grant commits', (ctx) => {
   it('sees the books before the grant or after it, never parts of both', async () => {
     const clock = new TestClock();
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'free', overageLimit: 100_000 }, clock.now());
+    const ws = await createWorkspace({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { name: 'Acme', plan: 'free', overageLimit: 100_000 },
+    });
     for (const id of ['r1', 'r2', 'r3']) {
       await chargeResponse(
         ctx.store,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
@@ -249,7 +250,9 @@ async function unbackedHolds(
 /** Plays one history and checks each step's effect on the balance as it goes. */
 async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]): Promise<string> {
   const clock = new TestClock('2026-11-01T12:00:00Z');
-  const ws = (await createWorkspace(store, { name: 'Prop', plan: 'payg', overageLimit }, clock.now())).id;
+  const ws = (
+    await createWorkspace({ ctx: contextAt(store, clock.now()), input: { name: 'Prop', plan: 'payg', overageLimit } })
+  ).id;
   const grants: GrantInput[] = [];
   const charged: ResponseInput[] = [];
   const holds: string[] = [];

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { DAY, HOUR, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { getBalance } from './balance.ts';
@@ -9,7 +10,8 @@ import { createWorkspace } from './workspaces.ts';
 
 describeStores('granting credits', (ctx) => {
   async function setUp(clock: TestClock) {
-    const ws = (await createWorkspace(ctx.store, { name: 'Acme', plan: 'pro' }, clock.now())).id;
+    const ws = (await createWorkspace({ ctx: contextAt(ctx.store, clock.now()), input: { name: 'Acme', plan: 'pro' } }))
+      .id;
     const trial = (expiresAt: Date | null): GrantInput => ({
       workspaceId: ws,
       id: 'trial-2026-11',

@@ -18,9 +18,10 @@ import { createWorkspace, getWorkspace, listWorkspaces, type NewWorkspace } from
 export function createLedger(store: Store, clock: Clock, options: { chargeQueueLimit?: number } = {}) {
   const charges = new ChargeCoalescer(store, clock, options.chargeQueueLimit);
   return {
-    createWorkspace: (input: NewWorkspace) => createWorkspace(store, input, clock()),
-    getWorkspace: (id: string) => getWorkspace(store, id),
-    listWorkspaces: (after: string | null, limit: number) => listWorkspaces(store, after, limit),
+    createWorkspace: (input: NewWorkspace) => createWorkspace({ ctx: { store, clock }, input }),
+    getWorkspace: (id: string) => getWorkspace({ ctx: { store }, input: { workspaceId: id } }),
+    listWorkspaces: (after: string | null, limit: number) =>
+      listWorkspaces({ ctx: { store }, input: { after, limit } }),
     grant: (input: GrantInput) => grantCredits(store, input, clock()),
     /** Concurrent charges of one workspace share a transaction: see ChargeCoalescer. */
     charge: (input: ResponseInput) => charges.charge(input),

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { DAY, HOUR, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { getBalance } from './balance.ts';
@@ -12,7 +13,12 @@ import { createWorkspace } from './workspaces.ts';
 
 describeStores('refunding a charged response', (ctx) => {
   async function workspace(clock: TestClock, overageLimit = 0) {
-    return (await createWorkspace(ctx.store, { name: 'Acme', plan: 'free', overageLimit }, clock.now())).id;
+    return (
+      await createWorkspace({
+        ctx: contextAt(ctx.store, clock.now()),
+        input: { name: 'Acme', plan: 'free', overageLimit },
+      })
+    ).id;
   }
 
   async function grant(ws: string, id: string, credits: number, clock: TestClock, expiresAt: Date | null = null) {

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
 import { grantCredits } from './grant-credits.ts';
@@ -19,7 +20,9 @@ describeStores('the quarter-hour usage rollups', (ctx) => {
   });
 
   async function busyWorkspace(clock: TestClock) {
-    const ws = (await createWorkspace(ctx.store, { name: 'Acme', plan: 'free' }, clock.now())).id;
+    const ws = (
+      await createWorkspace({ ctx: contextAt(ctx.store, clock.now()), input: { name: 'Acme', plan: 'free' } })
+    ).id;
     await grantCredits(
       ctx.store,
       { workspaceId: ws, id: 'g1', amount: 100_000, source: 'purchase', reason: 'pack', expiresAt: null },

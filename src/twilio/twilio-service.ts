@@ -110,7 +110,7 @@ export class TwilioService {
    */
   async connect(workspaceId: string, input: unknown, now: Date): Promise<TwilioCard> {
     const credentials = validateCredentials(input);
-    await requireWorkspace(this.store, workspaceId);
+    await requireWorkspace({ ctx: { store: this.store }, input: { workspaceId } });
 
     await this.verify(workspaceId, credentials);
     const secret = credentials.kind === 'auth_token' ? credentials.authToken : credentials.apiKeySecret;

@@ -44,7 +44,7 @@ export async function issueDashboardLink(
     });
   }
   if (input.returnUrl !== null) checkReturnUrl(input.returnUrl);
-  await getWorkspace(store, input.workspaceId);
+  await getWorkspace({ ctx: { store }, input: { workspaceId: input.workspaceId } });
   const token = randomBytes(32).toString('base64url');
   const expiresAt = now.getTime() + input.ttlSeconds * 1000;
   await store.db

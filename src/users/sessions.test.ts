@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { createWorkspace } from '../ledger/workspaces.ts';
 import { createSession, DEFAULT_SESSION_LIMITS, destroySession, findSession, hashToken } from './sessions.ts';
@@ -9,8 +10,8 @@ describeStores('dashboard sessions keyed by workspace', (ctx) => {
   const owner = (workspaceId: string) => ({ workspaceId, userId: null, role: 'viewer' as const, returnUrl: null });
 
   it('finds a session by a token that names its workspace, and by no other workspace', async () => {
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'starter' }, now);
-    const other = await createWorkspace(ctx.store, { name: 'Other', plan: 'starter' }, now);
+    const ws = await createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Acme', plan: 'starter' } });
+    const other = await createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Other', plan: 'starter' } });
     const { token } = await createSession(ctx.store.db, DEFAULT_SESSION_LIMITS, owner(ws.id), now);
     expect(token.startsWith(`${ws.id}.`)).toBe(true);
     expect(await findSession(ctx.store, DEFAULT_SESSION_LIMITS, token, now)).toMatchObject({ workspaceId: ws.id });
@@ -21,7 +22,7 @@ describeStores('dashboard sessions keyed by workspace', (ctx) => {
   });
 
   it('still signs in a browser whose token predates the workspace in the token, until it expires', async () => {
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'starter' }, now);
+    const ws = await createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Acme', plan: 'starter' } });
     const legacyToken = 'a'.repeat(43);
     await ctx.store.db
       .insertInto('sessions')

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { createWorkspace } from '../ledger/workspaces.ts';
 import { DashboardAuth } from './dashboard-auth.ts';
@@ -24,7 +25,7 @@ it('generates demo passwords that differ and are long enough to accept', () => {
 });
 
 describeStores('dashboard users', (ctx) => {
-  const workspace = () => createWorkspace(ctx.store, { name: 'Acme', plan: 'starter' }, now);
+  const workspace = () => createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Acme', plan: 'starter' } });
 
   it('creates a user whose email is unique whatever its case', async () => {
     const ws = await workspace();

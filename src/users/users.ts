@@ -55,7 +55,7 @@ function checkPassword(password: string): void {
 export async function createUser(store: Store, input: NewUser, now: Date = new Date()): Promise<User> {
   const email = validEmail(input.email);
   checkPassword(input.password);
-  await requireWorkspace(store, input.workspaceId);
+  await requireWorkspace({ ctx: { store }, input: { workspaceId: input.workspaceId } });
   const user: User = { id: randomId('usr'), workspaceId: input.workspaceId, email, createdAt: now };
   const passwordHash = await hashPassword(input.password);
   const inserted = await store.db
@@ -86,7 +86,7 @@ export async function ensureDemoUser(
   now: Date = new Date(),
 ): Promise<{ email: string; created: boolean }> {
   checkPassword(password);
-  await requireWorkspace(store, workspaceId);
+  await requireWorkspace({ ctx: { store }, input: { workspaceId } });
   const existing = await findUserByEmail(store, DEMO_USER_EMAIL);
   if (!existing) {
     try {

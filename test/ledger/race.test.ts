@@ -5,6 +5,7 @@ import { verifyLedger } from '../../src/ledger/verify-ledger.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TestClock } from '../support/clock.ts';
+import { contextAt } from '../support/context.ts';
 import type { RaceOutcome, RacePlan } from '../support/race-worker.ts';
 import { runRacers } from '../support/racers.ts';
 import { describeStores, type StoreLocation } from '../support/stores.ts';
@@ -67,7 +68,12 @@ async function race(
 describeStores('racing processes charge the last credits of one workspace', (ctx) => {
   async function raceOn(overageLimit: number) {
     const clock = new TestClock();
-    const ws = (await createWorkspace(ctx.store, { name: 'Race', plan: 'payg', overageLimit }, clock.now())).id;
+    const ws = (
+      await createWorkspace({
+        ctx: contextAt(ctx.store, clock.now()),
+        input: { name: 'Race', plan: 'payg', overageLimit },
+      })
+    ).id;
     await grantCredits(
       ctx.store,
       { workspaceId: ws, id: 'last-credits', amount: CREDITS * 1000, source: 'purchase', reason: 'pack' },

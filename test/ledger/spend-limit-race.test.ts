@@ -4,6 +4,7 @@ import { getSpendLimits, type LimitsInput, setSpendLimits } from '../../src/ledg
 import { verifyLedger } from '../../src/ledger/verify-ledger.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import { TestClock } from '../support/clock.ts';
+import { contextAt } from '../support/context.ts';
 import { runRacers } from '../support/racers.ts';
 import { describeStores } from '../support/stores.ts';
 
@@ -20,7 +21,9 @@ const ATTEMPTS = 8;
 describeStores('racing processes against a block spend limit', (ctx) => {
   async function raceAgainst(limits: LimitsInput) {
     const clock = new TestClock();
-    const ws = (await createWorkspace(ctx.store, { name: 'Limited', plan: 'payg' }, clock.now())).id;
+    const ws = (
+      await createWorkspace({ ctx: contextAt(ctx.store, clock.now()), input: { name: 'Limited', plan: 'payg' } })
+    ).id;
     await grantCredits(
       ctx.store,
       { workspaceId: ws, id: 'plenty', amount: 1_000_000, source: 'purchase', reason: 'pack' },

@@ -4,6 +4,7 @@ import { chargeWithState } from '../../src/ledger/charge-response.ts';
 import { addGrant, grantCredits } from '../../src/ledger/grant-credits.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import type { Store } from '../../src/store/store.ts';
+import { contextAt } from './context.ts';
 
 /** A fresh workspace on the free plan holding `credits` in one grant `g1` (none when 0): where most ledger cases start. */
 export async function workspaceWithCredits(
@@ -12,7 +13,10 @@ export async function workspaceWithCredits(
   at: Date,
   options: { overageLimit?: number; source?: GrantSource; reason?: string } = {},
 ): Promise<string> {
-  const ws = await createWorkspace(store, { name: 'Acme', plan: 'free', overageLimit: options.overageLimit ?? 0 }, at);
+  const ws = await createWorkspace({
+    ctx: contextAt(store, at),
+    input: { name: 'Acme', plan: 'free', overageLimit: options.overageLimit ?? 0 },
+  });
   if (credits > 0) {
     await grantCredits(
       store,

@@ -3,8 +3,9 @@ import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { ApiKeys } from '../../keys/api-keys.ts';
+import type { Context } from '../../ledger/context.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
-import type { NewWorkspace, Workspace } from '../../ledger/workspaces.ts';
+import { getWorkspace, listWorkspaces, type NewWorkspace, type Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -23,6 +24,7 @@ const workspaceReply = (workspace: Workspace) => ({
 
 /** The operator's routes: workspaces, their keys, and credits granted by hand. */
 export function workspaceRoutes(
+  ctx: Context,
   ledger: Ledger,
   keys: ApiKeys,
   clock: Clock,
@@ -82,7 +84,7 @@ export function workspaceRoutes(
       },
       async (request) => {
         const limit = request.query.limit ?? 100;
-        const page = await ledger.listWorkspaces(request.query.after ?? null, limit + 1);
+        const page = await listWorkspaces({ ctx, input: { after: request.query.after ?? null, limit: limit + 1 } });
         const shown = page.slice(0, limit);
         return {
           workspaces: shown.map(workspaceReply),
@@ -103,7 +105,7 @@ export function workspaceRoutes(
           response: { 200: WorkspaceReply },
         },
       },
-      async (request) => workspaceReply(await ledger.getWorkspace(request.params.id)),
+      async (request) => workspaceReply(await getWorkspace({ ctx, input: { workspaceId: request.params.id } })),
     );
 
     app.post(
@@ -139,7 +141,7 @@ export function workspaceRoutes(
         },
       },
       async (request) => {
-        await ledger.getWorkspace(request.params.id);
+        await getWorkspace({ ctx, input: { workspaceId: request.params.id } });
         const list = await keys.list(request.params.id);
         return {
           keys: list.map((key) => ({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../../test/support/clock.ts';
+import { contextAt } from '../../../test/support/context.ts';
 import { TallyError } from '../../domain/errors.ts';
 import { getBalance } from '../../ledger/balance.ts';
 import { chargeResponse } from '../../ledger/charge-response.ts';
@@ -35,7 +36,10 @@ describe('SQLite group commit', () => {
   it('charges concurrent responses exactly up to the credits, with a retry in the same burst charged once', async () => {
     const { store } = await open();
     const clock = new TestClock();
-    const ws = await createWorkspace(store, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now());
+    const ws = await createWorkspace({
+      ctx: contextAt(store, clock.now()),
+      input: { name: 'Acme', plan: 'free', overageLimit: 0 },
+    });
     await grantCredits(
       store,
       { workspaceId: ws.id, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
@@ -59,7 +63,10 @@ describe('SQLite group commit', () => {
   it('rolls back only the caller whose work failed, and answers each caller after the commit', async () => {
     const { store, file } = await open();
     const clock = new TestClock();
-    const ws = await createWorkspace(store, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now());
+    const ws = await createWorkspace({
+      ctx: contextAt(store, clock.now()),
+      input: { name: 'Acme', plan: 'free', overageLimit: 0 },
+    });
     const conversation = (id: string) => ({
       workspaceId: ws.id,
       id,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { TestClock } from '../../../test/support/clock.ts';
+import { contextAt } from '../../../test/support/context.ts';
 import { getBalance } from '../../ledger/balance.ts';
 import { chargeResponse } from '../../ledger/charge-response.ts';
 import { grantCredits } from '../../ledger/grant-credits.ts';
@@ -34,7 +35,12 @@ it('still holds every acknowledged charge after the file is closed and opened ag
   const first = await openSqlite(file);
   let workspaceId = '';
   try {
-    workspaceId = (await createWorkspace(first, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now())).id;
+    workspaceId = (
+      await createWorkspace({
+        ctx: contextAt(first, clock.now()),
+        input: { name: 'Acme', plan: 'free', overageLimit: 0 },
+      })
+    ).id;
     await grantCredits(
       first,
       { workspaceId, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
