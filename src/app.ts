@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { AlertLevels } from './alerts/alert-levels.ts';
+import { observeAlertLevels } from './alerts/alert-levels.ts';
 import { billingWebhooks } from './alerts/billing-webhooks.ts';
-import { CreditAlerts } from './alerts/credit-alerts.ts';
-import { EmailNotices } from './alerts/email-notices.ts';
+import { getThreshold, observeCreditAlerts } from './alerts/credit-alerts.ts';
 import { observeSpendLimits } from './alerts/limit-alerts.ts';
-import { WebhookSubscriptions } from './alerts/subscriptions.ts';
 import { AutoTopUps } from './billing/auto-top-up/auto-top-ups.ts';
 import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
@@ -86,13 +84,9 @@ export async function buildApp(deps: AppDeps) {
   const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
-  const alerts = new CreditAlerts(store);
-  alerts.observeLedger();
-  observeSpendLimits(store);
-  const levels = new AlertLevels(store);
-  levels.observeLedger();
-  const emailNotices = new EmailNotices(store, secretKey);
-  const webhooks = new WebhookSubscriptions(store, secretKey);
+  observeCreditAlerts({ ctx });
+  observeSpendLimits({ ctx });
+  observeAlertLevels({ ctx });
   const stripe =
     config.stripeSecretKey && config.stripeWebhookSecret
       ? {
@@ -104,7 +98,9 @@ export async function buildApp(deps: AppDeps) {
   // A caller that does not choose (a test) gets what an unset TALLY_PAYMENTS gives outside the demo.
   const payments = config.payments ?? defaultPayments({ stripeKeys: stripe !== null, demo: false });
   const upgradeUrl = config.upgradeUrl ?? null;
-  const insights = new PlanInsights(store, catalog, upgradeUrl ?? '/upgrade', alerts);
+  const insights = new PlanInsights(store, catalog, upgradeUrl ?? '/upgrade', {
+    thresholdOf: (workspaceId) => getThreshold({ ctx, input: { workspaceId } }),
+  });
   const billing = new Billing({ store, catalog, clock, events: billingWebhooks, payments, stripe });
   // Decides top-ups in every ledger transaction on this store; main.ts starts its payer.
   const autoTopUps = new AutoTopUps({ store, catalog, clock, payments, events: billingWebhooks, stripe });
@@ -156,12 +152,12 @@ export async function buildApp(deps: AppDeps) {
       billingHistoryRoutes(createBillingHistory(store)),
       settingsRoutes(ctx),
       twilioRoutes(twilio, clock),
-      alertRoutes(alerts, clock),
+      alertRoutes(ctx),
       spendLimitRoutes(ledger),
       autoTopUpRoutes(autoTopUps),
-      alertLevelRoutes(levels, clock),
-      emailNoticeRoutes(emailNotices, clock, cookiePolicy.embedOrigins),
-      webhookRoutes(webhooks, clock),
+      alertLevelRoutes(ctx),
+      emailNoticeRoutes(ctx, cookiePolicy.embedOrigins),
+      webhookRoutes(ctx),
       sessionRoutes(dashboardAuth, cookiePolicy),
       // After sessionRoutes, which registers the cookie plugin it sets cookies with.
       dashboardSessionRoutes(dashboardAuth, cookiePolicy),
@@ -178,9 +174,6 @@ export async function buildApp(deps: AppDeps) {
     metrics,
     twilio,
     dashboardAuth,
-    alerts,
-    levels,
-    webhooks,
     billing,
     autoTopUps,
     secretKey,

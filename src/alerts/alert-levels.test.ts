@@ -1,11 +1,12 @@
 import { expect, it } from 'vitest';
 import { DAY, SECOND, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { grantThenChargeTogether } from '../../test/support/ledger.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { TallyError } from '../domain/errors.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import type { Store } from '../store/store.ts';
-import { AlertLevels } from './alert-levels.ts';
+import { observeAlertLevels, setLevels } from './alert-levels.ts';
 
 async function levelEvents(store: Store, workspaceId: string) {
   const rows = await store.db
@@ -25,8 +26,7 @@ describeStores('usage levels', (ctx) => {
   let responses = 0;
   function setup(clock = new TestClock()) {
     const ledger = createLedger(ctx.store, clock.now);
-    const levels = new AlertLevels(ctx.store);
-    levels.observeLedger();
+    observeAlertLevels({ ctx: contextAt(ctx.store, clock.now()) });
     const charge = (workspaceId: string) => {
       clock.advance(SECOND);
       responses += 1;
@@ -39,7 +39,7 @@ describeStores('usage levels', (ctx) => {
       await grant(ws.id, 'welcome', credits);
       return ws.id;
     };
-    return { clock, ledger, levels, charge, grant, workspace };
+    return { clock, ledger, charge, grant, workspace };
   }
 
   it("announces 50%, 80% and 100% of the period's credits used, each once", async () => {
@@ -68,9 +68,12 @@ describeStores('usage levels', (ctx) => {
   });
 
   it('announces a credits-left level again only after a top-up lifted the balance above it', async () => {
-    const { charge, grant, levels, clock, workspace } = setup();
+    const { charge, grant, clock, workspace } = setup();
     const ws = await workspace(10);
-    await levels.setLevels(ws, [{ kind: 'credits_left', amount: 3_000 }], clock.now());
+    await setLevels({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, levels: [{ kind: 'credits_left', amount: 3_000 }] },
+    });
     for (let i = 0; i < 8; i += 1) await charge(ws);
     expect(await levelEvents(ctx.store, ws)).toEqual([
       expect.objectContaining({ level: 3, kind: 'credits_left', creditsLeft: 3 }),
@@ -94,21 +97,23 @@ describeStores('usage levels', (ctx) => {
   });
 
   it('keeps what was reached for the levels kept, and an empty list stops level alerts', async () => {
-    const { charge, levels, clock, workspace } = setup();
+    const { charge, clock, workspace } = setup();
     const ws = await workspace(10);
     for (let i = 0; i < 6; i += 1) await charge(ws);
-    const view = await levels.setLevels(
-      ws,
-      [
-        { kind: 'used_percent', basisPoints: 5_000 },
-        { kind: 'used_percent', basisPoints: 6_000 },
-      ],
-      clock.now(),
-    );
+    const view = await setLevels({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: {
+        workspaceId: ws,
+        levels: [
+          { kind: 'used_percent', basisPoints: 5_000 },
+          { kind: 'used_percent', basisPoints: 6_000 },
+        ],
+      },
+    });
     expect(view.levels.map((l) => l.reached)).toEqual([true, true]);
     await charge(ws);
     expect(await levelsOf(ctx.store, ws)).toEqual([50, 60]); // 60% is new and already passed: once
-    await levels.setLevels(ws, [], clock.now());
+    await setLevels({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, levels: [] } });
     for (let i = 0; i < 3; i += 1) await charge(ws);
     expect(await levelsOf(ctx.store, ws)).toEqual([50, 60]);
   });
@@ -118,7 +123,7 @@ describeStores('usage levels', (ctx) => {
     const first = setup(clock);
     const secondStore = ctx.kind === 'postgres' ? await openStoreAt(ctx.location) : ctx.store;
     try {
-      new AlertLevels(secondStore).observeLedger();
+      observeAlertLevels({ ctx: contextAt(secondStore, clock.now()) });
       const second = createLedger(secondStore, clock.now);
       const ws = await first.workspace(40);
       const outcomes = await Promise.all(

@@ -1,13 +1,14 @@
 import { expect, it } from 'vitest';
 import { SECOND, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { countingPlugin } from '../../test/support/counting-plugin.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { AutoTopUps } from '../billing/auto-top-up/auto-top-ups.ts';
 import { Catalog, DEFAULT_CATALOG } from '../billing/catalog.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import type { BalanceObserver, Store } from '../store/store.ts';
-import { AlertLevels } from './alert-levels.ts';
-import { CreditAlerts } from './credit-alerts.ts';
+import { observeAlertLevels } from './alert-levels.ts';
+import { observeCreditAlerts } from './credit-alerts.ts';
 import { observeSpendLimits } from './limit-alerts.ts';
 
 /** The store, through which every observer registered counts the statements its load and its decide run. */
@@ -36,9 +37,10 @@ describeStores('balance observers', (ctx) => {
   it('decide a charge that crosses nothing without a query, and write when one crosses', async () => {
     const clock = new TestClock();
     const { observed, statements } = countingObservers(ctx.store);
-    new CreditAlerts(observed).observeLedger();
-    new AlertLevels(observed).observeLedger();
-    observeSpendLimits(observed);
+    const observing = contextAt(observed, clock.now());
+    observeCreditAlerts({ ctx: observing });
+    observeAlertLevels({ ctx: observing });
+    observeSpendLimits({ ctx: observing });
     const catalog = new Catalog(DEFAULT_CATALOG);
     const topUps = new AutoTopUps({
       store: observed,

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { MINUTE, SECOND, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { grantThenChargeTogether } from '../../test/support/ledger.ts';
 import { refusal } from '../../test/support/refusal.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
@@ -7,7 +8,7 @@ import type { TallyError } from '../domain/errors.ts';
 import { createLedger, type Ledger } from '../ledger/ledger.ts';
 import { sweepExpired } from '../ledger/sweep-expired.ts';
 import type { Store } from '../store/store.ts';
-import { CreditAlerts } from './credit-alerts.ts';
+import { getThreshold, observeCreditAlerts, setThreshold } from './credit-alerts.ts';
 
 async function eventsOf(store: Store, workspaceId: string) {
   const rows = await store.db
@@ -26,8 +27,7 @@ describeStores('low-credit crossings', (ctx) => {
   function setup(overrides: { clock?: TestClock } = {}) {
     const clock = overrides.clock ?? new TestClock();
     const ledger = createLedger(ctx.store, clock.now);
-    const alerts = new CreditAlerts(ctx.store);
-    alerts.observeLedger();
+    observeCreditAlerts({ ctx: contextAt(ctx.store, clock.now()) });
     const charge = (workspaceId: string, features: string[] = []) => {
       clock.advance(SECOND);
       responses += 1;
@@ -45,7 +45,7 @@ describeStores('low-credit crossings', (ctx) => {
       if (credits > 0) await grant(ledger, ws.id, 'welcome', credits);
       return ws.id;
     };
-    return { clock, ledger, alerts, charge, workspace };
+    return { clock, ledger, charge, workspace };
   }
 
   const grant = (ledger: Ledger, workspaceId: string, id: string, credits: number, expiresAt?: Date) =>
@@ -178,21 +178,33 @@ describeStores('low-credit crossings', (ctx) => {
   });
 
   it('uses the threshold the workspace set, and announces a crossing the new threshold causes', async () => {
-    const { clock, alerts, charge, workspace } = setup();
+    const { clock, charge, workspace } = setup();
     const ws = await workspace(100);
     for (let i = 0; i < 40; i += 1) await charge(ws); // 60 left, line 20
 
-    const view = await alerts.setThreshold(ws, { kind: 'absolute', amount: 60_000 }, clock.now());
+    const view = await setThreshold({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, threshold: { kind: 'absolute', amount: 60_000 } },
+    });
     expect(view).toMatchObject({ isDefault: false, line: 60_000, available: 60_000, state: 'low' });
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low']);
-    expect(await alerts.thresholdOf(ws)).toEqual({ kind: 'absolute', amount: 60_000 });
+    expect(await getThreshold({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).toEqual({
+      kind: 'absolute',
+      amount: 60_000,
+    });
 
-    await alerts.setThreshold(ws, { kind: 'share', share: 0.5 }, clock.now()); // line 50: above it again
+    await setThreshold({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, threshold: { kind: 'share', share: 0.5 } },
+    }); // line 50: above it again
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low', 'credits.recovered']);
     for (let i = 0; i < 10; i += 1) await charge(ws);
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low', 'credits.recovered', 'credits.low']);
 
-    const back = await alerts.setThreshold(ws, null, clock.now());
+    const back = await setThreshold({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, threshold: null },
+    });
     expect(back).toMatchObject({ isDefault: true, threshold: { kind: 'share', share: 0.2 }, line: 20_000 });
     expect(await typesOf(ctx.store, ws)).toEqual([
       'credits.low',
@@ -203,16 +215,31 @@ describeStores('low-credit crossings', (ctx) => {
   });
 
   it('refuses a threshold that is not a share from 0 to 100% or a whole number of millicredits', async () => {
-    const { clock, alerts, workspace } = setup();
+    const { clock, workspace } = setup();
     const ws = await workspace(10);
     for (const bad of [
       { kind: 'share' as const, share: 1.5 },
       { kind: 'share' as const, share: 0.12345 },
       { kind: 'absolute' as const, amount: -1 },
     ]) {
-      expect((await refusal(alerts.setThreshold(ws, bad, clock.now()))).code).toBe('invalid_request');
+      expect(
+        (
+          await refusal(
+            setThreshold({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, threshold: bad } }),
+          )
+        ).code,
+      ).toBe('invalid_request');
     }
-    expect((await refusal(alerts.setThreshold('ws_missing', null, clock.now()))).code).toBe('not_found');
+    expect(
+      (
+        await refusal(
+          setThreshold({
+            ctx: contextAt(ctx.store, clock.now()),
+            input: { workspaceId: 'ws_missing', threshold: null },
+          }),
+        )
+      ).code,
+    ).toBe('not_found');
   });
 
   it('announces each crossing once when charges race, from two processes on PostgreSQL', async () => {
@@ -222,7 +249,7 @@ describeStores('low-credit crossings', (ctx) => {
     // connection's lock), so there the race is between concurrent transactions of one process.
     const secondStore = ctx.kind === 'postgres' ? await openStoreAt(ctx.location) : ctx.store;
     try {
-      new CreditAlerts(secondStore).observeLedger();
+      observeCreditAlerts({ ctx: contextAt(secondStore, clock.now()) });
       const second = createLedger(secondStore, clock.now);
       const ws = await first.workspace(40);
       const charges = Array.from({ length: 44 }, (_, i) =>
