@@ -40,7 +40,7 @@ import { workspaceRoutes } from './http/routes/workspaces.ts';
 import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
 import { ApiKeys } from './keys/api-keys.ts';
-import { createLedger } from './ledger/ledger.ts';
+import { ChargeCoalescer } from './ledger/charge-coalescer.ts';
 import { listWorkspaces } from './ledger/workspaces.ts';
 import { createConversationReads } from './reports/conversations.ts';
 import { createReports } from './reports/reports.ts';
@@ -84,8 +84,12 @@ export async function buildApp(deps: AppDeps) {
   const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
   // What every verb runs on (docs/architecture.md, "One service shape"); each module's context adds its parts.
-  const ctx = { store, clock };
-  const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
+  const ctx = {
+    store,
+    clock,
+    // Concurrent charges of one workspace share a transaction: see ChargeCoalescer.
+    charges: new ChargeCoalescer({ ctx: { store, clock }, queueLimit: config.chargeQueueLimit }),
+  };
   const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
   const reports = createReports(store, catalog, clock);
@@ -147,21 +151,21 @@ export async function buildApp(deps: AppDeps) {
       sessionAuthenticator(dashboardAuth),
     ],
     routes: [
-      workspaceRoutes(ledger, keys, clock, billing),
-      ingestRoutes(ledger),
-      responseRoutes(ledger, metrics),
-      accountRoutes(ledger, insights),
+      workspaceRoutes(ctx, keys, clock, billing),
+      ingestRoutes(ctx),
+      responseRoutes(ctx, metrics),
+      accountRoutes(ctx, insights),
       billingRoutes(billing, { publicUrl: config.publicUrl ?? null, upgradeUrl }),
       agentRoutes(billing.agents, insights, clock),
       stripeWebhookRoutes(billing.stripeWebhooks),
-      rateCardRoutes(ledger),
+      rateCardRoutes(ctx),
       usageRoutes(reports),
       conversationRoutes(createConversationReads(store, clock, secretKey)),
       billingHistoryRoutes(createBillingHistory(store)),
       settingsRoutes(createSettings(store, clock)),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
-      spendLimitRoutes(ledger),
+      spendLimitRoutes(ctx),
       autoTopUpRoutes(autoTopUps),
       alertLevelRoutes(levels, clock),
       emailNoticeRoutes(emailNotices, clock, cookiePolicy.embedOrigins),
@@ -176,7 +180,6 @@ export async function buildApp(deps: AppDeps) {
   return {
     ctx,
     server,
-    ledger,
     keys,
     catalog,
     metrics,

@@ -1,9 +1,10 @@
 import { expect, it } from 'vitest';
 import { DAY, SECOND, TestClock } from '../../test/support/clock.ts';
-import { grantThenChargeTogether } from '../../test/support/ledger.ts';
+import { grantThenChargeTogether, ledgerContext } from '../../test/support/ledger.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { TallyError } from '../domain/errors.ts';
-import { createLedger } from '../ledger/ledger.ts';
+import { grantCredits } from '../ledger/grant-credits.ts';
+import { createWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { AlertLevels } from './alert-levels.ts';
 
@@ -24,18 +25,27 @@ const levelsOf = async (store: Store, workspaceId: string) =>
 describeStores('usage levels', (ctx) => {
   let responses = 0;
   function setup(clock = new TestClock()) {
-    const ledger = createLedger(ctx.store, clock.now);
+    const ledger = ledgerContext(ctx.store, clock.now);
     const levels = new AlertLevels(ctx.store);
     levels.observeLedger();
     const charge = (workspaceId: string) => {
       clock.advance(SECOND);
       responses += 1;
-      return ledger.charge({ workspaceId, id: `r${responses}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' });
+      return ledger.charges.charge({
+        workspaceId,
+        id: `r${responses}`,
+        conversationId: 'c1',
+        channel: 'chat',
+        agentId: 'a1',
+      });
     };
     const grant = (workspaceId: string, id: string, credits: number) =>
-      ledger.grant({ workspaceId, id, amount: credits * 1000, source: 'promotion', reason: 'test' });
+      grantCredits({
+        ctx: ledger,
+        input: { workspaceId, id, amount: credits * 1000, source: 'promotion', reason: 'test' },
+      });
     const workspace = async (credits: number) => {
-      const ws = await ledger.createWorkspace({ name: 'Acme', plan: 'free' });
+      const ws = await createWorkspace(ledger.store, { name: 'Acme', plan: 'free' }, ledger.clock());
       await grant(ws.id, 'welcome', credits);
       return ws.id;
     };
@@ -119,11 +129,11 @@ describeStores('usage levels', (ctx) => {
     const secondStore = ctx.kind === 'postgres' ? await openStoreAt(ctx.location) : ctx.store;
     try {
       new AlertLevels(secondStore).observeLedger();
-      const second = createLedger(secondStore, clock.now);
+      const second = ledgerContext(secondStore, clock.now);
       const ws = await first.workspace(40);
       const outcomes = await Promise.all(
         Array.from({ length: 44 }, (_, i) =>
-          (i % 2 === 0 ? first.ledger : second)
+          (i % 2 === 0 ? first.ledger : second).charges
             .charge({ workspaceId: ws, id: `p${i}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' })
             .then(
               () => 'charged',

@@ -78,7 +78,7 @@ export function createReports(store: Store, catalog: Catalog, clock: Clock) {
       const zone = await zoneOf(workspaceId);
       const [workspace, balance, recentDays] = await Promise.all([
         getWorkspace(store, workspaceId),
-        getBalance(store, workspaceId, now),
+        getBalance({ ctx: { store, clock: () => now }, input: { workspaceId } }),
         recentDailyCredits(store, workspaceId, dayIn(now, zone), FORECAST_WINDOW_DAYS),
       ]);
       return forecastCredits({

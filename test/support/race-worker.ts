@@ -63,7 +63,10 @@ async function main(): Promise<void> {
       const attempt = plan.attempts[next++];
       if (!attempt) break;
       try {
-        const result = await chargeResponse(store, { ...attempt, channel: 'call', agentId: 'agent-race' }, now);
+        const result = await chargeResponse({
+          ctx: { store, clock: () => now },
+          input: { ...attempt, channel: 'call', agentId: 'agent-race' },
+        });
         outcomes.push({
           worker: plan.worker,
           workspaceId: attempt.workspaceId,
