@@ -7,6 +7,7 @@ import type { LedgerContext } from '../../src/ledger/context.ts';
 import { addGrant, grantCredits } from '../../src/ledger/grant-credits.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import type { Store } from '../../src/store/store.ts';
+import { contextAt } from './context.ts';
 
 /** The ledger's context on `store` with a clock that moves (a TestClock's `now`), charges coalescing as in the app. */
 export function ledgerContext(store: Store, clock: Clock): LedgerContext {
@@ -23,7 +24,7 @@ export async function workspaceWithCredits(
   const ws = await createWorkspace(store, { name: 'Acme', plan: 'free', overageLimit: options.overageLimit ?? 0 }, at);
   if (credits > 0) {
     await grantCredits({
-      ctx: { store: store, clock: () => at },
+      ctx: contextAt(store, at),
       input: {
         workspaceId: ws.id,
         id: 'g1',

@@ -10,6 +10,7 @@ import { chargeResponse } from '../../src/ledger/charge-response.ts';
 import { openPostgres } from '../../src/store/postgres/open.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import { contextAt } from './context.ts';
 import { withSchemaLock } from './schema-lock.ts';
 
 export interface RacePlan {
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
       if (!attempt) break;
       try {
         const result = await chargeResponse({
-          ctx: { store, clock: () => now },
+          ctx: contextAt(store, now),
           input: { ...attempt, channel: 'call', agentId: 'agent-race' },
         });
         outcomes.push({
