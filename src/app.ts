@@ -38,7 +38,7 @@ import { workspaceRoutes } from './http/routes/workspaces.ts';
 import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
 import { ApiKeys } from './keys/api-keys.ts';
-import { createLedger } from './ledger/ledger.ts';
+import { ChargeCoalescer } from './ledger/charge-coalescer.ts';
 import { listWorkspaces } from './ledger/workspaces.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
@@ -79,8 +79,14 @@ export async function buildApp(deps: AppDeps) {
   const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
   // What every verb runs on (docs/architecture.md, "One service shape"); each module's context adds its parts.
-  const ctx = { store, clock, catalog, secretKey };
-  const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
+  const ctx = {
+    store,
+    clock,
+    catalog,
+    secretKey,
+    // Concurrent charges of one workspace share a transaction: see ChargeCoalescer.
+    charges: new ChargeCoalescer({ ctx: { store, clock }, queueLimit: config.chargeQueueLimit }),
+  };
   const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
@@ -139,21 +145,21 @@ export async function buildApp(deps: AppDeps) {
       sessionAuthenticator(dashboardAuth),
     ],
     routes: [
-      workspaceRoutes(ctx, ledger, keys, clock, billing),
-      ingestRoutes(ledger),
-      responseRoutes(ledger, metrics),
-      accountRoutes(ledger, insights),
+      workspaceRoutes(ctx, keys, clock, billing),
+      ingestRoutes(ctx),
+      responseRoutes(ctx, metrics),
+      accountRoutes(ctx, insights),
       billingRoutes(billing, { publicUrl: config.publicUrl ?? null, upgradeUrl }),
       agentRoutes(billing.agents, insights, clock),
       stripeWebhookRoutes(billing.stripeWebhooks),
-      rateCardRoutes(ledger),
+      rateCardRoutes(ctx),
       usageRoutes(ctx),
       conversationRoutes(ctx),
       billingHistoryRoutes(createBillingHistory(store)),
       settingsRoutes(ctx),
       twilioRoutes(twilio, clock),
       alertRoutes(ctx),
-      spendLimitRoutes(ledger),
+      spendLimitRoutes(ctx),
       autoTopUpRoutes(autoTopUps),
       alertLevelRoutes(ctx),
       emailNoticeRoutes(ctx, cookiePolicy.embedOrigins),
@@ -168,7 +174,6 @@ export async function buildApp(deps: AppDeps) {
   return {
     ctx,
     server,
-    ledger,
     keys,
     catalog,
     metrics,

@@ -84,7 +84,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
 
   // Expiry never waits for this (every read ignores expired grants); it only writes the expiry lines soon after.
   const sweeper = setInterval(() => {
-    sweepExpired(store, clock()).catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
+    sweepExpired({ ctx: tally.ctx }).catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
   }, 60_000);
   sweeper.unref();
 

@@ -1,10 +1,11 @@
 import { expect, it } from 'vitest';
 import { DAY, SECOND, TestClock } from '../../test/support/clock.ts';
 import { contextAt } from '../../test/support/context.ts';
-import { grantThenChargeTogether } from '../../test/support/ledger.ts';
+import { grantThenChargeTogether, ledgerContext } from '../../test/support/ledger.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { TallyError } from '../domain/errors.ts';
-import { createLedger } from '../ledger/ledger.ts';
+import { grantCredits } from '../ledger/grant-credits.ts';
+import { createWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
 import { observeAlertLevels, setLevels } from './alert-levels.ts';
 
@@ -25,17 +26,26 @@ const levelsOf = async (store: Store, workspaceId: string) =>
 describeStores('usage levels', (ctx) => {
   let responses = 0;
   function setup(clock = new TestClock()) {
-    const ledger = createLedger(ctx.store, clock.now);
+    const ledger = ledgerContext(ctx.store, clock.now);
     observeAlertLevels({ ctx: contextAt(ctx.store, clock.now()) });
     const charge = (workspaceId: string) => {
       clock.advance(SECOND);
       responses += 1;
-      return ledger.charge({ workspaceId, id: `r${responses}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' });
+      return ledger.charges.charge({
+        workspaceId,
+        id: `r${responses}`,
+        conversationId: 'c1',
+        channel: 'chat',
+        agentId: 'a1',
+      });
     };
     const grant = (workspaceId: string, id: string, credits: number) =>
-      ledger.grant({ workspaceId, id, amount: credits * 1000, source: 'promotion', reason: 'test' });
+      grantCredits({
+        ctx: ledger,
+        input: { workspaceId, id, amount: credits * 1000, source: 'promotion', reason: 'test' },
+      });
     const workspace = async (credits: number) => {
-      const ws = await ledger.createWorkspace({ name: 'Acme', plan: 'free' });
+      const ws = await createWorkspace({ ctx: ledger, input: { name: 'Acme', plan: 'free' } });
       await grant(ws.id, 'welcome', credits);
       return ws.id;
     };
@@ -124,11 +134,11 @@ describeStores('usage levels', (ctx) => {
     const secondStore = ctx.kind === 'postgres' ? await openStoreAt(ctx.location) : ctx.store;
     try {
       observeAlertLevels({ ctx: contextAt(secondStore, clock.now()) });
-      const second = createLedger(secondStore, clock.now);
+      const second = ledgerContext(secondStore, clock.now);
       const ws = await first.workspace(40);
       const outcomes = await Promise.all(
         Array.from({ length: 44 }, (_, i) =>
-          (i % 2 === 0 ? first.ledger : second)
+          (i % 2 === 0 ? first.ledger : second).charges
             .charge({ workspaceId: ws, id: `p${i}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' })
             .then(
               () => 'charged',

@@ -56,9 +56,9 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
     const period = periodAt(workspace.periodAnchor, dayStart);
     if (period.start.toISOString() !== grantedPeriod) {
       grantedPeriod = period.start.toISOString();
-      await grantCredits(
-        store,
-        {
+      await grantCredits({
+        ctx: { store, clock: () => period.start },
+        input: {
           workspaceId: workspace.id,
           id: `demo-period-${grantedPeriod.slice(0, 10)}`,
           amount: plan.creditsPerPeriod,
@@ -67,8 +67,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
           effectiveAt: period.start,
           expiresAt: period.end,
         },
-        period.start,
-      );
+      });
     }
     const dayEnd = Math.min(dayStart.getTime() + DAY - 1, now.getTime());
     if (dayEnd <= dayStart.getTime()) break;
@@ -98,7 +97,10 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
       }
     }
     for (let i = 0; i < inputs.length; i += 1000) {
-      const results = await chargeBatch(store, workspace.id, inputs.slice(i, i + 1000), new Date(dayEnd));
+      const results = await chargeBatch({
+        ctx: { store, clock: () => new Date(dayEnd) },
+        input: { workspaceId: workspace.id, responses: inputs.slice(i, i + 1000) },
+      });
       responses += results.filter((result) => result.ok).length;
     }
   }

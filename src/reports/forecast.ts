@@ -12,7 +12,7 @@ export async function usageForecast({ ctx, input }: { ctx: ReportsContext; input
   const { workspaceId } = input;
   const { workspace, zone } = await workspaceZone({ ctx, input });
   const [balance, recentDays] = await Promise.all([
-    getBalance(ctx.store, workspaceId, now),
+    getBalance({ ctx, input: { workspaceId } }),
     recentDailyCredits({ ctx, input: { workspaceId, today: dayIn(now, zone), days: FORECAST_WINDOW_DAYS } }),
   ]);
   return forecastCredits({

@@ -24,12 +24,11 @@ describeStores('racing processes against a block spend limit', (ctx) => {
     const ws = (
       await createWorkspace({ ctx: contextAt(ctx.store, clock.now()), input: { name: 'Limited', plan: 'payg' } })
     ).id;
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws, id: 'plenty', amount: 1_000_000, source: 'purchase', reason: 'pack' },
-      clock.now(),
-    );
-    await setSpendLimits(ctx.store, ws, limits, clock.now());
+    await grantCredits({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, id: 'plenty', amount: 1_000_000, source: 'purchase', reason: 'pack' },
+    });
+    await setSpendLimits({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, limits } });
     const outcomes = await runRacers(
       Array.from({ length: WORKERS }, (_, worker) => ({
         location: ctx.location,
@@ -48,7 +47,11 @@ describeStores('racing processes against a block spend limit', (ctx) => {
       .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('cost').as('cost')])
       .where('workspace_id', '=', ws)
       .executeTakeFirstOrThrow();
-    return { outcomes, charged, view: await getSpendLimits(ctx.store, ws, clock.now()) };
+    return {
+      outcomes,
+      charged,
+      view: await getSpendLimits({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } }),
+    };
   }
 
   it("never passes the workspace's limit: exactly as many charges as it allows, the rest refused", async () => {
@@ -57,7 +60,7 @@ describeStores('racing processes against a block spend limit', (ctx) => {
     expect(outcomes.filter((o) => o.outcome === 'spend_limit_reached')).toHaveLength(WORKERS * ATTEMPTS - 10);
     expect({ count: Number(charged.count), cost: Number(charged.cost) }).toEqual({ count: 10, cost: 10_000 });
     expect(view.workspace).toMatchObject({ used: 10_000, reached: true });
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   });
 
   it("never passes an agent's limit", async () => {

@@ -4,7 +4,7 @@ import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } fro
 import type { Clock } from '../../domain/clock.ts';
 import type { ApiKeys } from '../../keys/api-keys.ts';
 import type { Context } from '../../ledger/context.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import { grantCredits } from '../../ledger/grant-credits.ts';
 import { getWorkspace, listWorkspaces, type NewWorkspace, type Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
@@ -25,7 +25,6 @@ const workspaceReply = (workspace: Workspace) => ({
 /** The operator's routes: workspaces, their keys, and credits granted by hand. */
 export function workspaceRoutes(
   ctx: Context,
-  ledger: Ledger,
   keys: ApiKeys,
   clock: Clock,
   /** Billing: creates the workspace with its subscription and first period's credits. */
@@ -187,15 +186,18 @@ export function workspaceRoutes(
       },
       async (request, reply) => {
         const body = request.body;
-        const { grant } = await ledger.grant({
-          workspaceId: request.params.id,
-          id: body.id,
-          amount: toMillicredits(body.amount),
-          source: body.source,
-          reason: body.reason,
-          priority: body.priority,
-          effectiveAt: parseTime(body.effectiveAt, 'effectiveAt'),
-          expiresAt: parseTime(body.expiresAt, 'expiresAt') ?? null,
+        const { grant } = await grantCredits({
+          ctx,
+          input: {
+            workspaceId: request.params.id,
+            id: body.id,
+            amount: toMillicredits(body.amount),
+            source: body.source,
+            reason: body.reason,
+            priority: body.priority,
+            effectiveAt: parseTime(body.effectiveAt, 'effectiveAt'),
+            expiresAt: parseTime(body.expiresAt, 'expiresAt') ?? null,
+          },
         });
         // A replay answers like the first request did, with the grant as it stands now.
         return reply.code(201).send({ grant: grantReply(grant) });

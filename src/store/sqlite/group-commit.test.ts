@@ -40,14 +40,15 @@ describe('SQLite group commit', () => {
       ctx: contextAt(store, clock.now()),
       input: { name: 'Acme', plan: 'free', overageLimit: 0 },
     });
-    await grantCredits(
-      store,
-      { workspaceId: ws.id, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
-      clock.now(),
-    );
+    await grantCredits({
+      ctx: contextAt(store, clock.now()),
+      input: { workspaceId: ws.id, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
+    });
 
     const ids = [...Array.from({ length: 30 }, (_, i) => `r${i}`), 'r0', 'r1'];
-    const outcomes = await Promise.allSettled(ids.map((id) => chargeResponse(store, chat(ws.id, id), clock.now())));
+    const outcomes = await Promise.allSettled(
+      ids.map((id) => chargeResponse({ ctx: contextAt(store, clock.now()), input: chat(ws.id, id) })),
+    );
 
     const charged = outcomes.filter((o) => o.status === 'fulfilled' && !o.value.replayed);
     const replayed = outcomes.filter((o) => o.status === 'fulfilled' && o.value.replayed);
@@ -56,8 +57,8 @@ describe('SQLite group commit', () => {
     expect(replayed).toHaveLength(2);
     expect(refused).toHaveLength(20);
     for (const reason of refused) expect((reason as TallyError).code).toBe('insufficient_credits');
-    expect((await getBalance(store, ws.id, clock.now())).available).toBe(0);
-    expect((await verifyLedger(store)).differences).toEqual([]);
+    expect((await getBalance({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws.id } })).available).toBe(0);
+    expect((await verifyLedger({ ctx: { store } })).differences).toEqual([]);
   });
 
   it('rolls back only the caller whose work failed, and answers each caller after the commit', async () => {
