@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createLedger } from '../src/ledger/ledger.ts';
+import { checkCredits } from '../src/ledger/check-credits.ts';
 import { openStore } from '../src/open-store.ts';
 import { startRoundTripProxy } from '../test/support/round-trip-proxy.ts';
 import { availableCredits, createWorkspace } from './api.ts';
@@ -235,12 +235,12 @@ async function roundTripsPerCharge(
   }
 }
 
-/** `check` called on the ledger service directly, on the store the server used (after it stopped). */
+/** `checkCredits` called in this process, on the store the server used (after it stopped). */
 async function inProcessCheck(databaseUrl: string | null, sqliteFile: string, workspaceId: string, samples: number) {
   const store = await openStore({ databaseUrl, sqliteFile, sqliteSynchronous: 'full' });
   try {
-    const ledger = createLedger(store, () => new Date());
-    return await timeCalls(samples, () => ledger.check({ workspaceId }));
+    const ctx = { store, clock: () => new Date() };
+    return await timeCalls(samples, () => checkCredits({ ctx, input: { workspaceId } }));
   } finally {
     await store.close();
   }

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { AlertLevels } from './alerts/alert-levels.ts';
+import { observeAlertLevels } from './alerts/alert-levels.ts';
 import { billingWebhooks } from './alerts/billing-webhooks.ts';
-import { CreditAlerts } from './alerts/credit-alerts.ts';
-import { EmailNotices } from './alerts/email-notices.ts';
+import { getThreshold, observeCreditAlerts } from './alerts/credit-alerts.ts';
 import { observeSpendLimits } from './alerts/limit-alerts.ts';
-import { WebhookSubscriptions } from './alerts/subscriptions.ts';
 import { AutoTopUps } from './billing/auto-top-up/auto-top-ups.ts';
 import { Billing } from './billing/billing.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
@@ -40,11 +38,8 @@ import { workspaceRoutes } from './http/routes/workspaces.ts';
 import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
 import { authenticateKey, hashKey } from './keys/api-keys.ts';
-import { createLedger } from './ledger/ledger.ts';
+import { ChargeCoalescer } from './ledger/charge-coalescer.ts';
 import { listWorkspaces } from './ledger/workspaces.ts';
-import { createConversationReads } from './reports/conversations.ts';
-import { createReports } from './reports/reports.ts';
-import { createSettings } from './reports/settings.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
 
@@ -86,6 +81,10 @@ export async function buildApp(deps: AppDeps) {
   const ctx = {
     store,
     clock,
+    catalog,
+    secretKey,
+    // Concurrent charges of one workspace share a transaction: see ChargeCoalescer.
+    charges: new ChargeCoalescer({ ctx: { store, clock }, queueLimit: config.chargeQueueLimit }),
     adminKeyHash: config.adminKey ? hashKey(config.adminKey) : null,
     sessionLimits: {
       idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
@@ -101,17 +100,11 @@ export async function buildApp(deps: AppDeps) {
       ...(deps.logger ? { logger: deps.logger } : {}),
     }),
   };
-  const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
   const metrics = createMetrics();
-  const reports = createReports(store, catalog, clock);
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
-  const alerts = new CreditAlerts(store);
-  alerts.observeLedger();
-  observeSpendLimits(store);
-  const levels = new AlertLevels(store);
-  levels.observeLedger();
-  const emailNotices = new EmailNotices(store, secretKey);
-  const webhooks = new WebhookSubscriptions(store, secretKey);
+  observeCreditAlerts({ ctx });
+  observeSpendLimits({ ctx });
+  observeAlertLevels({ ctx });
   const stripe =
     config.stripeSecretKey && config.stripeWebhookSecret
       ? {
@@ -123,7 +116,9 @@ export async function buildApp(deps: AppDeps) {
   // A caller that does not choose (a test) gets what an unset TALLY_PAYMENTS gives outside the demo.
   const payments = config.payments ?? defaultPayments({ stripeKeys: stripe !== null, demo: false });
   const upgradeUrl = config.upgradeUrl ?? null;
-  const insights = new PlanInsights(store, catalog, upgradeUrl ?? '/upgrade', alerts);
+  const insights = new PlanInsights(store, catalog, upgradeUrl ?? '/upgrade', {
+    thresholdOf: (workspaceId) => getThreshold({ ctx, input: { workspaceId } }),
+  });
   const billing = new Billing({ store, catalog, clock, events: billingWebhooks, payments, stripe });
   // Decides top-ups in every ledger transaction on this store; main.ts starts its payer.
   const autoTopUps = new AutoTopUps({ store, catalog, clock, payments, events: billingWebhooks, stripe });
@@ -137,7 +132,7 @@ export async function buildApp(deps: AppDeps) {
     rateLimitPerMinute: config.rateLimitPerMinute,
     // The database answers a read of the ledger.
     ready: async () => {
-      await listWorkspaces(store, null, 1);
+      await listWorkspaces({ ctx, input: { after: null, limit: 1 } });
     },
     authenticators: [
       async (request) => {
@@ -148,25 +143,25 @@ export async function buildApp(deps: AppDeps) {
       sessionAuthenticator(ctx),
     ],
     routes: [
-      workspaceRoutes(ledger, ctx, billing),
-      ingestRoutes(ledger),
-      responseRoutes(ledger, metrics),
-      accountRoutes(ledger, insights),
+      workspaceRoutes(ctx, billing),
+      ingestRoutes(ctx),
+      responseRoutes(ctx, metrics),
+      accountRoutes(ctx, insights),
       billingRoutes(billing, { publicUrl: config.publicUrl ?? null, upgradeUrl }),
       agentRoutes(billing.agents, insights, clock),
       stripeWebhookRoutes(billing.stripeWebhooks),
-      rateCardRoutes(ledger),
-      usageRoutes(reports),
-      conversationRoutes(createConversationReads(store, clock, secretKey)),
+      rateCardRoutes(ctx),
+      usageRoutes(ctx),
+      conversationRoutes(ctx),
       billingHistoryRoutes(createBillingHistory(store)),
-      settingsRoutes(createSettings(store, clock)),
+      settingsRoutes(ctx),
       twilioRoutes(ctx),
-      alertRoutes(alerts, clock),
-      spendLimitRoutes(ledger),
+      alertRoutes(ctx),
+      spendLimitRoutes(ctx),
       autoTopUpRoutes(autoTopUps),
-      alertLevelRoutes(levels, clock),
-      emailNoticeRoutes(emailNotices, clock, cookiePolicy.embedOrigins),
-      webhookRoutes(webhooks, clock),
+      alertLevelRoutes(ctx),
+      emailNoticeRoutes(ctx, cookiePolicy.embedOrigins),
+      webhookRoutes(ctx),
       sessionRoutes(ctx, cookiePolicy),
       // After sessionRoutes, which registers the cookie plugin it sets cookies with.
       dashboardSessionRoutes(ctx, cookiePolicy),
@@ -177,13 +172,8 @@ export async function buildApp(deps: AppDeps) {
   return {
     ctx,
     server,
-    ledger,
     catalog,
     metrics,
-    reports,
-    alerts,
-    levels,
-    webhooks,
     billing,
     autoTopUps,
     secretKey,

@@ -52,7 +52,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
     secretKey,
     catalog,
   });
-  const sealed = await sealPlainSigningSecrets(store, secretKey);
+  const sealed = await sealPlainSigningSecrets({ ctx: tally.ctx });
   if (sealed > 0) logger.info({ sealed }, 'sealed webhook signing secrets stored in plain text by an earlier version');
 
   const url = await tally.server.listen({ port: config.port, host: config.host });
@@ -84,11 +84,12 @@ export async function startTally(config: Config, say: (line: string) => void = c
 
   // Expiry never waits for this (every read ignores expired grants); it only writes the expiry lines soon after.
   const sweeper = setInterval(() => {
-    sweepExpired(store, clock()).catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
+    sweepExpired({ ctx: tally.ctx }).catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
   }, 60_000);
   sweeper.unref();
 
-  const webhooks = new WebhookWorker(store, secretKey, clock, {
+  const webhooks = new WebhookWorker({
+    ctx: tally.ctx,
     timeoutMs: config.webhookTimeoutMs,
     pollMs: config.webhookPollMs,
     onError: (error) => logger.error({ err: error }, 'webhook delivery round failed'),
@@ -97,11 +98,16 @@ export async function startTally(config: Config, say: (line: string) => void = c
   tally.autoTopUps.start(`${config.publicUrl ?? url}/upgrade`, (error) =>
     logger.error({ err: error }, 'auto top-up payment round failed'),
   );
-  const email = await prepareEmail(
-    store,
-    { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, publicUrl: config.publicUrl ?? url, secretKey, clock },
-    { pollMs: config.webhookPollMs, onError: (error) => logger.error({ err: error }, 'e-mail round failed') },
-  );
+  const email = await prepareEmail({
+    ctx: tally.ctx,
+    input: {
+      smtpUrl: config.smtpUrl,
+      mailFrom: config.mailFrom,
+      publicUrl: config.publicUrl ?? url,
+      pollMs: config.webhookPollMs,
+      onError: (error) => logger.error({ err: error }, 'e-mail round failed'),
+    },
+  });
   say(email.line);
   email.worker?.start();
 

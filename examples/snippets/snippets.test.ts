@@ -78,7 +78,7 @@ describeStores('the snippets of docs/integration.md', (ctx) => {
       for (let i = 0; i < 4; i += 1) {
         await tally.chargeResponse({ id: `r${i}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' });
       }
-      await deliverDue(ctx.store, server.app.secretKey, new Date());
+      await deliverDue({ ctx: server.app.ctx });
       expect(events).toEqual([expect.objectContaining({ type: 'credits.low', workspaceId: id })]);
 
       const forged = await fetch(url, {

@@ -1,11 +1,13 @@
 import { expect, it } from 'vitest';
 import { DAY, SECOND, TestClock } from '../../test/support/clock.ts';
-import { grantThenChargeTogether } from '../../test/support/ledger.ts';
+import { contextAt } from '../../test/support/context.ts';
+import { grantThenChargeTogether, ledgerContext } from '../../test/support/ledger.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { TallyError } from '../domain/errors.ts';
-import { createLedger } from '../ledger/ledger.ts';
+import { grantCredits } from '../ledger/grant-credits.ts';
+import { createWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
-import { AlertLevels } from './alert-levels.ts';
+import { observeAlertLevels, setLevels } from './alert-levels.ts';
 
 async function levelEvents(store: Store, workspaceId: string) {
   const rows = await store.db
@@ -24,22 +26,30 @@ const levelsOf = async (store: Store, workspaceId: string) =>
 describeStores('usage levels', (ctx) => {
   let responses = 0;
   function setup(clock = new TestClock()) {
-    const ledger = createLedger(ctx.store, clock.now);
-    const levels = new AlertLevels(ctx.store);
-    levels.observeLedger();
+    const ledger = ledgerContext(ctx.store, clock.now);
+    observeAlertLevels({ ctx: contextAt(ctx.store, clock.now()) });
     const charge = (workspaceId: string) => {
       clock.advance(SECOND);
       responses += 1;
-      return ledger.charge({ workspaceId, id: `r${responses}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' });
+      return ledger.charges.charge({
+        workspaceId,
+        id: `r${responses}`,
+        conversationId: 'c1',
+        channel: 'chat',
+        agentId: 'a1',
+      });
     };
     const grant = (workspaceId: string, id: string, credits: number) =>
-      ledger.grant({ workspaceId, id, amount: credits * 1000, source: 'promotion', reason: 'test' });
+      grantCredits({
+        ctx: ledger,
+        input: { workspaceId, id, amount: credits * 1000, source: 'promotion', reason: 'test' },
+      });
     const workspace = async (credits: number) => {
-      const ws = await ledger.createWorkspace({ name: 'Acme', plan: 'free' });
+      const ws = await createWorkspace({ ctx: ledger, input: { name: 'Acme', plan: 'free' } });
       await grant(ws.id, 'welcome', credits);
       return ws.id;
     };
-    return { clock, ledger, levels, charge, grant, workspace };
+    return { clock, ledger, charge, grant, workspace };
   }
 
   it("announces 50%, 80% and 100% of the period's credits used, each once", async () => {
@@ -68,9 +78,12 @@ describeStores('usage levels', (ctx) => {
   });
 
   it('announces a credits-left level again only after a top-up lifted the balance above it', async () => {
-    const { charge, grant, levels, clock, workspace } = setup();
+    const { charge, grant, clock, workspace } = setup();
     const ws = await workspace(10);
-    await levels.setLevels(ws, [{ kind: 'credits_left', amount: 3_000 }], clock.now());
+    await setLevels({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, levels: [{ kind: 'credits_left', amount: 3_000 }] },
+    });
     for (let i = 0; i < 8; i += 1) await charge(ws);
     expect(await levelEvents(ctx.store, ws)).toEqual([
       expect.objectContaining({ level: 3, kind: 'credits_left', creditsLeft: 3 }),
@@ -94,21 +107,23 @@ describeStores('usage levels', (ctx) => {
   });
 
   it('keeps what was reached for the levels kept, and an empty list stops level alerts', async () => {
-    const { charge, levels, clock, workspace } = setup();
+    const { charge, clock, workspace } = setup();
     const ws = await workspace(10);
     for (let i = 0; i < 6; i += 1) await charge(ws);
-    const view = await levels.setLevels(
-      ws,
-      [
-        { kind: 'used_percent', basisPoints: 5_000 },
-        { kind: 'used_percent', basisPoints: 6_000 },
-      ],
-      clock.now(),
-    );
+    const view = await setLevels({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: {
+        workspaceId: ws,
+        levels: [
+          { kind: 'used_percent', basisPoints: 5_000 },
+          { kind: 'used_percent', basisPoints: 6_000 },
+        ],
+      },
+    });
     expect(view.levels.map((l) => l.reached)).toEqual([true, true]);
     await charge(ws);
     expect(await levelsOf(ctx.store, ws)).toEqual([50, 60]); // 60% is new and already passed: once
-    await levels.setLevels(ws, [], clock.now());
+    await setLevels({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, levels: [] } });
     for (let i = 0; i < 3; i += 1) await charge(ws);
     expect(await levelsOf(ctx.store, ws)).toEqual([50, 60]);
   });
@@ -118,12 +133,12 @@ describeStores('usage levels', (ctx) => {
     const first = setup(clock);
     const secondStore = ctx.kind === 'postgres' ? await openStoreAt(ctx.location) : ctx.store;
     try {
-      new AlertLevels(secondStore).observeLedger();
-      const second = createLedger(secondStore, clock.now);
+      observeAlertLevels({ ctx: contextAt(secondStore, clock.now()) });
+      const second = ledgerContext(secondStore, clock.now);
       const ws = await first.workspace(40);
       const outcomes = await Promise.all(
         Array.from({ length: 44 }, (_, i) =>
-          (i % 2 === 0 ? first.ledger : second)
+          (i % 2 === 0 ? first.ledger : second).charges
             .charge({ workspaceId: ws, id: `p${i}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' })
             .then(
               () => 'charged',

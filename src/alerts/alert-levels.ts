@@ -12,9 +12,10 @@ import {
 import { type Millicredits, millicreditsToCredits } from '../domain/amounts.ts';
 import { type PeriodTotals, totalsAfter } from '../domain/period-totals.ts';
 import type { Period } from '../domain/periods.ts';
+import type { Context } from '../ledger/context.ts';
 import { sharedPeriodTotals } from '../ledger/period-totals.ts';
 import type { Database } from '../store/schema.ts';
-import type { BalanceChange, SharedReads, Store } from '../store/store.ts';
+import type { BalanceChange, SharedReads } from '../store/store.ts';
 import { availableNow } from './credit-alerts.ts';
 import { recordEvent } from './events.ts';
 
@@ -101,38 +102,51 @@ function eventData(level: AlertLevel, standing: UsageStanding, period: Period): 
  * workspace's account lock and keeps what it announced in the database, so each level reached is
  * announced once, by whichever process reached it, in the same commit as the credits that moved.
  */
-export class AlertLevels {
-  constructor(private readonly store: Store) {}
+export function observeAlertLevels({ ctx }: { ctx: Context }): void {
+  ctx.store.observeBalances('alert-levels', {
+    load: (db, workspaceId, at, shared) => loadLevels(db, workspaceId, at, shared),
+    decide: (change, loaded, db) => onBalanceChange(change, loaded, db),
+  });
+}
 
-  observeLedger(): void {
-    this.store.observeBalances('alert-levels', {
-      load: (db, workspaceId, at, shared) => loadLevels(db, workspaceId, at, shared),
-      decide: (change, loaded, db) => onBalanceChange(change, loaded, db),
-    });
-  }
+export async function viewLevels({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { workspaceId: string };
+}): Promise<LevelsView> {
+  const now = ctx.clock();
+  const { store } = ctx;
+  const { workspaceId } = input;
+  const available = await store.snapshot((reader) => availableNow(reader, workspaceId, now));
+  return viewOf(await loadLevels(store.db, workspaceId, now), available);
+}
 
-  async view(workspaceId: string, now: Date): Promise<LevelsView> {
-    const available = await this.store.snapshot((reader) => availableNow(reader, workspaceId, now));
-    return viewOf(await loadLevels(this.store.db, workspaceId, now), available);
-  }
-
-  /**
-   * Sets the workspace's levels (null: back to the defaults). What the workspace already reached is
-   * kept for the levels it keeps; a new level it already stands past is announced by its next ledger
-   * transaction.
-   */
-  async setLevels(workspaceId: string, levels: readonly AlertLevel[] | null, now: Date): Promise<LevelsView> {
-    const own = levels === null ? null : inOrder(validateLevels(levels));
-    return this.store.transaction(async (tx, trx) => {
-      await tx.lockAccount(workspaceId);
-      const available = await availableNow(tx, workspaceId, now);
-      const loaded = await loadLevels(trx, workspaceId, now);
-      const kept = new Set((own ?? DEFAULT_ALERT_LEVELS).map(levelKey));
-      const reached = Object.fromEntries(Object.entries(loaded.row.reached).filter(([key]) => kept.has(key)));
-      await saveLevels(trx, workspaceId, own, reached, now);
-      return viewOf({ ...loaded, row: { ...loaded.row, own, reached } }, available);
-    });
-  }
+/**
+ * Sets the workspace's levels (null: back to the defaults). What the workspace already reached is
+ * kept for the levels it keeps; a new level it already stands past is announced by its next ledger
+ * transaction.
+ */
+export async function setLevels({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { workspaceId: string; levels: readonly AlertLevel[] | null };
+}): Promise<LevelsView> {
+  const now = ctx.clock();
+  const { workspaceId, levels } = input;
+  const own = levels === null ? null : inOrder(validateLevels(levels));
+  return ctx.store.transaction(async (tx, trx) => {
+    await tx.lockAccount(workspaceId);
+    const available = await availableNow(tx, workspaceId, now);
+    const loaded = await loadLevels(trx, workspaceId, now);
+    const kept = new Set((own ?? DEFAULT_ALERT_LEVELS).map(levelKey));
+    const reached = Object.fromEntries(Object.entries(loaded.row.reached).filter(([key]) => kept.has(key)));
+    await saveLevels(trx, workspaceId, own, reached, now);
+    return viewOf({ ...loaded, row: { ...loaded.row, own, reached } }, available);
+  });
 }
 
 /** Writes only when the set of levels reached changed: the period's totals with this transaction's own grants and usage. */
@@ -144,7 +158,10 @@ async function onBalanceChange(change: BalanceChange, loaded: LevelsStanding, tr
   if (sameKeys(crossing.reached, row.reached)) return;
   await saveLevels(trx, change.workspaceId, row.own, crossing.reached, change.at);
   for (const level of crossing.news) {
-    await recordEvent(trx, change.workspaceId, LEVEL_REACHED_EVENT, eventData(level, standing, period), change.at);
+    await recordEvent({
+      ctx: { db: trx, now: change.at },
+      input: { workspaceId: change.workspaceId, type: LEVEL_REACHED_EVENT, data: eventData(level, standing, period) },
+    });
   }
 }
 

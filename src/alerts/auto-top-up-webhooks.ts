@@ -8,34 +8,36 @@ import { recordEvent } from './events.ts';
  */
 export const autoTopUpWebhooks: Required<AutoTopUpEvents> = {
   async autoTopUpSucceeded(event, { trx, at }) {
-    await recordEvent(
-      trx,
-      event.workspaceId,
-      'auto_top_up.succeeded',
-      {
-        attemptId: event.attemptId,
-        pack: event.packId,
-        credits: millicreditsToCredits(event.credits),
-        grantId: event.grantId,
+    await recordEvent({
+      ctx: { db: trx, now: at },
+      input: {
+        workspaceId: event.workspaceId,
+        type: 'auto_top_up.succeeded',
+        data: {
+          attemptId: event.attemptId,
+          pack: event.packId,
+          credits: millicreditsToCredits(event.credits),
+          grantId: event.grantId,
+        },
+        key: `auto_top_up.succeeded:${event.attemptId}`,
       },
-      at,
-      { key: `auto_top_up.succeeded:${event.attemptId}` },
-    );
+    });
   },
 
   async autoTopUpFailed(event, { trx, at }) {
-    await recordEvent(
-      trx,
-      event.workspaceId,
-      'auto_top_up.failed',
-      {
-        attemptId: event.attemptId,
-        pack: event.packId,
-        error: event.error,
-        ...(event.actionUrl ? { actionUrl: event.actionUrl } : {}),
+    await recordEvent({
+      ctx: { db: trx, now: at },
+      input: {
+        workspaceId: event.workspaceId,
+        type: 'auto_top_up.failed',
+        data: {
+          attemptId: event.attemptId,
+          pack: event.packId,
+          error: event.error,
+          ...(event.actionUrl ? { actionUrl: event.actionUrl } : {}),
+        },
+        key: `auto_top_up.failed:${event.attemptId}`,
       },
-      at,
-      { key: `auto_top_up.failed:${event.attemptId}` },
-    );
+    });
   },
 };

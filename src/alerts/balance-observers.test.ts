@@ -1,13 +1,18 @@
 import { expect, it } from 'vitest';
 import { SECOND, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { countingPlugin } from '../../test/support/counting-plugin.ts';
+import { ledgerContext } from '../../test/support/ledger.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { AutoTopUps } from '../billing/auto-top-up/auto-top-ups.ts';
 import { Catalog, DEFAULT_CATALOG } from '../billing/catalog.ts';
-import { createLedger } from '../ledger/ledger.ts';
+import { chargeBatch } from '../ledger/charge-response.ts';
+import { grantCredits } from '../ledger/grant-credits.ts';
+import { setSpendLimits } from '../ledger/spend-limits.ts';
+import { createWorkspace } from '../ledger/workspaces.ts';
 import type { BalanceObserver, Store } from '../store/store.ts';
-import { AlertLevels } from './alert-levels.ts';
-import { CreditAlerts } from './credit-alerts.ts';
+import { observeAlertLevels } from './alert-levels.ts';
+import { observeCreditAlerts } from './credit-alerts.ts';
 import { observeSpendLimits } from './limit-alerts.ts';
 
 /** The store, through which every observer registered counts the statements its load and its decide run. */
@@ -36,9 +41,10 @@ describeStores('balance observers', (ctx) => {
   it('decide a charge that crosses nothing without a query, and write when one crosses', async () => {
     const clock = new TestClock();
     const { observed, statements } = countingObservers(ctx.store);
-    new CreditAlerts(observed).observeLedger();
-    new AlertLevels(observed).observeLedger();
-    observeSpendLimits(observed);
+    const observing = contextAt(observed, clock.now());
+    observeCreditAlerts({ ctx: observing });
+    observeAlertLevels({ ctx: observing });
+    observeSpendLimits({ ctx: observing });
     const catalog = new Catalog(DEFAULT_CATALOG);
     const topUps = new AutoTopUps({
       store: observed,
@@ -50,10 +56,16 @@ describeStores('balance observers', (ctx) => {
     });
     topUps.observeLedger();
 
-    const ledger = createLedger(ctx.store, clock.now);
-    const ws = (await ledger.createWorkspace({ name: 'Acme', plan: 'payg' })).id;
-    await ledger.grant({ workspaceId: ws, id: 'welcome', amount: 100_000, source: 'purchase', reason: 'pack' });
-    await ledger.setSpendLimits(ws, { workspace: { limit: 90_000, mode: 'alert' } });
+    const ledger = ledgerContext(ctx.store, clock.now);
+    const ws = (await createWorkspace({ ctx: ledger, input: { name: 'Acme', plan: 'payg' } })).id;
+    await grantCredits({
+      ctx: ledger,
+      input: { workspaceId: ws, id: 'welcome', amount: 100_000, source: 'purchase', reason: 'pack' },
+    });
+    await setSpendLimits({
+      ctx: ledger,
+      input: { workspaceId: ws, limits: { workspace: { limit: 90_000, mode: 'alert' } } },
+    });
     const pack = catalog.data.packs[0]?.id ?? '';
     await topUps.set(ws, { enabled: true, threshold: 5_000, pack, maxPerMonth: 3 });
     let chats = 0;
@@ -65,12 +77,12 @@ describeStores('balance observers', (ctx) => {
     statements.load = 0;
     statements.decide = 0;
     clock.advance(SECOND);
-    await ledger.charge(chat()); // 99 of 100 left: no line, no level, no limit, no top-up crossed
+    await ledger.charges.charge(chat()); // 99 of 100 left: no line, no level, no limit, no top-up crossed
     expect(statements.load).toBeGreaterThan(0);
     expect(statements.decide).toBe(0);
 
     clock.advance(SECOND);
-    await ledger.chargeBatch(ws, Array.from({ length: 49 }, chat)); // half of the period's credits used
+    await chargeBatch({ ctx: ledger, input: { workspaceId: ws, responses: Array.from({ length: 49 }, chat) } }); // half of the period's credits used
     expect(statements.decide).toBeGreaterThan(0);
     const events = await ctx.store.db
       .selectFrom('webhook_events')

@@ -27,7 +27,7 @@ describeStores('billing events as webhooks', (ctx) => {
   });
 
   const delivered = async () => {
-    await deliverDue(ctx.store, server.app.secretKey, clock.now());
+    await deliverDue({ ctx: server.app.ctx });
     for (const hook of receiver.received) {
       expect(verifyTallySignature(secret, String(hook.headers['tally-signature']), hook.body, 300, clock.now())).toBe(
         true,

@@ -13,36 +13,38 @@ export const billingWebhooks: Required<BillingEvents> = {
   ...autoTopUpWebhooks,
 
   async subscriptionRenewed(event, { trx, at }) {
-    await recordEvent(
-      trx,
-      event.workspaceId,
-      'subscription.renewed',
-      {
-        plan: event.plan.id,
-        periodStart: event.period.start.toISOString(),
-        periodEnd: event.period.end.toISOString(),
-        credits: millicreditsToCredits(event.grant?.amount ?? 0),
-        rolledOver: millicreditsToCredits(event.rollover?.amount ?? 0),
+    await recordEvent({
+      ctx: { db: trx, now: at },
+      input: {
+        workspaceId: event.workspaceId,
+        type: 'subscription.renewed',
+        data: {
+          plan: event.plan.id,
+          periodStart: event.period.start.toISOString(),
+          periodEnd: event.period.end.toISOString(),
+          credits: millicreditsToCredits(event.grant?.amount ?? 0),
+          rolledOver: millicreditsToCredits(event.rollover?.amount ?? 0),
+        },
+        key: `renewal:${event.period.start.toISOString()}`,
       },
-      at,
-      { key: `renewal:${event.period.start.toISOString()}` },
-    );
+    });
   },
 
   async purchaseCompleted(event, { trx, at }) {
-    await recordEvent(
-      trx,
-      event.workspaceId,
-      'purchase.completed',
-      {
-        pack: event.packId,
-        credits: millicreditsToCredits(event.grant.amount),
-        expiresAt: event.grant.expiresAt?.toISOString() ?? null,
-        provider: event.provider,
-        paymentId: event.paymentId,
+    await recordEvent({
+      ctx: { db: trx, now: at },
+      input: {
+        workspaceId: event.workspaceId,
+        type: 'purchase.completed',
+        data: {
+          pack: event.packId,
+          credits: millicreditsToCredits(event.grant.amount),
+          expiresAt: event.grant.expiresAt?.toISOString() ?? null,
+          provider: event.provider,
+          paymentId: event.paymentId,
+        },
+        key: `purchase:${event.provider}:${event.paymentId}`,
       },
-      at,
-      { key: `purchase:${event.provider}:${event.paymentId}` },
-    );
+    });
   },
 };

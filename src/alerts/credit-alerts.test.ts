@@ -1,13 +1,20 @@
 import { expect, it } from 'vitest';
 import { MINUTE, SECOND, TestClock } from '../../test/support/clock.ts';
-import { grantThenChargeTogether } from '../../test/support/ledger.ts';
+import { contextAt } from '../../test/support/context.ts';
+import { grantThenChargeTogether, ledgerContext } from '../../test/support/ledger.ts';
 import { refusal } from '../../test/support/refusal.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { TallyError } from '../domain/errors.ts';
-import { createLedger, type Ledger } from '../ledger/ledger.ts';
+import { getBalance } from '../ledger/balance.ts';
+import { chargeBatch } from '../ledger/charge-response.ts';
+import type { LedgerContext } from '../ledger/context.ts';
+import { grantCredits } from '../ledger/grant-credits.ts';
+import { refundResponse } from '../ledger/refund-response.ts';
+import { releaseReservation, reserveCredits } from '../ledger/reservations.ts';
 import { sweepExpired } from '../ledger/sweep-expired.ts';
+import { createWorkspace } from '../ledger/workspaces.ts';
 import type { Store } from '../store/store.ts';
-import { CreditAlerts } from './credit-alerts.ts';
+import { getThreshold, observeCreditAlerts, setThreshold } from './credit-alerts.ts';
 
 async function eventsOf(store: Store, workspaceId: string) {
   const rows = await store.db
@@ -25,13 +32,12 @@ describeStores('low-credit crossings', (ctx) => {
   let responses = 0;
   function setup(overrides: { clock?: TestClock } = {}) {
     const clock = overrides.clock ?? new TestClock();
-    const ledger = createLedger(ctx.store, clock.now);
-    const alerts = new CreditAlerts(ctx.store);
-    alerts.observeLedger();
+    const ledger = ledgerContext(ctx.store, clock.now);
+    observeCreditAlerts({ ctx: contextAt(ctx.store, clock.now()) });
     const charge = (workspaceId: string, features: string[] = []) => {
       clock.advance(SECOND);
       responses += 1;
-      return ledger.charge({
+      return ledger.charges.charge({
         workspaceId,
         id: `r${responses}`,
         conversationId: 'c1',
@@ -41,15 +47,18 @@ describeStores('low-credit crossings', (ctx) => {
       });
     };
     const workspace = async (credits: number, overageLimit = 0) => {
-      const ws = await ledger.createWorkspace({ name: 'Acme', plan: 'free', overageLimit });
+      const ws = await createWorkspace({ ctx: ledger, input: { name: 'Acme', plan: 'free', overageLimit } });
       if (credits > 0) await grant(ledger, ws.id, 'welcome', credits);
       return ws.id;
     };
-    return { clock, ledger, alerts, charge, workspace };
+    return { clock, ledger, charge, workspace };
   }
 
-  const grant = (ledger: Ledger, workspaceId: string, id: string, credits: number, expiresAt?: Date) =>
-    ledger.grant({ workspaceId, id, amount: credits * 1000, source: 'promotion', reason: 'test', expiresAt });
+  const grant = (ledger: LedgerContext, workspaceId: string, id: string, credits: number, expiresAt?: Date) =>
+    grantCredits({
+      ctx: ledger,
+      input: { workspaceId, id, amount: credits * 1000, source: 'promotion', reason: 'test', expiresAt },
+    });
 
   it('fires credits.low once on the way down, credits.depleted once at zero, credits.recovered once on a top-up', async () => {
     const { ledger, charge, workspace } = setup();
@@ -98,7 +107,7 @@ describeStores('low-credit crossings', (ctx) => {
       channel: 'chat' as const,
       agentId: 'a1',
     }));
-    const results = await ledger.chargeBatch(ws, batch);
+    const results = await chargeBatch({ ctx: ledger, input: { workspaceId: ws, responses: batch } });
     expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low', 'credits.depleted']);
   });
@@ -124,7 +133,7 @@ describeStores('low-credit crossings', (ctx) => {
     });
     await expect(other.charge(ws2)).rejects.toThrow('disk full');
     expect(await typesOf(ctx.store, ws2)).toEqual([]);
-    expect((await other.ledger.balance(ws2)).available).toBe(3000);
+    expect((await getBalance({ ctx: other.ledger, input: { workspaceId: ws2 } })).available).toBe(3000);
     ctx.store.observeBalances('failing', { load: async () => undefined, decide: async () => {} });
     await other.charge(ws2);
     expect(await typesOf(ctx.store, ws2)).toEqual(['credits.low']);
@@ -133,9 +142,13 @@ describeStores('low-credit crossings', (ctx) => {
   it('announces nothing for a workspace that never had credits', async () => {
     const { ledger, workspace } = setup();
     const ws = await workspace(0);
-    const results = await ledger.chargeBatch(ws, [
-      { workspaceId: ws, id: 'x', conversationId: 'c1', channel: 'chat', agentId: 'a1' },
-    ]);
+    const results = await chargeBatch({
+      ctx: ledger,
+      input: {
+        workspaceId: ws,
+        responses: [{ workspaceId: ws, id: 'x', conversationId: 'c1', channel: 'chat', agentId: 'a1' }],
+      },
+    });
     expect(results[0]?.ok).toBe(false);
     await grant(ledger, ws, 'first', 50);
     expect(await typesOf(ctx.store, ws)).toEqual([]);
@@ -145,13 +158,16 @@ describeStores('low-credit crossings', (ctx) => {
     const { clock, ledger, charge, workspace } = setup();
     const ws = await workspace(10);
     for (let i = 0; i < 7; i += 1) await charge(ws); // 3 left
-    const { hold } = await ledger.reserve({ workspaceId: ws, count: 1 }); // 2 available
+    const { hold } = await reserveCredits({ ctx: ledger, input: { workspaceId: ws, count: 1 } }); // 2 available
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low']);
-    await ledger.release(ws, hold.id); // 3 available again
+    await releaseReservation({ ctx: ledger, input: { workspaceId: ws, reservationId: hold.id } }); // 3 available again
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low', 'credits.recovered']);
 
     await charge(ws); // 2 left: low
-    await ledger.refund(ws, `r${responses}`, 'wrong answer'); // 3: recovered
+    await refundResponse({
+      ctx: ledger,
+      input: { workspaceId: ws, responseId: `r${responses}`, reason: 'wrong answer' },
+    }); // 3: recovered
     expect(await typesOf(ctx.store, ws)).toEqual([
       'credits.low',
       'credits.recovered',
@@ -162,7 +178,7 @@ describeStores('low-credit crossings', (ctx) => {
     // Credits that expire leave only 1 credit: the sweep's transaction announces the fall.
     await grant(ledger, ws, 'short', 10, new Date(clock.now().getTime() + 10 * MINUTE));
     clock.advance(11 * MINUTE);
-    await sweepExpired(ctx.store, clock.now());
+    await sweepExpired({ ctx: contextAt(ctx.store, clock.now()) });
     expect((await typesOf(ctx.store, ws)).slice(4)).toEqual(['credits.low']);
   });
 
@@ -178,21 +194,33 @@ describeStores('low-credit crossings', (ctx) => {
   });
 
   it('uses the threshold the workspace set, and announces a crossing the new threshold causes', async () => {
-    const { clock, alerts, charge, workspace } = setup();
+    const { clock, charge, workspace } = setup();
     const ws = await workspace(100);
     for (let i = 0; i < 40; i += 1) await charge(ws); // 60 left, line 20
 
-    const view = await alerts.setThreshold(ws, { kind: 'absolute', amount: 60_000 }, clock.now());
+    const view = await setThreshold({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, threshold: { kind: 'absolute', amount: 60_000 } },
+    });
     expect(view).toMatchObject({ isDefault: false, line: 60_000, available: 60_000, state: 'low' });
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low']);
-    expect(await alerts.thresholdOf(ws)).toEqual({ kind: 'absolute', amount: 60_000 });
+    expect(await getThreshold({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).toEqual({
+      kind: 'absolute',
+      amount: 60_000,
+    });
 
-    await alerts.setThreshold(ws, { kind: 'share', share: 0.5 }, clock.now()); // line 50: above it again
+    await setThreshold({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, threshold: { kind: 'share', share: 0.5 } },
+    }); // line 50: above it again
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low', 'credits.recovered']);
     for (let i = 0; i < 10; i += 1) await charge(ws);
     expect(await typesOf(ctx.store, ws)).toEqual(['credits.low', 'credits.recovered', 'credits.low']);
 
-    const back = await alerts.setThreshold(ws, null, clock.now());
+    const back = await setThreshold({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, threshold: null },
+    });
     expect(back).toMatchObject({ isDefault: true, threshold: { kind: 'share', share: 0.2 }, line: 20_000 });
     expect(await typesOf(ctx.store, ws)).toEqual([
       'credits.low',
@@ -203,16 +231,31 @@ describeStores('low-credit crossings', (ctx) => {
   });
 
   it('refuses a threshold that is not a share from 0 to 100% or a whole number of millicredits', async () => {
-    const { clock, alerts, workspace } = setup();
+    const { clock, workspace } = setup();
     const ws = await workspace(10);
     for (const bad of [
       { kind: 'share' as const, share: 1.5 },
       { kind: 'share' as const, share: 0.12345 },
       { kind: 'absolute' as const, amount: -1 },
     ]) {
-      expect((await refusal(alerts.setThreshold(ws, bad, clock.now()))).code).toBe('invalid_request');
+      expect(
+        (
+          await refusal(
+            setThreshold({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, threshold: bad } }),
+          )
+        ).code,
+      ).toBe('invalid_request');
     }
-    expect((await refusal(alerts.setThreshold('ws_missing', null, clock.now()))).code).toBe('not_found');
+    expect(
+      (
+        await refusal(
+          setThreshold({
+            ctx: contextAt(ctx.store, clock.now()),
+            input: { workspaceId: 'ws_missing', threshold: null },
+          }),
+        )
+      ).code,
+    ).toBe('not_found');
   });
 
   it('announces each crossing once when charges race, from two processes on PostgreSQL', async () => {
@@ -222,11 +265,11 @@ describeStores('low-credit crossings', (ctx) => {
     // connection's lock), so there the race is between concurrent transactions of one process.
     const secondStore = ctx.kind === 'postgres' ? await openStoreAt(ctx.location) : ctx.store;
     try {
-      new CreditAlerts(secondStore).observeLedger();
-      const second = createLedger(secondStore, clock.now);
+      observeCreditAlerts({ ctx: contextAt(secondStore, clock.now()) });
+      const second = ledgerContext(secondStore, clock.now);
       const ws = await first.workspace(40);
       const charges = Array.from({ length: 44 }, (_, i) =>
-        (i % 2 === 0 ? first.ledger : second)
+        (i % 2 === 0 ? first.ledger : second).charges
           .charge({ workspaceId: ws, id: `p${i}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' })
           .then(
             () => 'charged',

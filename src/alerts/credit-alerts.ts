@@ -6,9 +6,10 @@ import { DEFAULT_LOW_CREDIT_THRESHOLD, type LowCreditThreshold, lowCreditLine } 
 import { grantedInPeriod } from '../domain/period-totals.ts';
 import type { Period } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
+import type { Context } from '../ledger/context.ts';
 import { sharedPeriodTotals } from '../ledger/period-totals.ts';
-import type { Database } from '../store/schema.ts';
-import type { BalanceChange, LedgerReader, SharedReads, Store } from '../store/store.ts';
+import type { Database, Db } from '../store/schema.ts';
+import type { BalanceChange, LedgerReader, SharedReads } from '../store/store.ts';
 import { type CreditState, creditState, crossingEvents } from './crossings.ts';
 import { recordEvent } from './events.ts';
 
@@ -114,121 +115,140 @@ export async function availableNow(reader: LedgerReader, workspaceId: string, no
  * lock inside that transaction, so each crossing is announced once, whichever process made it, and
  * its events reach the outbox in the same commit as the credits that moved.
  */
-export class CreditAlerts {
-  constructor(private readonly store: Store) {}
+export function observeCreditAlerts({ ctx }: { ctx: Context }): void {
+  ctx.store.observeBalances('credit-alerts', {
+    load: (db, workspaceId, at, shared) => loadStanding(db, workspaceId, at, shared),
+    decide: (change, standing, db) => onBalanceChange(change, standing, db),
+  });
+}
 
-  /** Starts watching the ledger's transactions on this store. */
-  observeLedger(): void {
-    this.store.observeBalances('credit-alerts', {
-      load: (db, workspaceId, at, shared) => loadStanding(db, workspaceId, at, shared),
-      decide: (change, standing, db) => this.onBalanceChange(change, standing, db),
-    });
-  }
+/** Writes only when the state crossed: the line is of the period's grants, this transaction's included. */
+async function onBalanceChange(change: BalanceChange, standing: AlertStanding, db: Db): Promise<void> {
+  const granted = standing.granted + grantedInPeriod(change.grantsAdded, standing.period);
+  const line = lowCreditLine(standing.threshold, granted);
+  // Never announced: where it stood before this transaction is the state to cross from.
+  const from = standing.state ?? creditState(change.before, line);
+  await announce(
+    db,
+    change.workspaceId,
+    standing.state,
+    from,
+    creditState(change.after, line),
+    change.after,
+    line,
+    change.at,
+  );
+}
 
-  /** Writes only when the state crossed: the line is of the period's grants, this transaction's included. */
-  private async onBalanceChange(change: BalanceChange, standing: AlertStanding, trx: Kysely<Database>): Promise<void> {
-    const granted = standing.granted + grantedInPeriod(change.grantsAdded, standing.period);
-    const line = lowCreditLine(standing.threshold, granted);
-    // Never announced: where it stood before this transaction is the state to cross from.
-    const from = standing.state ?? creditState(change.before, line);
-    await this.announce(
-      trx,
-      change.workspaceId,
-      standing.state,
-      from,
-      creditState(change.after, line),
-      change.after,
-      line,
-      change.at,
-    );
-  }
+/** The workspace's own threshold, or the default. */
+export async function getThreshold({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { workspaceId: string };
+}): Promise<LowCreditThreshold> {
+  return (await loadAlertRow(ctx.store.db, input.workspaceId)).threshold;
+}
 
-  async thresholdOf(workspaceId: string): Promise<LowCreditThreshold> {
-    return (await loadAlertRow(this.store.db, workspaceId)).threshold;
-  }
+export async function viewThreshold({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { workspaceId: string };
+}): Promise<ThresholdView> {
+  const now = ctx.clock();
+  const { store } = ctx;
+  const { workspaceId } = input;
+  const available = await store.snapshot((reader) => availableNow(reader, workspaceId, now));
+  const standing = await loadStanding(store.db, workspaceId, now);
+  const line = lowCreditLine(standing.threshold, standing.granted);
+  return {
+    threshold: standing.threshold,
+    isDefault: standing.isDefault,
+    line,
+    available,
+    state: creditState(available, line),
+  };
+}
 
-  async view(workspaceId: string, now: Date): Promise<ThresholdView> {
-    const available = await this.store.snapshot((reader) => availableNow(reader, workspaceId, now));
-    const standing = await loadStanding(this.store.db, workspaceId, now);
-    const line = lowCreditLine(standing.threshold, standing.granted);
-    return {
-      threshold: standing.threshold,
-      isDefault: standing.isDefault,
-      line,
-      available,
-      state: creditState(available, line),
-    };
-  }
-
-  /**
-   * Sets the workspace's threshold (null: back to the default). A threshold that now puts the
-   * balance on the other side of the line is a crossing like any other and is announced at once.
-   */
-  async setThreshold(workspaceId: string, threshold: LowCreditThreshold | null, now: Date): Promise<ThresholdView> {
-    const stored = threshold ? thresholdToRow(threshold) : null;
-    return this.store.transaction(async (tx, trx) => {
-      await tx.lockAccount(workspaceId);
-      const available = await availableNow(tx, workspaceId, now);
-      const standing = await loadStanding(trx, workspaceId, now);
-      const from = standing.state ?? creditState(available, lowCreditLine(standing.threshold, standing.granted));
-      await trx
-        .insertInto('alert_states')
-        .values({
-          workspace_id: workspaceId,
-          state: standing.state,
-          threshold_kind: stored?.kind ?? null,
-          threshold_value: stored?.value ?? null,
-          updated_at: now.getTime(),
-        })
-        .onConflict((oc) =>
-          oc.column('workspace_id').doUpdateSet({
-            threshold_kind: stored?.kind ?? null,
-            threshold_value: stored?.value ?? null,
-            updated_at: now.getTime(),
-          }),
-        )
-        .execute();
-      const next = threshold ?? DEFAULT_LOW_CREDIT_THRESHOLD;
-      const line = lowCreditLine(next, standing.granted);
-      const to = creditState(available, line);
-      await this.announce(trx, workspaceId, standing.state, from, to, available, line, now);
-      return { threshold: next, isDefault: threshold === null, line, available, state: to };
-    });
-  }
-
-  private async announce(
-    trx: Kysely<Database>,
-    workspaceId: string,
-    announced: CreditState | null,
-    from: CreditState,
-    to: CreditState,
-    available: Millicredits,
-    line: Millicredits,
-    at: Date,
-  ): Promise<void> {
-    if (from === to) return;
-    const events = crossingEvents(from, to, announced !== null);
-    // Nothing announced yet and still nothing to announce: the next change crosses from where it stands then.
-    if (announced === null && events.length === 0) return;
+/**
+ * Sets the workspace's threshold (null: back to the default). A threshold that now puts the
+ * balance on the other side of the line is a crossing like any other and is announced at once.
+ */
+export async function setThreshold({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { workspaceId: string; threshold: LowCreditThreshold | null };
+}): Promise<ThresholdView> {
+  const now = ctx.clock();
+  const { workspaceId, threshold } = input;
+  const stored = threshold ? thresholdToRow(threshold) : null;
+  return ctx.store.transaction(async (tx, trx) => {
+    await tx.lockAccount(workspaceId);
+    const available = await availableNow(tx, workspaceId, now);
+    const standing = await loadStanding(trx, workspaceId, now);
+    const from = standing.state ?? creditState(available, lowCreditLine(standing.threshold, standing.granted));
     await trx
       .insertInto('alert_states')
       .values({
         workspace_id: workspaceId,
-        state: to,
-        threshold_kind: null,
-        threshold_value: null,
-        updated_at: at.getTime(),
+        state: standing.state,
+        threshold_kind: stored?.kind ?? null,
+        threshold_value: stored?.value ?? null,
+        updated_at: now.getTime(),
       })
-      .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ state: to, updated_at: at.getTime() }))
+      .onConflict((oc) =>
+        oc.column('workspace_id').doUpdateSet({
+          threshold_kind: stored?.kind ?? null,
+          threshold_value: stored?.value ?? null,
+          updated_at: now.getTime(),
+        }),
+      )
       .execute();
-    const data = {
-      available: millicreditsToCredits(available),
-      threshold: millicreditsToCredits(line),
+    const next = threshold ?? DEFAULT_LOW_CREDIT_THRESHOLD;
+    const line = lowCreditLine(next, standing.granted);
+    const to = creditState(available, line);
+    await announce(trx, workspaceId, standing.state, from, to, available, line, now);
+    return { threshold: next, isDefault: threshold === null, line, available, state: to };
+  });
+}
+
+async function announce(
+  db: Db,
+  workspaceId: string,
+  announced: CreditState | null,
+  from: CreditState,
+  to: CreditState,
+  available: Millicredits,
+  line: Millicredits,
+  at: Date,
+): Promise<void> {
+  if (from === to) return;
+  const events = crossingEvents(from, to, announced !== null);
+  // Nothing announced yet and still nothing to announce: the next change crosses from where it stands then.
+  if (announced === null && events.length === 0) return;
+  await db
+    .insertInto('alert_states')
+    .values({
+      workspace_id: workspaceId,
       state: to,
-      previousState: from,
-    };
-    for (const type of events) {
-      await recordEvent(trx, workspaceId, type, data, at);
-    }
+      threshold_kind: null,
+      threshold_value: null,
+      updated_at: at.getTime(),
+    })
+    .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ state: to, updated_at: at.getTime() }))
+    .execute();
+  const data = {
+    available: millicreditsToCredits(available),
+    threshold: millicreditsToCredits(line),
+    state: to,
+    previousState: from,
+  };
+  for (const type of events) {
+    await recordEvent({ ctx: { db, now: at }, input: { workspaceId, type, data } });
   }
 }

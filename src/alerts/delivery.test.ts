@@ -4,37 +4,40 @@ import { HOUR, MINUTE, TestClock } from '../../test/support/clock.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
 import type { Store } from '../store/store.ts';
+import type { AlertsContext } from './context.ts';
 import { type DeliveryOptions, deliverDue } from './delivery.ts';
 import { type EventType, recordEvent } from './events.ts';
 import { verifyTallySignature } from './signature.ts';
 import { sealPlainSigningSecrets } from './signing-secrets.ts';
-import { WebhookSubscriptions } from './subscriptions.ts';
+import { createWebhook, deleteWebhook, listWebhookDeliveries } from './subscriptions.ts';
 
 describeStores('delivering webhooks', (ctx) => {
   const secretKey = randomBytes(32);
   let receiver: WebhookReceiver;
   let clock: TestClock;
-  let subscriptions: WebhookSubscriptions;
+  let alerts: AlertsContext;
   beforeEach(async () => {
     receiver = await startReceiver();
     clock = new TestClock();
-    subscriptions = new WebhookSubscriptions(ctx.store, secretKey);
+    alerts = { store: ctx.store, clock: clock.now, secretKey };
   });
   afterEach(() => receiver.close());
 
   const subscribe = (events: EventType[] = ['credits.low', 'credits.depleted', 'purchase.completed']) =>
-    subscriptions.create({ url: receiver.url, events }, clock.now());
+    createWebhook({ ctx: alerts, input: { url: receiver.url, events } });
 
   const record = (type: EventType, data: Record<string, unknown> = {}, workspaceId = 'ws_test', key?: string) =>
-    ctx.store.db
-      .transaction()
-      .execute((trx) => recordEvent(trx, workspaceId, type, data, clock.now(), key === undefined ? {} : { key }));
+    ctx.store.transaction((_tx, db) =>
+      recordEvent({ ctx: { db, now: clock.now() }, input: { workspaceId, type, data, key } }),
+    );
+
+  const deliveriesOf = (id: string) => listWebhookDeliveries({ ctx: alerts, input: { id, cursor: null, limit: 10 } });
 
   /** Rounds until nothing is due now. */
   async function drain(store: Store = ctx.store, options: DeliveryOptions = {}) {
     let claimed = 0;
     for (;;) {
-      const round = await deliverDue(store, secretKey, clock.now(), options);
+      const round = await deliverDue({ ctx: { ...alerts, store }, input: options });
       expect(round.claimed).toBeLessThanOrEqual(options.batchSize ?? 20);
       if (round.claimed === 0) return claimed;
       claimed += round.claimed;
@@ -46,8 +49,8 @@ describeStores('delivering webhooks', (ctx) => {
     const low = await record('credits.low', { available: 9, threshold: 10 });
     await record('purchase.completed', { pack: 'pack-500' });
 
-    expect(await deliverDue(ctx.store, secretKey, clock.now())).toMatchObject({ claimed: 1, delivered: 1 });
-    expect(await deliverDue(ctx.store, secretKey, clock.now())).toMatchObject({ claimed: 0 });
+    expect(await deliverDue({ ctx: alerts })).toMatchObject({ claimed: 1, delivered: 1 });
+    expect(await deliverDue({ ctx: alerts })).toMatchObject({ claimed: 0 });
     expect(receiver.received).toHaveLength(1);
     const [hook] = receiver.received;
     expect(hook?.event).toEqual({
@@ -67,7 +70,7 @@ describeStores('delivering webhooks', (ctx) => {
     const other = await subscribe();
     expect(verifyTallySignature(other.secret, header, hook?.body ?? '', 300, clock.now())).toBe(false);
 
-    const log = await subscriptions.deliveries(subscription.id, null, 10);
+    const log = await deliveriesOf(subscription.id);
     expect(log.deliveries).toMatchObject([
       { eventId: low.id, eventType: 'credits.low', status: 'delivered', attempts: 1, log: [{ statusCode: 200 }] },
     ]);
@@ -87,15 +90,16 @@ describeStores('delivering webhooks', (ctx) => {
     const stored = await storedSecret(subscription.id);
     expect(stored).toMatch(/^v1\./);
     expect(stored).not.toContain(secret.slice('whsec_'.length));
-    expect((await subscriptions.create({ url: receiver.url, events: ['credits.low'] }, clock.now())).secret).not.toBe(
-      secret,
-    );
+    expect((await subscribe(['credits.low'])).secret).not.toBe(secret);
 
     await record('credits.low');
     // TALLY_SECRET_KEY replaced: the secret cannot be opened, so the attempt fails without a POST.
-    expect(await deliverDue(ctx.store, randomBytes(32), clock.now())).toMatchObject({ claimed: 2, retrying: 2 });
+    expect(await deliverDue({ ctx: { ...alerts, secretKey: randomBytes(32) } })).toMatchObject({
+      claimed: 2,
+      retrying: 2,
+    });
     expect(receiver.requests).toBe(0);
-    const { deliveries } = await subscriptions.deliveries(subscription.id, null, 10);
+    const { deliveries } = await deliveriesOf(subscription.id);
     expect(deliveries[0]?.log).toMatchObject([
       { statusCode: null, error: expect.stringContaining('does not open with this TALLY_SECRET_KEY') },
     ]);
@@ -103,10 +107,10 @@ describeStores('delivering webhooks', (ctx) => {
 
   it('answers a retried create with the same secret, or with a clear conflict once the key has changed', async () => {
     const input = { url: receiver.url, events: ['credits.low'], idempotencyKey: 'create-once' };
-    const first = await subscriptions.create(input, clock.now());
-    expect(await subscriptions.create(input, clock.now())).toMatchObject({ secret: first.secret, replayed: true });
-    const rekeyed = new WebhookSubscriptions(ctx.store, randomBytes(32));
-    await expect(rekeyed.create(input, clock.now())).rejects.toMatchObject({
+    const first = await createWebhook({ ctx: alerts, input });
+    expect(await createWebhook({ ctx: alerts, input })).toMatchObject({ secret: first.secret, replayed: true });
+    const rekeyed = { ...alerts, secretKey: randomBytes(32) };
+    await expect(createWebhook({ ctx: rekeyed, input })).rejects.toMatchObject({
       code: 'conflict',
       details: { id: first.subscription.id },
     });
@@ -116,12 +120,12 @@ describeStores('delivering webhooks', (ctx) => {
     const { subscription, secret } = await subscribe(['credits.low']);
     await ctx.store.db.updateTable('webhook_subscriptions').set({ secret }).where('id', '=', subscription.id).execute();
 
-    expect(await sealPlainSigningSecrets(ctx.store, secretKey)).toBe(1);
-    expect(await sealPlainSigningSecrets(ctx.store, secretKey)).toBe(0);
+    expect(await sealPlainSigningSecrets({ ctx: alerts })).toBe(1);
+    expect(await sealPlainSigningSecrets({ ctx: alerts })).toBe(0);
     expect(await storedSecret(subscription.id)).toMatch(/^v1\./);
 
     await record('credits.low');
-    expect(await deliverDue(ctx.store, secretKey, clock.now())).toMatchObject({ delivered: 1 });
+    expect(await deliverDue({ ctx: alerts })).toMatchObject({ delivered: 1 });
     const [hook] = receiver.received;
     expect(
       verifyTallySignature(secret, String(hook?.headers['tally-signature']), hook?.body ?? '', 300, clock.now()),
@@ -136,7 +140,7 @@ describeStores('delivering webhooks', (ctx) => {
     for (let minute = 0; minute <= 180; minute += 1) {
       if (minute === 10) sent.push(await record('purchase.completed', { pack: 'pack-500' }));
       if (minute === 60) receiver.mode = 'up';
-      await deliverDue(ctx.store, secretKey, clock.now());
+      await deliverDue({ ctx: alerts });
       clock.advance(MINUTE);
     }
 
@@ -148,7 +152,7 @@ describeStores('delivering webhooks', (ctx) => {
       expect(verifyTallySignature(secret, String(hook.headers['tally-signature']), hook.body, 300, sentAt)).toBe(true);
     }
 
-    const { deliveries } = await subscriptions.deliveries(subscription.id, null, 10);
+    const { deliveries } = await deliveriesOf(subscription.id);
     expect(deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
     for (const delivery of deliveries) {
       expect(delivery.attempts).toBe(delivery.log.length);
@@ -202,7 +206,7 @@ describeStores('delivering webhooks', (ctx) => {
     await record('credits.low');
     const outcomes = [];
     for (let i = 0; i < 4; i += 1) {
-      outcomes.push(await deliverDue(ctx.store, secretKey, clock.now(), { maxAttempts: 3 }));
+      outcomes.push(await deliverDue({ ctx: alerts, input: { maxAttempts: 3 } }));
       clock.advance(3 * HOUR);
     }
     expect(outcomes.map((o) => [o.retrying, o.failed])).toEqual([
@@ -211,7 +215,7 @@ describeStores('delivering webhooks', (ctx) => {
       [0, 1],
       [0, 0],
     ]);
-    const [delivery] = (await subscriptions.deliveries(subscription.id, null, 10)).deliveries;
+    const [delivery] = (await deliveriesOf(subscription.id)).deliveries;
     expect(delivery).toMatchObject({ status: 'failed', attempts: 3, nextAttemptAt: null });
     expect(delivery?.log.map((entry) => [entry.attempt, entry.statusCode, entry.error, entry.responseExcerpt])).toEqual(
       [
@@ -226,18 +230,18 @@ describeStores('delivering webhooks', (ctx) => {
     const { subscription } = await subscribe();
     receiver.mode = 'hanging';
     await record('credits.depleted');
-    expect(await deliverDue(ctx.store, secretKey, clock.now(), { timeoutMs: 200 })).toMatchObject({ retrying: 1 });
+    expect(await deliverDue({ ctx: alerts, input: { timeoutMs: 200 } })).toMatchObject({ retrying: 1 });
     receiver.mode = 'up';
     clock.advance(2 * MINUTE);
-    expect(await deliverDue(ctx.store, secretKey, clock.now(), { timeoutMs: 200 })).toMatchObject({ delivered: 1 });
-    const [delivery] = (await subscriptions.deliveries(subscription.id, null, 10)).deliveries;
+    expect(await deliverDue({ ctx: alerts, input: { timeoutMs: 200 } })).toMatchObject({ delivered: 1 });
+    const [delivery] = (await deliveriesOf(subscription.id)).deliveries;
     expect(delivery?.log.map((entry) => entry.error)).toEqual(['no answer within 200 ms', null]);
   });
 
   it('sends nothing more to a deleted subscription', async () => {
     const { subscription } = await subscribe();
     await record('credits.low');
-    await subscriptions.delete(subscription.id, clock.now());
+    await deleteWebhook({ ctx: alerts, input: { id: subscription.id } });
     await record('credits.depleted');
     expect(await drain()).toBe(0);
     expect(receiver.requests).toBe(0);

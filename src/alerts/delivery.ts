@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { randomId } from '../ledger/random-id.ts';
 import { SecretBoxError } from '../secrets/secret-box.ts';
-import type { Store } from '../store/store.ts';
+import type { Db } from '../store/schema.ts';
+import type { AlertsContext } from './context.ts';
 import { claimDue } from './outbox-claim.ts';
 import { MAX_ATTEMPTS, settleAttempt } from './retry-schedule.ts';
 import { SIGNATURE_HEADER, signTallyPayload, standardWebhookHeaders } from './signature.ts';
@@ -143,14 +144,14 @@ async function send(row: Claimed, secretKey: Uint8Array, now: Date, timeoutMs: n
 }
 
 async function attempt(
-  store: Store,
-  secretKey: Uint8Array,
+  ctx: AlertsContext,
   row: Claimed,
   now: Date,
   token: string,
   options: Required<DeliveryOptions>,
 ): Promise<Outcome> {
-  const mine = (trx: typeof store.db) =>
+  const { store, secretKey } = ctx;
+  const mine = (trx: Db) =>
     trx
       .updateTable('webhook_deliveries')
       .where('workspace_id', '=', row.workspace_id)
@@ -163,7 +164,7 @@ async function attempt(
   const result = await send(row, secretKey, now, options.timeoutMs);
   const number = row.attempts + 1;
   const { outcome, fields } = settleAttempt(result.error, number, options.maxAttempts, now, options.random());
-  await store.db.transaction().execute(async (trx) => {
+  await store.transaction(async (_tx, trx) => {
     await trx
       .insertInto('webhook_attempts')
       .values({
@@ -192,16 +193,19 @@ async function attempt(
 }
 
 /**
- * One round of the outbox: claims what is due at `now`, POSTs each signed event, and records each
+ * One round of the outbox: claims what is due now, POSTs each signed event, and records each
  * attempt in the delivery log. A failed attempt is retried later on the backoff schedule until
  * `maxAttempts`; a 2xx answer ends it. At least once: a receiver should ignore an event id it has seen.
  */
-export async function deliverDue(
-  store: Store,
-  secretKey: Uint8Array,
-  now: Date,
-  options: DeliveryOptions = {},
-): Promise<DeliveryRound> {
+export async function deliverDue({
+  ctx,
+  input: options = {},
+}: {
+  ctx: AlertsContext;
+  input?: DeliveryOptions;
+}): Promise<DeliveryRound> {
+  const now = ctx.clock();
+  const { store } = ctx;
   const settings: Required<DeliveryOptions> = {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -239,7 +243,7 @@ export async function deliverDue(
     ])
     .where('d.lease_token', '=', token)
     .execute();
-  const outcomes = await Promise.all(rows.map((row) => attempt(store, secretKey, row, now, token, settings)));
+  const outcomes = await Promise.all(rows.map((row) => attempt(ctx, row, now, token, settings)));
   for (const outcome of outcomes) round[outcome] += 1;
   return round;
 }

@@ -6,7 +6,7 @@ import { startServer, type TestServer } from '../../test/support/http.ts';
 import { SMTP_PASSWORD, startSmtpServer, type TestSmtpServer } from '../../test/support/smtp-server.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { createUser } from '../users/users.ts';
-import { type EmailSettings, sendDueEmails } from './email-delivery.ts';
+import { type EmailContext, sendDueEmails } from './email-delivery.ts';
 import { prepareEmail } from './email-worker.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -20,17 +20,17 @@ function unsubscribeLinkOf(mail: ParsedMail | undefined): string {
 describeStores('e-mail notices', (ctx) => {
   let smtp: TestSmtpServer;
   let server: TestServer;
-  let settings: EmailSettings;
+  let email: EmailContext;
   let responses = 0;
 
   beforeEach(async () => {
     smtp = await startSmtpServer();
     server = await startServer(ctx.store);
-    settings = {
+    email = {
+      ...server.app.ctx,
       mailer: createTransport(smtp.url),
       from: 'Tally <notices@tally.test>',
       publicUrl: server.url,
-      secretKey: server.app.secretKey,
     };
   });
   afterEach(async () => {
@@ -40,17 +40,10 @@ describeStores('e-mail notices', (ctx) => {
 
   /** Mail on, as a process started with TALLY_SMTP_URL states it; a workspace of 10 credits with two users. */
   async function workspaceWithUsers() {
-    const start = await prepareEmail(
-      ctx.store,
-      {
-        smtpUrl: smtp.url,
-        mailFrom: settings.from,
-        publicUrl: server.url,
-        secretKey: settings.secretKey,
-        clock: () => new Date(),
-      },
-      {},
-    );
+    const start = await prepareEmail({
+      ctx: server.app.ctx,
+      input: { smtpUrl: smtp.url, mailFrom: email.from, publicUrl: server.url },
+    });
     expect(start.line).not.toContain(SMTP_PASSWORD);
     const ws = await server.workspace(10);
     for (const email of ['ada@example.com', 'grace@example.com']) {
@@ -74,7 +67,7 @@ describeStores('e-mail notices', (ctx) => {
     const ws = await workspaceWithUsers();
     await spend(ws.key, 5); // 50% of 10 credits used
 
-    const round = await sendDueEmails(ctx.store, settings, new Date());
+    const round = await sendDueEmails({ ctx: email });
     expect(round).toMatchObject({ claimed: 2, delivered: 2 });
     expect(smtp.received.map((mail) => mail.to && 'text' in mail.to && mail.to.text).sort()).toEqual([
       'ada@example.com',
@@ -93,13 +86,13 @@ describeStores('e-mail notices', (ctx) => {
       expect(mail.text).toContain(unsubscribe);
     }
     // Sent once: the next round finds nothing due.
-    expect((await sendDueEmails(ctx.store, settings, new Date())).claimed).toBe(0);
+    expect((await sendDueEmails({ ctx: email })).claimed).toBe(0);
   });
 
   it('stops mailing a user who used the one-click unsubscribe, until they turn notices back on', async () => {
     const ws = await workspaceWithUsers();
     await spend(ws.key, 5);
-    await sendDueEmails(ctx.store, settings, new Date());
+    await sendDueEmails({ ctx: email });
     const ada = smtp.received.find((mail) => JSON.stringify(mail.to).includes('ada@'));
     const link = unsubscribeLinkOf(ada);
 
@@ -117,7 +110,7 @@ describeStores('e-mail notices', (ctx) => {
 
     smtp.received.length = 0;
     await spend(ws.key, 3); // 80% used, and 2 left is low: two notices, to Grace alone
-    await sendDueEmails(ctx.store, settings, new Date());
+    await sendDueEmails({ ctx: email });
     expect(smtp.received.map((mail) => mail.subject)).toEqual(
       expect.arrayContaining([expect.stringMatching(/80%/), expect.stringMatching(/running low/)]),
     );
@@ -137,14 +130,14 @@ describeStores('e-mail notices', (ctx) => {
 
     smtp.received.length = 0;
     await spend(ws.key, 2); // 100% used and depleted: two notices each
-    await sendDueEmails(ctx.store, settings, new Date());
+    await sendDueEmails({ ctx: email });
     expect(smtp.received).toHaveLength(4);
   });
 
   it('refuses an altered unsubscribe link and changes nothing', async () => {
     const ws = await workspaceWithUsers();
     await spend(ws.key, 5);
-    await sendDueEmails(ctx.store, settings, new Date());
+    await sendDueEmails({ ctx: email });
     const link = unsubscribeLinkOf(smtp.received[0]);
     const altered = `${link.slice(0, -3)}AAA`;
     expect((await fetch(altered, { method: 'POST' })).status).toBe(400);
@@ -155,7 +148,7 @@ describeStores('e-mail notices', (ctx) => {
   it('unsubscribes from a browser signed in to the dashboard too, with no CSRF token', async () => {
     const ws = await workspaceWithUsers();
     await spend(ws.key, 5);
-    await sendDueEmails(ctx.store, settings, new Date());
+    await sendDueEmails({ ctx: email });
     const grace = smtp.received.find((mail) => JSON.stringify(mail.to).includes('grace@'));
     const signIn = await server.call('POST', '/v1/session', {
       body: { email: 'grace@example.com', password: PASSWORD },
@@ -172,7 +165,7 @@ describeStores('e-mail notices', (ctx) => {
     await spend(ws.key, 5);
     smtp.mode = 'failing';
     const now = new Date();
-    const failed = await sendDueEmails(ctx.store, settings, now, { random: () => 0.5 });
+    const failed = await sendDueEmails({ ctx: { ...email, clock: () => now }, input: { random: () => 0.5 } });
     expect(failed).toMatchObject({ claimed: 2, retrying: 2 });
     const pending = await ctx.store.db.selectFrom('email_deliveries').selectAll().execute();
     expect(pending.every((row) => row.status === 'pending' && row.attempts === 1)).toBe(true);
@@ -180,19 +173,18 @@ describeStores('e-mail notices', (ctx) => {
     expect(pending[0]?.last_error).not.toContain(SMTP_PASSWORD);
 
     smtp.mode = 'up';
-    expect((await sendDueEmails(ctx.store, settings, new Date(now.getTime() + 30_000))).claimed).toBe(0); // not yet due
-    const retried = await sendDueEmails(ctx.store, settings, new Date(now.getTime() + 2 * MINUTE));
+    expect((await sendDueEmails({ ctx: { ...email, clock: () => new Date(now.getTime() + 30_000) } })).claimed).toBe(0); // not yet due
+    const retried = await sendDueEmails({ ctx: { ...email, clock: () => new Date(now.getTime() + 2 * MINUTE) } });
     expect(retried).toMatchObject({ claimed: 2, delivered: 2 });
     expect(smtp.received).toHaveLength(2);
   });
 
   it('queues no mail when Tally runs without TALLY_SMTP_URL, and says so at start', async () => {
     const ws = await workspaceWithUsers();
-    const start = await prepareEmail(
-      ctx.store,
-      { smtpUrl: null, mailFrom: null, publicUrl: server.url, secretKey: settings.secretKey, clock: () => new Date() },
-      {},
-    );
+    const start = await prepareEmail({
+      ctx: server.app.ctx,
+      input: { smtpUrl: null, mailFrom: null, publicUrl: server.url },
+    });
     expect(start).toEqual({ line: 'E-mail notices: off (TALLY_SMTP_URL is unset): no mail is queued.', worker: null });
     await spend(ws.key, 10);
     const events = await ctx.store.db.selectFrom('webhook_events').select('type').execute();

@@ -1,8 +1,9 @@
 import type { SendMailOptions } from 'nodemailer';
 import { randomId } from '../ledger/random-id.ts';
 import { workspaceNames } from '../ledger/workspaces.ts';
-import type { Store } from '../store/store.ts';
+import type { Db } from '../store/schema.ts';
 import { usersById } from '../users/users.ts';
+import type { AlertsContext } from './context.ts';
 import { type RenderedEmail, renderEmail } from './email-templates.ts';
 import { claimDue } from './outbox-claim.ts';
 import { MAX_ATTEMPTS, settleAttempt } from './retry-schedule.ts';
@@ -19,9 +20,10 @@ export interface EmailSettings {
   from: string;
   /** Where links in the mail point: TALLY_PUBLIC_URL, else the address Tally listens on. */
   publicUrl: string;
-  /** Signs the unsubscribe links. */
-  secretKey: Uint8Array;
 }
+
+/** What the mail round runs on: the alerts' context (its key signs the unsubscribe links) and the mail settings. */
+export interface EmailContext extends AlertsContext, EmailSettings {}
 
 export interface EmailOptions {
   batchSize?: number;
@@ -47,7 +49,7 @@ const ERROR_CHARS = 512;
 
 /** The unsubscribe address in every mail: a page with a button, and the target of the one-click POST (RFC 8058). */
 export function unsubscribeUrl(
-  settings: Pick<EmailSettings, 'publicUrl' | 'secretKey'>,
+  settings: Pick<EmailContext, 'publicUrl' | 'secretKey'>,
   workspaceId: string,
   userId: string,
 ) {
@@ -75,7 +77,7 @@ function describeFailure(error: unknown): string {
   return `${typeof code === 'string' ? `${code}: ` : ''}${reply}`.slice(0, ERROR_CHARS);
 }
 
-function message(row: Claimed, email: string, rendered: RenderedEmail, settings: EmailSettings): SendMailOptions {
+function message(row: Claimed, email: string, rendered: RenderedEmail, settings: EmailContext): SendMailOptions {
   const unsubscribe = unsubscribeUrl(settings, row.workspace_id, row.user_id);
   return {
     from: settings.from,
@@ -95,14 +97,14 @@ function message(row: Claimed, email: string, rendered: RenderedEmail, settings:
 }
 
 async function attempt(
-  store: Store,
+  ctx: EmailContext,
   row: Claimed,
-  settings: EmailSettings,
   now: Date,
   token: string,
   options: Required<EmailOptions>,
 ): Promise<Outcome> {
-  const mine = (trx: typeof store.db) =>
+  const { store } = ctx;
+  const mine = (trx: Db) =>
     trx
       .updateTable('email_deliveries')
       .where('workspace_id', '=', row.workspace_id)
@@ -110,8 +112,8 @@ async function attempt(
       .where('lease_token', '=', token);
   const rendered = renderEmail(row.type, JSON.parse(row.data) as Record<string, unknown>, {
     workspaceName: row.workspace_name,
-    dashboardUrl: settings.publicUrl,
-    unsubscribeUrl: unsubscribeUrl(settings, row.workspace_id, row.user_id),
+    dashboardUrl: ctx.publicUrl,
+    unsubscribeUrl: unsubscribeUrl(ctx, row.workspace_id, row.user_id),
   });
   // The user left, unsubscribed after the mail was queued, or the event has no mail: nothing to send.
   if (row.email === null || row.opted_out !== null || rendered === null) {
@@ -120,7 +122,7 @@ async function attempt(
   }
   let error: string | null = null;
   try {
-    await settings.mailer.sendMail(message(row, row.email, rendered, settings));
+    await ctx.mailer.sendMail(message(row, row.email, rendered, ctx));
   } catch (failure) {
     error = describeFailure(failure);
   }
@@ -139,16 +141,19 @@ async function attempt(
 }
 
 /**
- * One round of the e-mail side of the outbox: claims the mails due at `now`, renders and sends each
+ * One round of the e-mail side of the outbox: claims the mails due now, renders and sends each
  * over SMTP, and records the outcome. A failed send is retried later on the webhooks' backoff
  * schedule until `maxAttempts`. At least once, like the webhooks.
  */
-export async function sendDueEmails(
-  store: Store,
-  settings: EmailSettings,
-  now: Date,
-  options: EmailOptions = {},
-): Promise<EmailRound> {
+export async function sendDueEmails({
+  ctx,
+  input: options = {},
+}: {
+  ctx: EmailContext;
+  input?: EmailOptions;
+}): Promise<EmailRound> {
+  const now = ctx.clock();
+  const { store } = ctx;
   const resolved: Required<EmailOptions> = {
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
@@ -185,7 +190,7 @@ export async function sendDueEmails(
     .where('d.lease_token', '=', token)
     .execute();
   const [names, users] = await Promise.all([
-    workspaceNames(store, [...new Set(claimed.map((row) => row.workspace_id))]),
+    workspaceNames({ ctx: { store }, input: { workspaceIds: [...new Set(claimed.map((row) => row.workspace_id))] } }),
     usersById(store, [...new Set(claimed.map((row) => row.user_id))]),
   ]);
   const rows = claimed.flatMap((row) => {
@@ -196,7 +201,7 @@ export async function sendDueEmails(
       { ...row, workspace_name: workspaceName, email: user?.workspaceId === row.workspace_id ? user.email : null },
     ];
   });
-  const outcomes = await Promise.all(rows.map((row) => attempt(store, row, settings, now, token, resolved)));
+  const outcomes = await Promise.all(rows.map((row) => attempt(ctx, row, now, token, resolved)));
   for (const outcome of outcomes) round[outcome] += 1;
   return round;
 }

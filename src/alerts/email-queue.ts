@@ -1,7 +1,7 @@
+import type { Context } from '../ledger/context.ts';
 import { randomId } from '../ledger/random-id.ts';
-import type { Db } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
 import { userIdsOf } from '../users/users.ts';
+import type { OutboxTxContext } from './context.ts';
 import { hasEmailTemplate } from './email-templates.ts';
 import type { EventType } from './events.ts';
 
@@ -11,9 +11,9 @@ import type { EventType } from './events.ts';
  * code: the outbox reads it there before it finds the recipients. Every process
  * states it at start, so all of them should be given the same TALLY_SMTP_URL.
  */
-export async function setEmailEnabled(store: Store, enabled: boolean, now: Date): Promise<void> {
-  const values = { enabled: enabled ? 1 : 0, updated_at: now.getTime() };
-  await store.db
+export async function setEmailEnabled({ ctx, input }: { ctx: Context; input: { enabled: boolean } }): Promise<void> {
+  const values = { enabled: input.enabled ? 1 : 0, updated_at: ctx.clock().getTime() };
+  await ctx.store.db
     .insertInto('email_settings')
     .values({ id: 1, ...values })
     .onConflict((oc) => oc.column('id').doUpdateSet(values))
@@ -24,30 +24,33 @@ export async function setEmailEnabled(store: Store, enabled: boolean, now: Date)
  * Queues one e-mail per dashboard user of the workspace who has not unsubscribed, for an event just
  * put in the outbox, in the caller's transaction: the mail exists exactly when the event does.
  */
-export async function queueEmails(
-  trx: Db,
-  workspaceId: string,
-  event: { id: string; seq: number; type: EventType },
-  at: Date,
-): Promise<void> {
+export async function queueEmails({
+  ctx,
+  input,
+}: {
+  ctx: OutboxTxContext;
+  input: { workspaceId: string; event: { id: string; seq: number; type: EventType } };
+}): Promise<void> {
+  const { db, now } = ctx;
+  const { workspaceId, event } = input;
   if (!hasEmailTemplate(event.type)) return;
-  const enabled = await trx
+  const enabled = await db
     .selectFrom('email_settings')
     .select('id')
     .where('id', '=', 1)
     .where('enabled', '=', 1)
     .executeTakeFirst();
   if (!enabled) return;
-  const users = await userIdsOf(trx, workspaceId);
+  const users = await userIdsOf(db, workspaceId);
   if (users.length === 0) return;
   const optedOut = new Set(
-    (await trx.selectFrom('email_opt_outs').select('user_id').where('workspace_id', '=', workspaceId).execute()).map(
+    (await db.selectFrom('email_opt_outs').select('user_id').where('workspace_id', '=', workspaceId).execute()).map(
       (row) => row.user_id,
     ),
   );
   const recipients = users.filter((id) => !optedOut.has(id));
   if (recipients.length === 0) return;
-  await trx
+  await db
     .insertInto('email_deliveries')
     .values(
       recipients.map((userId) => ({
@@ -58,12 +61,12 @@ export async function queueEmails(
         user_id: userId,
         status: 'pending' as const,
         attempts: 0,
-        next_attempt_at: at.getTime(),
+        next_attempt_at: now.getTime(),
         lease_token: null,
         last_attempt_at: null,
         last_error: null,
         delivered_at: null,
-        created_at: at.getTime(),
+        created_at: now.getTime(),
       })),
     )
     .execute();

@@ -1,36 +1,34 @@
 import { createTransport } from 'nodemailer';
-import type { Clock } from '../domain/clock.ts';
-import type { Store } from '../store/store.ts';
+import type { AlertsContext } from './context.ts';
 import { sendDueEmails } from './email-delivery.ts';
 import { setEmailEnabled } from './email-queue.ts';
 import { OutboxWorker, type PollingOptions } from './worker.ts';
 
-export interface EmailStart {
+export interface EmailStart extends PollingOptions {
   smtpUrl: string | null;
   mailFrom: string | null;
   publicUrl: string;
-  secretKey: Uint8Array;
-  clock: Clock;
 }
 
 /**
  * States whether mail is queued (TALLY_SMTP_URL set) and, when it is, returns the worker that sends
  * it, with the start-up line that says so. The line names the SMTP host, never the URL's password.
  */
-export async function prepareEmail(
-  store: Store,
-  settings: EmailStart,
-  options: PollingOptions,
-): Promise<{ line: string; worker: OutboxWorker | null }> {
-  const { smtpUrl, mailFrom } = settings;
-  await setEmailEnabled(store, smtpUrl !== null, settings.clock());
+export async function prepareEmail({
+  ctx,
+  input,
+}: {
+  ctx: AlertsContext;
+  input: EmailStart;
+}): Promise<{ line: string; worker: OutboxWorker | null }> {
+  const { smtpUrl, mailFrom, publicUrl, ...polling } = input;
+  await setEmailEnabled({ ctx, input: { enabled: smtpUrl !== null } });
   if (smtpUrl === null || mailFrom === null) {
     return { line: 'E-mail notices: off (TALLY_SMTP_URL is unset): no mail is queued.', worker: null };
   }
-  const mailer = createTransport(smtpUrl);
-  const email = { mailer, from: mailFrom, publicUrl: settings.publicUrl, secretKey: settings.secretKey };
+  const email = { ...ctx, mailer: createTransport(smtpUrl), from: mailFrom, publicUrl };
   return {
     line: `E-mail notices: on, through the SMTP server at ${new URL(smtpUrl).host}, from ${mailFrom}.`,
-    worker: new OutboxWorker((now) => sendDueEmails(store, email, now), settings.clock, options),
+    worker: new OutboxWorker({ ...polling, round: () => sendDueEmails({ ctx: email }) }),
   };
 }

@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import { TallyError } from '../domain/errors.ts';
 import { randomId } from '../ledger/random-id.ts';
-import type { Database } from '../store/schema.ts';
+import type { OutboxTxContext } from './context.ts';
 import { queueEmails } from './email-queue.ts';
 
 export const EVENT_TYPES = [
@@ -22,6 +21,13 @@ export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
 }
 
+export interface NewEvent {
+  workspaceId: string;
+  type: EventType;
+  data: Record<string, unknown>;
+  key?: string;
+}
+
 export interface RecordedEvent {
   id: string;
   /** False when an event with the same `key` was already recorded for the workspace: nothing new was written. */
@@ -36,47 +42,42 @@ export interface RecordedEvent {
  * the call idempotent per workspace: e.g. `renewal:<periodStart>` records one renewal event however
  * often the renewal code runs.
  */
-export async function recordEvent(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  type: EventType,
-  data: Record<string, unknown>,
-  at: Date,
-  options: { key?: string } = {},
-): Promise<RecordedEvent> {
+export async function recordEvent({ ctx, input }: { ctx: OutboxTxContext; input: NewEvent }): Promise<RecordedEvent> {
+  const { db, now } = ctx;
+  const { workspaceId, type, data, key } = input;
   if (!isEventType(type)) throw new TallyError('invalid_request', `Unknown event type "${type}".`, { field: 'type' });
   const id = randomId('evt');
-  const inserted = await trx
+  const inserted = await db
     .insertInto('webhook_events')
     .values({
       id,
       workspace_id: workspaceId,
       type,
       data: JSON.stringify(data),
-      dedupe_key: options.key ?? null,
-      created_at: at.getTime(),
+      dedupe_key: key ?? null,
+      created_at: now.getTime(),
     })
     .onConflict((oc) => oc.columns(['workspace_id', 'dedupe_key']).doNothing())
     .returning('seq')
     .executeTakeFirst();
   if (!inserted) {
-    const existing = await trx
+    const existing = await db
       .selectFrom('webhook_events')
       .select('id')
       .where('workspace_id', '=', workspaceId)
-      .where('dedupe_key', '=', options.key ?? '')
+      .where('dedupe_key', '=', key ?? '')
       .executeTakeFirstOrThrow();
     return { id: existing.id, recorded: false };
   }
 
-  const subscriptions = await trx
+  const subscriptions = await db
     .selectFrom('webhook_subscriptions')
     .select(['id', 'events'])
     .where('deleted_at', 'is', null)
     .execute();
   const targets = subscriptions.filter((s) => s.events.split(' ').includes(type));
   if (targets.length > 0) {
-    await trx
+    await db
       .insertInto('webhook_deliveries')
       .values(
         targets.map((subscription) => ({
@@ -87,17 +88,17 @@ export async function recordEvent(
           workspace_id: workspaceId,
           status: 'pending' as const,
           attempts: 0,
-          next_attempt_at: at.getTime(),
+          next_attempt_at: now.getTime(),
           lease_token: null,
           last_attempt_at: null,
           last_status_code: null,
           last_error: null,
           delivered_at: null,
-          created_at: at.getTime(),
+          created_at: now.getTime(),
         })),
       )
       .execute();
   }
-  await queueEmails(trx, workspaceId, { id, seq: inserted.seq, type }, at);
+  await queueEmails({ ctx, input: { workspaceId, event: { id, seq: inserted.seq, type } } });
   return { id, recorded: true };
 }

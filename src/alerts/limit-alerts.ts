@@ -1,7 +1,8 @@
 import { millicreditsToCredits } from '../domain/amounts.ts';
 import type { LimitReached } from '../domain/spend-limits.ts';
+import type { Context } from '../ledger/context.ts';
 import type { Db } from '../store/schema.ts';
-import type { BalanceChange, Store } from '../store/store.ts';
+import type { BalanceChange } from '../store/store.ts';
 import { recordEvent } from './events.ts';
 
 /** The `limit.reached` event's data: credits as decimals, times as RFC 3339. */
@@ -17,11 +18,14 @@ export function limitReachedData(reached: LimitReached): Record<string, unknown>
   };
 }
 
-async function announce(change: BalanceChange, trx: Db): Promise<void> {
+async function announce(change: BalanceChange, db: Db): Promise<void> {
   for (const reached of change.limitsReached ?? []) {
     // The ledger reports a limit once per period; the key keeps it once even if that ever failed.
     const key = `limit.reached:${reached.agentId ?? ''}:${reached.periodStart.getTime()}:${reached.limit}:${reached.mode}`;
-    await recordEvent(trx, change.workspaceId, 'limit.reached', limitReachedData(reached), change.at, { key });
+    await recordEvent({
+      ctx: { db, now: change.at },
+      input: { workspaceId: change.workspaceId, type: 'limit.reached', data: limitReachedData(reached), key },
+    });
   }
 }
 
@@ -29,8 +33,8 @@ async function announce(change: BalanceChange, trx: Db): Promise<void> {
  * Spend limits reached go to the outbox as `limit.reached`, in the transaction that reached them:
  * the ledger decides (src/ledger/spend-limit-tracker.ts), this only records.
  */
-export function observeSpendLimits(store: Store): void {
-  store.observeBalances('spend-limits', {
+export function observeSpendLimits({ ctx }: { ctx: Context }): void {
+  ctx.store.observeBalances('spend-limits', {
     load: async () => undefined,
     decide: (change, _loaded, db) => announce(change, db),
   });

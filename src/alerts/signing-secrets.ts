@@ -1,5 +1,5 @@
 import { openSecret, sealSecret } from '../secrets/secret-box.ts';
-import type { Store } from '../store/store.ts';
+import type { AlertsContext } from './context.ts';
 
 /**
  * Webhook signing secrets are kept sealed: whoever reads the database (a backup, a copied file)
@@ -21,7 +21,8 @@ export function openSigningSecret(key: Uint8Array, subscriptionId: string, store
  * start with `v1.`, plain ones with `whsec_`). Run on start; each row is sealed once, whichever
  * process gets to it first. Returns how many rows it sealed.
  */
-export async function sealPlainSigningSecrets(store: Store, key: Uint8Array): Promise<number> {
+export async function sealPlainSigningSecrets({ ctx }: { ctx: AlertsContext }): Promise<number> {
+  const { store, secretKey } = ctx;
   const plain = await store.db
     .selectFrom('webhook_subscriptions')
     .select(['id', 'secret'])
@@ -31,7 +32,7 @@ export async function sealPlainSigningSecrets(store: Store, key: Uint8Array): Pr
   for (const row of plain) {
     const result = await store.db
       .updateTable('webhook_subscriptions')
-      .set({ secret: sealSigningSecret(key, row.id, row.secret) })
+      .set({ secret: sealSigningSecret(secretKey, row.id, row.secret) })
       .where('id', '=', row.id)
       .where('secret', '=', row.secret)
       .executeTakeFirst();

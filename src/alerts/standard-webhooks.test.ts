@@ -4,11 +4,12 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { MINUTE, TestClock } from '../../test/support/clock.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { type ReceivedWebhook, startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
+import type { AlertsContext } from './context.ts';
 import { deliverDue } from './delivery.ts';
 import { recordEvent } from './events.ts';
 import { verifyTallySignature } from './signature.ts';
 import { sealSigningSecret } from './signing-secrets.ts';
-import { WebhookSubscriptions } from './subscriptions.ts';
+import { createWebhook } from './subscriptions.ts';
 
 /** The three Standard Webhooks headers of a delivery, as a receiver passes them to `verify`. */
 const standardHeaders = (hook: ReceivedWebhook | undefined) => ({
@@ -28,26 +29,29 @@ function legacySecret(): string {
 describeStores('webhooks signed as Standard Webhooks', (ctx) => {
   const secretKey = randomBytes(32);
   let receiver: WebhookReceiver;
-  let subscriptions: WebhookSubscriptions;
+  let alerts: AlertsContext;
   // The library checks the timestamp against the real clock, so deliveries are made at real time.
   let clock: TestClock;
   beforeEach(async () => {
     receiver = await startReceiver();
-    subscriptions = new WebhookSubscriptions(ctx.store, secretKey);
     clock = new TestClock(new Date());
+    alerts = { store: ctx.store, clock: clock.now, secretKey };
   });
   afterEach(() => receiver.close());
 
   const record = () =>
-    ctx.store.db
-      .transaction()
-      .execute((trx) => recordEvent(trx, 'ws_test', 'credits.low', { available: 9, threshold: 10 }, clock.now()));
+    ctx.store.transaction((_tx, db) =>
+      recordEvent({
+        ctx: { db, now: clock.now() },
+        input: { workspaceId: 'ws_test', type: 'credits.low', data: { available: 9, threshold: 10 } },
+      }),
+    );
 
   it('delivers events that the standardwebhooks library verifies with the subscription secret', async () => {
-    const { secret } = await subscriptions.create({ url: receiver.url, events: ['credits.low'] }, clock.now());
+    const { secret } = await createWebhook({ ctx: alerts, input: { url: receiver.url, events: ['credits.low'] } });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const event = await record();
-    expect(await deliverDue(ctx.store, secretKey, clock.now())).toMatchObject({ delivered: 1 });
+    expect(await deliverDue({ ctx: alerts })).toMatchObject({ delivered: 1 });
 
     const [hook] = receiver.received;
     const headers = standardHeaders(hook);
@@ -60,9 +64,9 @@ describeStores('webhooks signed as Standard Webhooks', (ctx) => {
   });
 
   it('fails verification for a tampered body, another secret, or a changed id', async () => {
-    const { secret } = await subscriptions.create({ url: receiver.url, events: ['credits.low'] }, clock.now());
+    const { secret } = await createWebhook({ ctx: alerts, input: { url: receiver.url, events: ['credits.low'] } });
     await record();
-    await deliverDue(ctx.store, secretKey, clock.now());
+    await deliverDue({ ctx: alerts });
     const [hook] = receiver.received;
     const body = hook?.body ?? '';
     const headers = standardHeaders(hook);
@@ -77,10 +81,10 @@ describeStores('webhooks signed as Standard Webhooks', (ctx) => {
   });
 
   it('fails verification for a delivery signed more than five minutes ago', async () => {
-    const { secret } = await subscriptions.create({ url: receiver.url, events: ['credits.low'] }, clock.now());
+    const { secret } = await createWebhook({ ctx: alerts, input: { url: receiver.url, events: ['credits.low'] } });
     clock.set(new Date(Date.now() - 6 * MINUTE));
     await record();
-    await deliverDue(ctx.store, secretKey, clock.now());
+    await deliverDue({ ctx: alerts });
     const [hook] = receiver.received;
     expect(() => new Webhook(secret).verify(hook?.body ?? '', standardHeaders(hook))).toThrow(
       'Message timestamp too old',
@@ -88,13 +92,13 @@ describeStores('webhooks signed as Standard Webhooks', (ctx) => {
   });
 
   it('keeps the same webhook-id on every retry of an event, with a fresh timestamp and signature', async () => {
-    const { secret } = await subscriptions.create({ url: receiver.url, events: ['credits.low'] }, clock.now());
+    const { secret } = await createWebhook({ ctx: alerts, input: { url: receiver.url, events: ['credits.low'] } });
     const event = await record();
     receiver.mode = 'failing';
-    await deliverDue(ctx.store, secretKey, clock.now());
+    await deliverDue({ ctx: alerts });
     receiver.mode = 'up';
     clock.advance(2 * MINUTE);
-    expect(await deliverDue(ctx.store, secretKey, clock.now())).toMatchObject({ delivered: 1 });
+    expect(await deliverDue({ ctx: alerts })).toMatchObject({ delivered: 1 });
     const [hook] = receiver.received;
     expect(hook?.headers['webhook-id']).toBe(event.id);
     expect(hook?.headers['tally-delivery-attempt']).toBe('2');
@@ -103,7 +107,10 @@ describeStores('webhooks signed as Standard Webhooks', (ctx) => {
   });
 
   it('signs for a secret made before Standard Webhooks with the same key bytes, so it keeps working', async () => {
-    const { subscription } = await subscriptions.create({ url: receiver.url, events: ['credits.low'] }, clock.now());
+    const { subscription } = await createWebhook({
+      ctx: alerts,
+      input: { url: receiver.url, events: ['credits.low'] },
+    });
     const legacy = legacySecret();
     await ctx.store.db
       .updateTable('webhook_subscriptions')
@@ -111,7 +118,7 @@ describeStores('webhooks signed as Standard Webhooks', (ctx) => {
       .where('id', '=', subscription.id)
       .execute();
     await record();
-    await deliverDue(ctx.store, secretKey, clock.now());
+    await deliverDue({ ctx: alerts });
     const [hook] = receiver.received;
     const body = hook?.body ?? '';
     // Its standard spelling: the same base64 in the standard alphabet.

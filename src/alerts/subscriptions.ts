@@ -1,9 +1,10 @@
 import { TallyError } from '../domain/errors.ts';
+import type { Context } from '../ledger/context.ts';
 import { fingerprint } from '../ledger/fingerprint.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { SecretBoxError } from '../secrets/secret-box.ts';
 import type { WebhookSubscriptionsTable } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import type { AlertsContext } from './context.ts';
 import { type EventType, isEventType } from './events.ts';
 import { newSigningSecret } from './signature.ts';
 import { openSigningSecret, sealSigningSecret } from './signing-secrets.ts';
@@ -98,180 +99,187 @@ function parseCursor(cursor: string | null): number | null {
   return Number(cursor);
 }
 
-/** The operator's webhook subscriptions and their delivery log. */
-export class WebhookSubscriptions {
-  /** `secretKey` seals each signing secret before it is stored; the delivery worker needs the same key. */
-  constructor(
-    private readonly store: Store,
-    private readonly secretKey: Uint8Array,
-  ) {}
+/**
+ * Subscribes a URL to events. The signing secret is sealed with `ctx.secretKey` before it is stored;
+ * the delivery worker needs the same key.
+ */
+export async function createWebhook({
+  ctx,
+  input,
+}: {
+  ctx: AlertsContext;
+  input: NewSubscription;
+}): Promise<{ subscription: Subscription; secret: string; replayed: boolean }> {
+  const now = ctx.clock();
+  const { store, secretKey } = ctx;
+  checkUrl(input.url);
+  const events = checkEvents(input.events);
+  const description = input.description ?? '';
+  const print = fingerprint({ url: input.url, events, description });
+  const id = randomId('wh');
+  const secret = newSigningSecret();
+  const row = {
+    id,
+    url: input.url,
+    events: events.join(' '),
+    description,
+    secret: sealSigningSecret(secretKey, id, secret),
+    idempotency_key: input.idempotencyKey ?? null,
+    fingerprint: print,
+    created_at: now.getTime(),
+    deleted_at: null,
+  };
+  const inserted = await store.db
+    .insertInto('webhook_subscriptions')
+    .values(row)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { subscription: fromRow(row), secret, replayed: false };
 
-  async create(
-    input: NewSubscription,
-    now: Date,
-  ): Promise<{ subscription: Subscription; secret: string; replayed: boolean }> {
-    checkUrl(input.url);
-    const events = checkEvents(input.events);
-    const description = input.description ?? '';
-    const print = fingerprint({ url: input.url, events, description });
-    const id = randomId('wh');
-    const secret = newSigningSecret();
-    const row = {
-      id,
-      url: input.url,
-      events: events.join(' '),
-      description,
-      secret: sealSigningSecret(this.secretKey, id, secret),
-      idempotency_key: input.idempotencyKey ?? null,
-      fingerprint: print,
-      created_at: now.getTime(),
-      deleted_at: null,
-    };
-    const inserted = await this.store.db
-      .insertInto('webhook_subscriptions')
-      .values(row)
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (inserted) return { subscription: fromRow(row), secret, replayed: false };
-
-    const first = await this.store.db
-      .selectFrom('webhook_subscriptions')
-      .selectAll()
-      .where('idempotency_key', '=', input.idempotencyKey ?? '')
-      .executeTakeFirstOrThrow();
-    if (first.fingerprint !== print) {
-      throw new TallyError('idempotency_conflict', 'This Idempotency-Key was used to create a different subscription.');
-    }
-    return { subscription: fromRow(first), secret: this.storedSecret(first), replayed: true };
+  const first = await store.db
+    .selectFrom('webhook_subscriptions')
+    .selectAll()
+    .where('idempotency_key', '=', input.idempotencyKey ?? '')
+    .executeTakeFirstOrThrow();
+  if (first.fingerprint !== print) {
+    throw new TallyError('idempotency_conflict', 'This Idempotency-Key was used to create a different subscription.');
   }
+  return { subscription: fromRow(first), secret: storedSecret(secretKey, first), replayed: true };
+}
 
-  /** The secret of a subscription already stored, shown again to a retried create. */
-  private storedSecret(row: Pick<WebhookSubscriptionsTable, 'id' | 'secret'>): string {
-    try {
-      return openSigningSecret(this.secretKey, row.id, row.secret);
-    } catch (error) {
-      if (!(error instanceof SecretBoxError)) throw error;
-      throw new TallyError(
-        'conflict',
-        `Subscription ${row.id} was created under another TALLY_SECRET_KEY, so its secret cannot be shown again; delete it and create a new one.`,
-        { id: row.id },
-      );
-    }
+/** The secret of a subscription already stored, shown again to a retried create. */
+function storedSecret(secretKey: Uint8Array, row: Pick<WebhookSubscriptionsTable, 'id' | 'secret'>): string {
+  try {
+    return openSigningSecret(secretKey, row.id, row.secret);
+  } catch (error) {
+    if (!(error instanceof SecretBoxError)) throw error;
+    throw new TallyError(
+      'conflict',
+      `Subscription ${row.id} was created under another TALLY_SECRET_KEY, so its secret cannot be shown again; delete it and create a new one.`,
+      { id: row.id },
+    );
   }
+}
 
-  async list(): Promise<Subscription[]> {
-    const rows = await this.store.db
-      .selectFrom('webhook_subscriptions')
-      .selectAll()
-      .where('deleted_at', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return rows.map(fromRow);
-  }
+/** The operator's live webhook subscriptions, oldest first. */
+export async function listWebhooks({ ctx }: { ctx: Context }): Promise<Subscription[]> {
+  const rows = await ctx.store.db
+    .selectFrom('webhook_subscriptions')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(fromRow);
+}
 
-  async get(id: string): Promise<Subscription> {
-    const row = await this.store.db
+export async function getWebhook({ ctx, input }: { ctx: Context; input: { id: string } }): Promise<Subscription> {
+  const { id } = input;
+  const row = await ctx.store.db
+    .selectFrom('webhook_subscriptions')
+    .selectAll()
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) throw new TallyError('not_found', `Webhook subscription ${id} does not exist.`);
+  return fromRow(row);
+}
+
+/** Stops the subscription and cancels what was still waiting to be delivered to it. Deleting twice is fine. */
+export async function deleteWebhook({ ctx, input }: { ctx: Context; input: { id: string } }): Promise<void> {
+  const now = ctx.clock();
+  const { id } = input;
+  await ctx.store.transaction(async (_tx, trx) => {
+    const row = await trx
       .selectFrom('webhook_subscriptions')
-      .selectAll()
+      .select('deleted_at')
       .where('id', '=', id)
-      .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (!row) throw new TallyError('not_found', `Webhook subscription ${id} does not exist.`);
-    return fromRow(row);
-  }
-
-  /** Stops the subscription and cancels what was still waiting to be delivered to it. Deleting twice is fine. */
-  async delete(id: string, now: Date): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('webhook_subscriptions')
-        .select('deleted_at')
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!row) throw new TallyError('not_found', `Webhook subscription ${id} does not exist.`);
-      if (row.deleted_at !== null) return;
-      await trx.updateTable('webhook_subscriptions').set({ deleted_at: now.getTime() }).where('id', '=', id).execute();
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({ status: 'cancelled', lease_token: null })
-        .where('subscription_id', '=', id)
-        .where('status', '=', 'pending')
-        .execute();
-    });
-  }
-
-  /** The subscription's deliveries, newest event first, each with every attempt made. */
-  async deliveries(
-    id: string,
-    cursor: string | null,
-    limit: number,
-  ): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {
-    await this.get(id);
-    const after = parseCursor(cursor);
-    let query = this.store.db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_events as e', (join) =>
-        join.onRef('e.workspace_id', '=', 'd.workspace_id').onRef('e.id', '=', 'd.event_id'),
-      )
-      .select([
-        'd.id',
-        'd.event_id',
-        'e.type',
-        'd.workspace_id',
-        'd.status',
-        'd.attempts',
-        'd.next_attempt_at',
-        'd.delivered_at',
-        'd.created_at',
-        'd.event_seq',
-      ])
-      .where('d.subscription_id', '=', id);
-    if (after !== null) query = query.where('d.event_seq', '<', after);
-    const rows = await query
-      .orderBy('d.event_seq', 'desc')
-      .limit(limit + 1)
+    if (row.deleted_at !== null) return;
+    await trx.updateTable('webhook_subscriptions').set({ deleted_at: now.getTime() }).where('id', '=', id).execute();
+    await trx
+      .updateTable('webhook_deliveries')
+      .set({ status: 'cancelled', lease_token: null })
+      .where('subscription_id', '=', id)
+      .where('status', '=', 'pending')
       .execute();
-    const page = rows.slice(0, limit);
-    const attempts =
-      page.length === 0
-        ? []
-        : await this.store.db
-            .selectFrom('webhook_attempts')
-            .selectAll()
-            .where(
-              'delivery_id',
-              'in',
-              page.map((row) => row.id),
-            )
-            .orderBy('seq')
-            .execute();
-    const deliveries = page.map((row) => ({
-      id: row.id,
-      eventId: row.event_id,
-      eventType: row.type,
-      workspaceId: row.workspace_id,
-      status: row.status,
-      attempts: row.attempts,
-      nextAttemptAt: row.status === 'pending' ? new Date(Number(row.next_attempt_at)) : null,
-      deliveredAt: row.delivered_at === null ? null : new Date(Number(row.delivered_at)),
-      createdAt: new Date(Number(row.created_at)),
-      log: attempts
-        .filter((attempt) => attempt.delivery_id === row.id)
-        .map((attempt) => ({
-          attempt: attempt.attempt,
-          at: new Date(Number(attempt.at)),
-          statusCode: attempt.status_code,
-          error: attempt.error,
-          responseExcerpt: attempt.response_excerpt,
-          durationMs: attempt.duration_ms,
-        })),
-    }));
-    const last = page.at(-1);
-    return {
-      deliveries,
-      nextCursor: rows.length > limit && last ? String(last.event_seq) : null,
-    };
-  }
+  });
+}
+
+/** The subscription's deliveries, newest event first, each with every attempt made. */
+export async function listWebhookDeliveries({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { id: string; cursor: string | null; limit: number };
+}): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {
+  const { id, cursor, limit } = input;
+  await getWebhook({ ctx, input: { id } });
+  const after = parseCursor(cursor);
+  let query = ctx.store.db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as e', (join) =>
+      join.onRef('e.workspace_id', '=', 'd.workspace_id').onRef('e.id', '=', 'd.event_id'),
+    )
+    .select([
+      'd.id',
+      'd.event_id',
+      'e.type',
+      'd.workspace_id',
+      'd.status',
+      'd.attempts',
+      'd.next_attempt_at',
+      'd.delivered_at',
+      'd.created_at',
+      'd.event_seq',
+    ])
+    .where('d.subscription_id', '=', id);
+  if (after !== null) query = query.where('d.event_seq', '<', after);
+  const rows = await query
+    .orderBy('d.event_seq', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const attempts =
+    page.length === 0
+      ? []
+      : await ctx.store.db
+          .selectFrom('webhook_attempts')
+          .selectAll()
+          .where(
+            'delivery_id',
+            'in',
+            page.map((row) => row.id),
+          )
+          .orderBy('seq')
+          .execute();
+  const deliveries = page.map((row) => ({
+    id: row.id,
+    eventId: row.event_id,
+    eventType: row.type,
+    workspaceId: row.workspace_id,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' ? new Date(Number(row.next_attempt_at)) : null,
+    deliveredAt: row.delivered_at === null ? null : new Date(Number(row.delivered_at)),
+    createdAt: new Date(Number(row.created_at)),
+    log: attempts
+      .filter((attempt) => attempt.delivery_id === row.id)
+      .map((attempt) => ({
+        attempt: attempt.attempt,
+        at: new Date(Number(attempt.at)),
+        statusCode: attempt.status_code,
+        error: attempt.error,
+        responseExcerpt: attempt.response_excerpt,
+        durationMs: attempt.duration_ms,
+      })),
+  }));
+  const last = page.at(-1);
+  return {
+    deliveries,
+    nextCursor: rows.length > limit && last ? String(last.event_seq) : null,
+  };
 }

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeStores } from '../../test/support/stores.ts';
 import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
 import { recordEvent } from './events.ts';
-import { WebhookSubscriptions } from './subscriptions.ts';
+import { createWebhook } from './subscriptions.ts';
 import { WebhookWorker } from './worker.ts';
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -22,18 +22,14 @@ describeStores('the webhook worker', (ctx) => {
   afterEach(() => receiver.close());
 
   it('delivers events recorded while it runs, and delivers nothing after stop', async () => {
-    const secretKey = randomBytes(32);
-    await new WebhookSubscriptions(ctx.store, secretKey).create(
-      { url: receiver.url, events: ['credits.low'] },
-      new Date(),
-    );
+    const alerts = { store: ctx.store, clock: () => new Date(), secretKey: randomBytes(32) };
+    await createWebhook({ ctx: alerts, input: { url: receiver.url, events: ['credits.low'] } });
     const errors: unknown[] = [];
-    const worker = new WebhookWorker(ctx.store, secretKey, () => new Date(), {
-      pollMs: 20,
-      onError: (error) => errors.push(error),
-    });
+    const worker = new WebhookWorker({ ctx: alerts, pollMs: 20, onError: (error) => errors.push(error) });
     const record = () =>
-      ctx.store.db.transaction().execute((trx) => recordEvent(trx, 'ws_1', 'credits.low', {}, new Date()));
+      ctx.store.transaction((_tx, db) =>
+        recordEvent({ ctx: { db, now: new Date() }, input: { workspaceId: 'ws_1', type: 'credits.low', data: {} } }),
+      );
 
     worker.start();
     worker.start(); // a second start is ignored

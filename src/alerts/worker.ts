@@ -1,5 +1,4 @@
-import type { Clock } from '../domain/clock.ts';
-import type { Store } from '../store/store.ts';
+import type { AlertsContext } from './context.ts';
 import { DEFAULT_BATCH_SIZE, type DeliveryOptions, deliverDue } from './delivery.ts';
 
 export interface PollingOptions {
@@ -12,6 +11,11 @@ export interface PollingOptions {
 
 export interface WorkerOptions extends DeliveryOptions, PollingOptions {}
 
+/** An outbox worker's loop: one round of its queue, reading the time from its own context, and how it polls. */
+export interface OutboxLoop extends PollingOptions {
+  round: () => Promise<{ claimed: number }>;
+}
+
 export const DEFAULT_POLL_MS = 2_000;
 
 /**
@@ -23,11 +27,7 @@ export class OutboxWorker {
   private running: Promise<void> | null = null;
   private stopped = true;
 
-  constructor(
-    private readonly round: (now: Date) => Promise<{ claimed: number }>,
-    private readonly clock: Clock,
-    private readonly options: PollingOptions = {},
-  ) {}
+  constructor(private readonly loop: OutboxLoop) {}
 
   start(): void {
     if (!this.stopped) return;
@@ -54,18 +54,18 @@ export class OutboxWorker {
   private async tick(): Promise<void> {
     let full = false;
     try {
-      const round = await this.round(this.clock());
-      full = round.claimed >= (this.options.batchSize ?? DEFAULT_BATCH_SIZE);
+      const round = await this.loop.round();
+      full = round.claimed >= (this.loop.batchSize ?? DEFAULT_BATCH_SIZE);
     } catch (error) {
-      this.options.onError?.(error);
+      this.loop.onError?.(error);
     }
-    this.schedule(full ? 0 : (this.options.pollMs ?? DEFAULT_POLL_MS));
+    this.schedule(full ? 0 : (this.loop.pollMs ?? DEFAULT_POLL_MS));
   }
 }
 
 /** Delivers the webhook outbox in the background. */
 export class WebhookWorker extends OutboxWorker {
-  constructor(store: Store, secretKey: Uint8Array, clock: Clock, options: WorkerOptions = {}) {
-    super((now) => deliverDue(store, secretKey, now, options), clock, options);
+  constructor({ ctx, ...options }: WorkerOptions & { ctx: AlertsContext }) {
+    super({ ...options, round: () => deliverDue({ ctx, input: options }) });
   }
 }

@@ -208,7 +208,7 @@ export class Billing {
    */
   async manualBilling(from: Date, to: Date): Promise<{ purchases: ManualPurchase[]; plans: ManualPlan[] }> {
     const [grants, subscriptions] = await Promise.all([
-      listGrantsByIdPrefix(this.store, purchaseGrantId('manual:'), from, to),
+      listGrantsByIdPrefix({ ctx: { store: this.store }, input: { prefix: purchaseGrantId('manual:'), from, to } }),
       listManualSubscriptions(this.store.db),
     ]);
     return {

@@ -19,7 +19,7 @@ export class PlanInsights {
   /** Agents registered (POST /v1/agents) against the plan's limit. */
   async agents(workspaceId: string): Promise<{ used: number; allowed: number | null }> {
     const [workspace, used] = await Promise.all([
-      findWorkspace(this.store, workspaceId),
+      findWorkspace({ ctx: { store: this.store }, input: { workspaceId } }),
       new Agents(this.store, this.catalog).count(workspaceId),
     ]);
     const plan = workspace ? this.catalog.planOrFallback(workspace.plan) : undefined;

@@ -26,10 +26,9 @@ export async function grantPeriod(
 ): Promise<Grant | null> {
   const amount = plan.creditsPerPeriod;
   if (amount <= 0) return null;
-  const { grant } = await addGrant(
-    state,
-    tx,
-    {
+  const { grant } = await addGrant({
+    ctx: { tx, now, state },
+    input: {
       workspaceId,
       id: periodGrantId(period),
       amount,
@@ -38,8 +37,7 @@ export async function grantPeriod(
       effectiveAt: period.start,
       expiresAt: period.end,
     },
-    now,
-  );
+  });
   return grant;
 }
 
@@ -53,10 +51,9 @@ export async function grantRollover(
   period: Period,
   now: Date,
 ): Promise<Grant> {
-  const { grant } = await addGrant(
-    state,
-    tx,
-    {
+  const { grant } = await addGrant({
+    ctx: { tx, now, state },
+    input: {
       workspaceId,
       id: rolloverGrantId(period),
       amount,
@@ -67,7 +64,6 @@ export async function grantRollover(
       effectiveAt: period.start,
       expiresAt: period.end,
     },
-    now,
-  );
+  });
   return grant;
 }

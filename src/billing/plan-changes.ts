@@ -92,10 +92,9 @@ export async function applyPlanChange(
     const granted = subscription.currentPeriod.start.getTime() === period.start.getTime();
     if (topUp > 0 && granted) {
       const state = await AccountState.open(tx, workspaceId, now);
-      ({ grant } = await addGrant(
-        state,
-        tx,
-        {
+      ({ grant } = await addGrant({
+        ctx: { tx, now, state },
+        input: {
           workspaceId,
           id: upgradeId,
           amount: topUp,
@@ -103,8 +102,7 @@ export async function applyPlanChange(
           reason: `Upgrade from ${current.name} to ${target.name}: the difference in credits for the rest of the period`,
           expiresAt: period.end,
         },
-        now,
-      ));
+      }));
       await state.flush();
     }
   } else if (change === 'downgrade') {

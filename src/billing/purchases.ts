@@ -35,10 +35,9 @@ export async function completePurchase(
     const { fingerprint: _ignored, ...grant } = existing;
     return { grant, replayed: true };
   }
-  const { grant } = await addGrant(
-    state,
-    tx,
-    {
+  const { grant } = await addGrant({
+    ctx: { tx, now, state },
+    input: {
       workspaceId,
       id,
       amount: pack.credits,
@@ -51,8 +50,7 @@ export async function completePurchase(
             : `${pack.name} pack recorded by the operator (${payment.id})`,
       expiresAt: addMonthsClamped(now, pack.validityMonths),
     },
-    now,
-  );
+  });
   await state.flush();
   await events.purchaseCompleted?.(
     { workspaceId, packId: pack.id, grant, provider: payment.provider, paymentId: payment.id },

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import { getBalance } from '../ledger/balance.ts';
 import type { Store } from '../store/store.ts';
@@ -41,10 +42,12 @@ describeStores('subscription renewals', (ctx) => {
 
   it('grants the first period when a workspace is created on a plan, and nothing more until the next period', async () => {
     const ws = await billing.openWorkspace({ name: 'Acme', plan: 'starter' });
-    expect((await getBalance(ctx.store, ws.id, clock.now())).available).toBe(1_000_000);
+    expect(
+      (await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } })).available,
+    ).toBe(1_000_000);
     clock.set('2026-11-30T23:59:59Z');
     expect((await billing.renewDue()).renewed).toBe(0);
-    const balance = await getBalance(ctx.store, ws.id, clock.now());
+    const balance = await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } });
     expect(balance.period).toMatchObject({ start: new Date('2026-11-01T00:00:00Z'), granted: 1_000_000 });
   });
 
@@ -53,7 +56,7 @@ describeStores('subscription renewals', (ctx) => {
     clock.set('2026-12-01T00:00:00Z');
     expect((await billing.renewDue()).renewed).toBe(1);
     expect((await billing.renewDue()).renewed).toBe(0);
-    const balance = await getBalance(ctx.store, ws.id, clock.now());
+    const balance = await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } });
     expect(balance.available).toBe(1_000_000);
     expect(balance.period.start).toEqual(new Date('2026-12-01T00:00:00Z'));
     expect(renewed.map((r) => r.period.start.toISOString())).toEqual(['2026-12-01T00:00:00.000Z']);
@@ -74,7 +77,9 @@ describeStores('subscription renewals', (ctx) => {
       ['2027-02-01T00:00:00.000Z', '2027-03-01T00:00:00.000Z'],
     ]);
     // Only the current period's credits are live; the missed ones expired at their own period ends.
-    expect((await getBalance(ctx.store, ws.id, clock.now())).available).toBe(1_000_000);
+    expect(
+      (await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } })).available,
+    ).toBe(1_000_000);
     expect((await billing.renewDue()).renewed).toBe(0);
   });
 
@@ -100,7 +105,7 @@ describeStores('subscription renewals', (ctx) => {
     const ws = await billing.openWorkspace({ name: 'Acme', plan: 'growth' });
     clock.set('2026-12-01T00:00:00Z');
     await billing.renewDue();
-    let balance = await getBalance(ctx.store, ws.id, clock.now());
+    let balance = await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } });
     expect(balance.available).toBe(7_500_000);
     const rollover = balance.grants.find((g) => g.id.startsWith('rollover:'));
     expect(rollover).toMatchObject({ amount: 2_500_000, priority: -1, expiresAt: new Date('2027-01-01T00:00:00Z') });
@@ -120,7 +125,7 @@ describeStores('subscription renewals', (ctx) => {
       .execute();
     clock.set('2027-01-01T00:00:00Z');
     await billing.renewDue();
-    balance = await getBalance(ctx.store, ws.id, clock.now());
+    balance = await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } });
     expect(balance.available).toBe(6_500_000);
     expect(renewed.at(-1)?.rollover?.amount).toBe(1_500_000);
   });
@@ -187,11 +192,15 @@ describeStores('subscription renewals', (ctx) => {
       .executeTakeFirst();
     expect(workspace).toMatchObject({ plan: 'growth' });
     expect(Number(workspace?.overage_limit)).toBe(100_000);
-    expect((await getBalance(ctx.store, ws.id, clock.now())).available).toBe(5_000_000);
+    expect(
+      (await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } })).available,
+    ).toBe(5_000_000);
     // Asking again changes nothing and answers with the same top-up.
     const again = await billing.requestPlan(ws.id, 'growth', { asOperator: false, returnUrl: '' });
     expect(again).toMatchObject({ change: 'none', grant: { id: result.kind === 'applied' ? result.grant?.id : '' } });
-    expect((await getBalance(ctx.store, ws.id, clock.now())).available).toBe(5_000_000);
+    expect(
+      (await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } })).available,
+    ).toBe(5_000_000);
   });
 
   it("keeps an operator-set overage limit across upgrades, downgrades and renewals; the plan's otherwise", async () => {

@@ -111,7 +111,7 @@ async function adoptWorkspaces(store: Store, now: Date): Promise<number> {
   let adopted = 0;
   let after: string | null = null;
   for (;;) {
-    const workspaces = await listWorkspaces(store, after, PAGE);
+    const workspaces = await listWorkspaces({ ctx: { store }, input: { after, limit: PAGE } });
     const subscribed = await subscribedAmong(
       store.db,
       workspaces.map((workspace) => workspace.id),

@@ -7,9 +7,12 @@ import { creditsToMillicredits, millicreditsToCredits } from '../domain/amounts.
 import { TallyError } from '../domain/errors.ts';
 import type { Grant } from '../domain/grants.ts';
 import { issueApiKey, revokeApiKey, SCOPES, type Scope } from '../keys/api-keys.ts';
-import type { Workspace } from '../ledger/workspaces.ts';
+import { grantCredits } from '../ledger/grant-credits.ts';
+import { verifyLedger } from '../ledger/verify-ledger.ts';
+import { listWorkspaces, type Workspace } from '../ledger/workspaces.ts';
 import { serve } from '../main.ts';
 import { openStore } from '../open-store.ts';
+import { exportUsageCsv } from '../reports/usage.ts';
 import type { Store } from '../store/store.ts';
 import { createUser, generatePassword } from '../users/users.ts';
 
@@ -106,7 +109,9 @@ workspace
   .description('List workspaces.')
   .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 100)
   .action(async (options: { limit: number }) =>
-    withApp(async (app) => print((await app.ledger.listWorkspaces(null, options.limit)).map(workspaceOut))),
+    withApp(async (app) =>
+      print((await listWorkspaces({ ctx: app.ctx, input: { after: null, limit: options.limit } })).map(workspaceOut)),
+    ),
   );
 
 const billing = program
@@ -196,13 +201,16 @@ program
         const expiresAt = options.expires ? new Date(options.expires) : null;
         if (expiresAt && Number.isNaN(expiresAt.getTime()))
           throw new InvalidArgumentError('--expires must be an RFC 3339 time');
-        const { grant, replayed } = await app.ledger.grant({
-          workspaceId,
-          id: options.id,
-          amount: creditsToMillicredits(options.amount),
-          source: options.source,
-          reason: options.reason,
-          expiresAt,
+        const { grant, replayed } = await grantCredits({
+          ctx: app.ctx,
+          input: {
+            workspaceId,
+            id: options.id,
+            amount: creditsToMillicredits(options.amount),
+            source: options.source,
+            reason: options.reason,
+            expiresAt,
+          },
         });
         print({ ...grantOut(grant), replayed });
       }),
@@ -213,7 +221,7 @@ program
   .description('Recompute every balance and rollup from the ledger lines and report any difference (exit 1 if any).')
   .action(async () =>
     withApp(async (app) => {
-      const report = await app.ledger.verify();
+      const report = await verifyLedger({ ctx: app.ctx });
       print(report);
       if (report.differences.length > 0) process.exitCode = 1;
       else
@@ -231,7 +239,7 @@ program
   .option('--to <day>', 'last day included, YYYY-MM-DD')
   .action(async (workspaceId: string, options: { from?: string; to?: string }) =>
     withApp(async (app) => {
-      process.stdout.write((await app.reports.exportCsv(workspaceId, options.from, options.to)).csv);
+      process.stdout.write((await exportUsageCsv({ ctx: app.ctx, input: { workspaceId, ...options } })).csv);
     }),
   );
 

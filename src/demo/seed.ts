@@ -28,18 +28,18 @@ export interface DemoSeed {
  * through the real ledger with the clock set to its day, so the books verify clean.
  */
 export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promise<DemoSeed> {
-  if (await findWorkspace(store, DEMO_WORKSPACE_ID))
+  if (await findWorkspace({ ctx: { store }, input: { workspaceId: DEMO_WORKSPACE_ID } }))
     return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
 
   const plan = tally.catalog.plan('growth');
   const today = Math.floor(now.getTime() / DAY) * DAY;
   const start = addMonthsClamped(new Date(today - DAYS_INTO_PERIOD * DAY), -HISTORY_PERIODS);
   const historyDays = Math.round((today - start.getTime()) / DAY);
-  const workspace = await createWorkspace(
-    store,
-    { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit },
-    start,
-  );
+  const workspace = await createWorkspace({
+    // Made as of the first day of its history, so that history falls in its periods.
+    ctx: { store, clock: () => start },
+    input: { id: DEMO_WORKSPACE_ID, name: 'Demo Voice Co.', plan: plan.id, overageLimit: plan.overageLimit },
+  });
   // Registered like a customer would, so the gauge's agents count (GET /v1/balance) shows them.
   for (const agentId of AGENTS) {
     const name = agentId.replace('agent-', '');
@@ -57,9 +57,9 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
     const period = periodAt(workspace.periodAnchor, dayStart);
     if (period.start.toISOString() !== grantedPeriod) {
       grantedPeriod = period.start.toISOString();
-      await grantCredits(
-        store,
-        {
+      await grantCredits({
+        ctx: { store, clock: () => period.start },
+        input: {
           workspaceId: workspace.id,
           id: `demo-period-${grantedPeriod.slice(0, 10)}`,
           amount: plan.creditsPerPeriod,
@@ -68,8 +68,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
           effectiveAt: period.start,
           expiresAt: period.end,
         },
-        period.start,
-      );
+      });
     }
     const dayEnd = Math.min(dayStart.getTime() + DAY - 1, now.getTime());
     if (dayEnd <= dayStart.getTime()) break;
@@ -99,7 +98,10 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
       }
     }
     for (let i = 0; i < inputs.length; i += 1000) {
-      const results = await chargeBatch(store, workspace.id, inputs.slice(i, i + 1000), new Date(dayEnd));
+      const results = await chargeBatch({
+        ctx: { store, clock: () => new Date(dayEnd) },
+        input: { workspaceId: workspace.id, responses: inputs.slice(i, i + 1000) },
+      });
       responses += results.filter((result) => result.ok).length;
     }
   }

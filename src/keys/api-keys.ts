@@ -60,7 +60,7 @@ export async function issueApiKey({ ctx, input }: { ctx: Context; input: NewApiK
   const unique = [...new Set(input.scopes)];
   if (unique.length === 0)
     throw new TallyError('invalid_request', 'scopes must name at least one scope.', { field: 'scopes' });
-  await requireWorkspace(store, workspaceId);
+  await requireWorkspace({ ctx, input: { workspaceId } });
   const { key, prefix } = generateKey();
   const issued: IssuedKey = { id: randomId('key'), key, prefix, scopes: unique, name, createdAt: now };
   await store.db

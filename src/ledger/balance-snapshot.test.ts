@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores, openStoreAt } from '../../test/support/stores.ts';
 import type { LedgerReader, Store } from '../store/store.ts';
 import { getBalance } from './balance.ts';
@@ -33,36 +34,45 @@ function interleaved(store: Store, between: () => Promise<void>): Store {
 describeStores('reading a balance while a grant commits', (ctx) => {
   it('sees the books before the grant or after it, never parts of both', async () => {
     const clock = new TestClock();
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'free', overageLimit: 100_000 }, clock.now());
+    const ws = await createWorkspace({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { name: 'Acme', plan: 'free', overageLimit: 100_000 },
+    });
     for (const id of ['r1', 'r2', 'r3']) {
-      await chargeResponse(
-        ctx.store,
-        { workspaceId: ws.id, id, conversationId: 'c1', channel: 'chat', agentId: 'a1' },
-        clock.now(),
-      );
+      await chargeResponse({
+        ctx: contextAt(ctx.store, clock.now()),
+        input: { workspaceId: ws.id, id, conversationId: 'c1', channel: 'chat', agentId: 'a1' },
+      });
     }
-    const before = (await getBalance(ctx.store, ws.id, clock.now())).available;
+    const before = (await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } }))
+      .available;
     expect(before).toBe(-3000);
     // Another process grants 5 credits; 3 of them repay the overage debt at once.
     const other = await openStoreAt(ctx.location);
     let granted = 0;
     const grant = async () => {
       granted += 1;
-      await grantCredits(
-        other,
-        { workspaceId: ws.id, id: `g${granted}`, amount: 5000, source: 'promotion', reason: 'mid-read' },
-        clock.now(),
-      );
+      await grantCredits({
+        ctx: contextAt(other, clock.now()),
+        input: { workspaceId: ws.id, id: `g${granted}`, amount: 5000, source: 'promotion', reason: 'mid-read' },
+      });
     };
     try {
-      const balance = await getBalance(interleaved(ctx.store, grant), ws.id, clock.now());
+      const balance = await getBalance({
+        ctx: contextAt(interleaved(ctx.store, grant), clock.now()),
+        input: { workspaceId: ws.id },
+      });
       expect([before, before + 5000]).toContain(balance.available);
       const remaining = balance.grants.reduce((sum, g) => sum + g.remaining, 0);
       // Every credit granted this period is still there, was spent, or repaid debt that usage ran up.
       expect(balance.period.granted - remaining + balance.overageDebt).toBe(balance.period.used);
 
-      const now = (await getBalance(ctx.store, ws.id, clock.now())).available;
-      const check = await checkCredits(interleaved(ctx.store, grant), { workspaceId: ws.id }, clock.now());
+      const now = (await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws.id } }))
+        .available;
+      const check = await checkCredits({
+        ctx: contextAt(interleaved(ctx.store, grant), clock.now()),
+        input: { workspaceId: ws.id },
+      });
       expect([now, now + 5000]).toContain(check.available);
     } finally {
       await other.close();

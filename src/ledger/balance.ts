@@ -3,7 +3,7 @@ import { type ExpiringCredits, expiringInPeriod } from '../domain/expiring.ts';
 import { type Grant, isExpired, liveRemaining } from '../domain/grants.ts';
 import type { Period } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 import { readPeriodTotals } from './period-totals.ts';
 
 export interface Balance {
@@ -23,8 +23,10 @@ export interface Balance {
  * The balance as of `now`: expired grants and expired holds count for nothing, whether or not swept.
  * All its parts come from one snapshot, so a charge committing meanwhile is in all of them or none.
  */
-export async function getBalance(store: Store, workspaceId: string, now: Date): Promise<Balance> {
-  return store.snapshot(async (reader, db) => {
+export async function getBalance({ ctx, input }: { ctx: Context; input: { workspaceId: string } }): Promise<Balance> {
+  const now = ctx.clock();
+  const { workspaceId } = input;
+  return ctx.store.snapshot(async (reader, db) => {
     // Started together, so a pipelining store sends them in one round trip.
     const [found, grants, held, totals] = await Promise.all([
       reader.readAccount(workspaceId),

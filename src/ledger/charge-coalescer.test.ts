@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { workspaceWithCredits } from '../../test/support/ledger.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { TallyError } from '../domain/errors.ts';
@@ -45,7 +46,7 @@ describeStores('coalescing concurrent charges of a workspace', (ctx) => {
     const clock = new TestClock();
     const ws = await workspaceWith(30, clock);
     const store = counting(ctx.store);
-    const charges = new ChargeCoalescer(store, clock.now);
+    const charges = new ChargeCoalescer({ ctx: { store, clock: clock.now } });
 
     const ids = Array.from({ length: 50 }, (_, i) => `r${i}`);
     // Every id twice in the same burst, and ten conversations shared by five responses each.
@@ -66,23 +67,25 @@ describeStores('coalescing concurrent charges of a workspace', (ctx) => {
     // The first charge went alone; the other 99 waited for it and went together.
     expect(store.transactions).toBe(2);
 
-    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(0);
+    expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      0,
+    );
     const conversations = await ctx.store.db
       .selectFrom('conversations')
       .select('id')
       .where('workspace_id', '=', ws)
       .execute();
     expect(conversations).toHaveLength(10);
-    const statement = await getStatement(ctx.store, ws, null, 100);
+    const statement = await getStatement({ ctx, input: { workspaceId: ws, after: null, limit: 100 } });
     expect(statement.lines.filter((line) => line.kind === 'charge')).toHaveLength(30);
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   });
 
   it('fails every charge of a transaction that fails, records none of them, and goes on with the next', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(10, clock);
     const store = counting(ctx.store);
-    const charges = new ChargeCoalescer(store, clock.now);
+    const charges = new ChargeCoalescer({ ctx: { store, clock: clock.now } });
 
     const alone = charges.charge(chat(ws, 'a'));
     store.failNext = true;
@@ -92,21 +95,25 @@ describeStores('coalescing concurrent charges of a workspace', (ctx) => {
       'Error: the database went away',
       'Error: the database went away',
     ]);
-    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(9000);
+    expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      9000,
+    );
 
     // Retried, they are charged once each.
     expect(await Promise.all([charges.charge(chat(ws, 'b')), charges.charge(chat(ws, 'c'))])).toMatchObject([
       { replayed: false },
       { replayed: false },
     ]);
-    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(7000);
+    expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      7000,
+    );
   });
 
   it('refuses bad input at once, and never makes one workspace wait for another', async () => {
     const clock = new TestClock();
     const [one, two] = [await workspaceWith(5, clock), await workspaceWith(5, clock)];
     const store = counting(ctx.store);
-    const charges = new ChargeCoalescer(store, clock.now);
+    const charges = new ChargeCoalescer({ ctx: { store, clock: clock.now } });
 
     await expect(charges.charge({ ...chat(one, 'bad'), channel: 'fax' as 'chat' })).rejects.toBeInstanceOf(TallyError);
     expect(store.transactions).toBe(0);

@@ -1,6 +1,4 @@
-import type { Clock } from '../domain/clock.ts';
 import { TallyError } from '../domain/errors.ts';
-import type { Store } from '../store/store.ts';
 import {
   type ChargeResult,
   chargeBatch,
@@ -8,6 +6,7 @@ import {
   type ResponseInput,
   validateResponse,
 } from './charge-response.ts';
+import type { Context } from './context.ts';
 
 interface Waiting {
   input: ResponseInput;
@@ -38,17 +37,18 @@ export class ChargeCoalescer {
   private readonly waiting = new Map<string, Waiting[]>();
   private readonly running = new Set<string>();
   private queued = 0;
+  private readonly ctx: Context;
+  private readonly queueLimit: number;
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queueLimit = DEFAULT_QUEUE_LIMIT,
-  ) {}
+  constructor({ ctx, queueLimit = DEFAULT_QUEUE_LIMIT }: { ctx: Context; queueLimit?: number }) {
+    this.ctx = ctx;
+    this.queueLimit = queueLimit;
+  }
 
   charge(input: ResponseInput): Promise<ChargeResult> {
     return new Promise((resolve, reject) => {
       // Bad input is refused at once (a throw here rejects), without waiting for anyone's transaction.
-      validateResponse(input, this.clock());
+      validateResponse(input, this.ctx.clock());
       if (this.queued >= this.queueLimit) {
         throw new TallyError(
           'unavailable',
@@ -82,16 +82,14 @@ export class ChargeCoalescer {
     const [lone] = group;
     if (lone && group.length === 1) {
       // Nobody else waited: the plain single charge, exactly as without coalescing.
-      await chargeResponse(this.store, lone.input, this.clock()).then(lone.resolve, lone.reject);
+      await chargeResponse({ ctx: this.ctx, input: lone.input }).then(lone.resolve, lone.reject);
       return;
     }
     try {
-      const results = await chargeBatch(
-        this.store,
-        workspaceId,
-        group.map((waiting) => waiting.input),
-        this.clock(),
-      );
+      const results = await chargeBatch({
+        ctx: this.ctx,
+        input: { workspaceId, responses: group.map((waiting) => waiting.input) },
+      });
       for (const [i, outcome] of results.entries()) {
         const waiting = group[i];
         if (!waiting) continue;

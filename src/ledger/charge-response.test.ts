@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { workspaceWithCredits } from '../../test/support/ledger.ts';
 import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
@@ -24,28 +25,44 @@ describeStores('charging a response', (ctx) => {
   it('takes one credit per response and reports what is left', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(10, clock);
-    const result = await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    const result = await chargeResponse({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, ...chat('r1') },
+    });
     expect(result).toEqual({ id: 'r1', cost: 1000, available: 9000, replayed: false });
-    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(9000);
+    expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      9000,
+    );
   });
 
   it('charges a retried id once and answers the retry with the first result', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(10, clock);
-    const first = await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
-    const again = await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.advance(1000));
+    const first = await chargeResponse({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, ...chat('r1') },
+    });
+    const again = await chargeResponse({
+      ctx: contextAt(ctx.store, clock.advance(1000)),
+      input: { workspaceId: ws, ...chat('r1') },
+    });
     expect(again).toEqual({ ...first, replayed: true });
-    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(9000);
-    const statement = await getStatement(ctx.store, ws, null, 100);
+    expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      9000,
+    );
+    const statement = await getStatement({ ctx, input: { workspaceId: ws, after: null, limit: 100 } });
     expect(statement.lines.filter((l) => l.kind === 'charge')).toHaveLength(1);
   });
 
   it('refuses a reused id with a different body as an idempotency conflict', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(10, clock);
-    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, ...chat('r1') } });
     const error = await refusal(
-      chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1', { agentId: 'agent-2' }) }, clock.now()),
+      chargeResponse({
+        ctx: contextAt(ctx.store, clock.now()),
+        input: { workspaceId: ws, ...chat('r1', { agentId: 'agent-2' }) },
+      }),
     );
     expect(error.code).toBe('idempotency_conflict');
   });
@@ -53,11 +70,13 @@ describeStores('charging a response', (ctx) => {
   it('prices a premium voice at 1.5 credits from the rate card', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(10, clock);
-    const result = await chargeResponse(
-      ctx.store,
-      { workspaceId: ws, ...chat('r1', { channel: 'call', conversationId: 'call-1', features: ['voice:elevenlabs'] }) },
-      clock.now(),
-    );
+    const result = await chargeResponse({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: {
+        workspaceId: ws,
+        ...chat('r1', { channel: 'call', conversationId: 'call-1', features: ['voice:elevenlabs'] }),
+      },
+    });
     expect(result.cost).toBe(1500);
     expect(result.available).toBe(8500);
   });
@@ -66,7 +85,10 @@ describeStores('charging a response', (ctx) => {
     const clock = new TestClock();
     const ws = await workspaceWith(10, clock);
     const error = await refusal(
-      chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1', { features: ['voice:unknown'] }) }, clock.now()),
+      chargeResponse({
+        ctx: contextAt(ctx.store, clock.now()),
+        input: { workspaceId: ws, ...chat('r1', { features: ['voice:unknown'] }) },
+      }),
     );
     expect(error.code).toBe('invalid_request');
     expect(error.details).toMatchObject({ field: 'features' });
@@ -76,43 +98,51 @@ describeStores('charging a response', (ctx) => {
   it('blocks a response it cannot pay for and writes nothing at all', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(1, clock);
-    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, ...chat('r1') } });
     const error = await refusal(
-      chargeResponse(ctx.store, { workspaceId: ws, ...chat('r2', { conversationId: 'conv-2' }) }, clock.now()),
+      chargeResponse({
+        ctx: contextAt(ctx.store, clock.now()),
+        input: { workspaceId: ws, ...chat('r2', { conversationId: 'conv-2' }) },
+      }),
     );
     expect(error.code).toBe('insufficient_credits');
     expect(await ctx.store.reader().findResponse(ws, 'r2')).toBeNull();
     expect(await ctx.store.reader().findConversation(ws, 'conv-2')).toBeNull();
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   });
 
   it('lets an overage rule go below zero up to its limit, then blocks', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(1, clock, 2000);
-    for (const id of ['r1', 'r2', 'r3']) await chargeResponse(ctx.store, { workspaceId: ws, ...chat(id) }, clock.now());
-    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(-2000);
-    const error = await refusal(chargeResponse(ctx.store, { workspaceId: ws, ...chat('r4') }, clock.now()));
-    expect(error.code).toBe('insufficient_credits');
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws, id: 'top-up', amount: 5000, source: 'purchase', reason: 'pack' },
-      clock.now(),
+    for (const id of ['r1', 'r2', 'r3'])
+      await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, ...chat(id) } });
+    expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      -2000,
     );
-    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(3000);
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    const error = await refusal(
+      chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, ...chat('r4') } }),
+    );
+    expect(error.code).toBe('insufficient_credits');
+    await grantCredits({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, id: 'top-up', amount: 5000, source: 'purchase', reason: 'pack' },
+    });
+    expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      3000,
+    );
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   });
 
   it('spends the grant that expires soonest first', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(0, clock);
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws, id: 'keeps', amount: 5000, source: 'purchase', reason: 'pack' },
-      clock.now(),
-    );
-    await grantCredits(
-      ctx.store,
-      {
+    await grantCredits({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, id: 'keeps', amount: 5000, source: 'purchase', reason: 'pack' },
+    });
+    await grantCredits({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: {
         workspaceId: ws,
         id: 'soon',
         amount: 2000,
@@ -120,10 +150,9 @@ describeStores('charging a response', (ctx) => {
         reason: 'period',
         expiresAt: new Date(clock.now().getTime() + 3 * DAY),
       },
-      clock.now(),
-    );
-    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
-    const grants = (await getBalance(ctx.store, ws, clock.now())).grants;
+    });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, ...chat('r1') } });
+    const grants = (await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).grants;
     expect(grants.find((g) => g.id === 'soon')?.remaining).toBe(1000);
     expect(grants.find((g) => g.id === 'keeps')?.remaining).toBe(5000);
   });
@@ -132,21 +161,28 @@ describeStores('charging a response', (ctx) => {
     const clock = new TestClock();
     const ws = await workspaceWith(0, clock);
     const expiresAt = new Date(clock.now().getTime() + DAY);
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws, id: 'g', amount: 3000, source: 'promotion', reason: 'trial', expiresAt },
-      clock.now(),
+    await grantCredits({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, id: 'g', amount: 3000, source: 'promotion', reason: 'trial', expiresAt },
+    });
+    expect(
+      (await getBalance({ ctx: contextAt(ctx.store, new Date(expiresAt.getTime() - 1)), input: { workspaceId: ws } }))
+        .available,
+    ).toBe(3000);
+    expect((await getBalance({ ctx: contextAt(ctx.store, expiresAt), input: { workspaceId: ws } })).available).toBe(0);
+    const error = await refusal(
+      chargeResponse({ ctx: contextAt(ctx.store, expiresAt), input: { workspaceId: ws, ...chat('r1') } }),
     );
-    expect((await getBalance(ctx.store, ws, new Date(expiresAt.getTime() - 1))).available).toBe(3000);
-    expect((await getBalance(ctx.store, ws, expiresAt)).available).toBe(0);
-    const error = await refusal(chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, expiresAt));
     expect(error.code).toBe('insufficient_credits');
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws, id: 'g2', amount: 1000, source: 'purchase', reason: 'pack' },
-      expiresAt,
-    );
-    const kinds = (await getStatement(ctx.store, ws, null, 100)).lines.map((l) => [l.kind, l.amount, l.balanceAfter]);
+    await grantCredits({
+      ctx: contextAt(ctx.store, expiresAt),
+      input: { workspaceId: ws, id: 'g2', amount: 1000, source: 'purchase', reason: 'pack' },
+    });
+    const kinds = (await getStatement({ ctx, input: { workspaceId: ws, after: null, limit: 100 } })).lines.map((l) => [
+      l.kind,
+      l.amount,
+      l.balanceAfter,
+    ]);
     expect(kinds).toEqual([
       ['grant', 3000, 3000],
       ['expire', -3000, 0],
@@ -157,13 +193,12 @@ describeStores('charging a response', (ctx) => {
   it('counts a conversation once however many responses it has', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(10, clock);
-    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r1') }, clock.now());
-    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('r2') }, clock.now());
-    await chargeResponse(
-      ctx.store,
-      { workspaceId: ws, ...chat('r3', { channel: 'call', conversationId: 'call-1' }) },
-      clock.now(),
-    );
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, ...chat('r1') } });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, ...chat('r2') } });
+    await chargeResponse({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, ...chat('r3', { channel: 'call', conversationId: 'call-1' }) },
+    });
     const rollups = await ctx.store.db
       .selectFrom('daily_rollups')
       .selectAll()
@@ -181,15 +216,16 @@ describeStores('charging a response', (ctx) => {
   it('charges each batch item on its own: refused items write nothing and the rest go through', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(2, clock);
-    const results = await chargeBatch(
-      ctx.store,
-      ws,
-      [chat('a'), chat('b', { features: ['nope'] }), chat('a'), chat('c'), chat('d')].map((r) => ({
+    const results = await chargeBatch({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: {
         workspaceId: ws,
-        ...r,
-      })),
-      clock.now(),
-    );
+        responses: [chat('a'), chat('b', { features: ['nope'] }), chat('a'), chat('c'), chat('d')].map((r) => ({
+          workspaceId: ws,
+          ...r,
+        })),
+      },
+    });
     expect(results.map((r) => (r.ok ? (r.result.replayed ? 'replayed' : 'charged') : r.error.code))).toEqual([
       'charged',
       'invalid_request',
@@ -197,13 +233,16 @@ describeStores('charging a response', (ctx) => {
       'charged',
       'insufficient_credits',
     ]);
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   });
 
   it('gives a batch the same answers as one charge after another, against earlier rows and its own', async () => {
     const clock = new TestClock();
     const ws = await workspaceWith(10, clock);
-    await chargeResponse(ctx.store, { workspaceId: ws, ...chat('old', { conversationId: 'known' }) }, clock.now());
+    await chargeResponse({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, ...chat('old', { conversationId: 'known' }) },
+    });
     const batch = [
       chat('old', { conversationId: 'known' }),
       chat('old', { conversationId: 'other' }),
@@ -215,7 +254,10 @@ describeStores('charging a response', (ctx) => {
       chat('n5', { conversationId: 'fresh', features: ['voice:unknown'] }),
       chat('n6', { conversationId: 'last', channel: 'call' }),
     ].map((r) => ({ workspaceId: ws, ...r }));
-    const results = await chargeBatch(ctx.store, ws, batch, clock.now());
+    const results = await chargeBatch({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, responses: batch },
+    });
     expect(results.map((r) => (r.ok ? (r.result.replayed ? 'replayed' : r.result.available) : r.error.code))).toEqual([
       'replayed',
       'idempotency_conflict',
@@ -251,10 +293,15 @@ describeStores('charging a response', (ctx) => {
       responses: 5,
       conversations: 3,
     });
-    const again = await chargeBatch(ctx.store, ws, batch.slice(2, 5), clock.now());
+    const again = await chargeBatch({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, responses: batch.slice(2, 5) },
+    });
     expect(again.map((r) => r.ok && r.result.replayed)).toEqual([true, true, true]);
-    expect((await getBalance(ctx.store, ws, clock.now())).available).toBe(5000);
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      5000,
+    );
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   });
 });
 
@@ -262,7 +309,9 @@ describe('a workspace that does not exist', () => {
   it('is reported as not found', async () => {
     const { sqliteFactory } = await import('../../test/support/stores.ts');
     const { store } = await sqliteFactory.create();
-    const error = await refusal(chargeResponse(store, { workspaceId: 'ws_missing', ...chat('r1') }, new Date()));
+    const error = await refusal(
+      chargeResponse({ ctx: contextAt(store, new Date()), input: { workspaceId: 'ws_missing', ...chat('r1') } }),
+    );
     expect(error.code).toBe('not_found');
     await store.close();
   });

@@ -3,8 +3,9 @@ import { assertSameConversation } from '../domain/conversations.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isValidId } from '../domain/ids.ts';
 import { canAfford } from '../domain/overage.ts';
-import type { Channel, LedgerNeeds, LedgerTx, Store, StoredResponse } from '../store/store.ts';
+import type { Channel, LedgerNeeds, StoredResponse } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
+import type { AccountContext, Context } from './context.ts';
 import { fingerprint } from './fingerprint.ts';
 import { price } from './pricing.ts';
 import { keepingLimitRefusal, unwrap } from './spend-limit-tracker.ts';
@@ -71,12 +72,14 @@ function responsePrint(input: ResponseInput): string {
  * when first seen, and the daily rollup bumped. Every check runs before the first write, so a
  * refusal (insufficient credits, a conflict) leaves the transaction untouched and a batch can go on.
  */
-export async function chargeWithState(
-  tx: LedgerTx,
-  state: AccountState,
-  input: ResponseInput,
-  now: Date,
-): Promise<ChargeResult> {
+export async function chargeWithState({
+  ctx,
+  input,
+}: {
+  ctx: AccountContext;
+  input: ResponseInput;
+}): Promise<ChargeResult> {
+  const { tx, state, now } = ctx;
   const print = responsePrint(input);
   const seen = await tx.findResponse(input.workspaceId, input.id);
   if (seen) {
@@ -175,15 +178,21 @@ function chargeNeeds(inputs: readonly ResponseInput[]): LedgerNeeds {
   };
 }
 
-export async function chargeResponse(store: Store, input: ResponseInput, now: Date): Promise<ChargeResult> {
+export async function chargeResponse({ ctx, input }: { ctx: Context; input: ResponseInput }): Promise<ChargeResult> {
+  const now = ctx.clock();
   validateResponse(input, now);
-  const outcome = await store.transaction(async (tx) => {
+  const outcome = await ctx.store.transaction(async (tx, db) => {
     const state = await AccountState.open(tx, input.workspaceId, now, chargeNeeds([input]));
-    const charged = await keepingLimitRefusal(() => chargeWithState(tx, state, input, now));
+    const charged = await keepingLimitRefusal(() => chargeWithState({ ctx: { tx, db, now, state }, input }));
     await state.flush();
     return charged;
   });
   return unwrap(outcome);
+}
+
+export interface BatchInput {
+  workspaceId: string;
+  responses: readonly ResponseInput[];
 }
 
 export type BatchItemResult = { ok: true; result: ChargeResult } | { ok: false; error: TallyError };
@@ -192,33 +201,30 @@ export type BatchItemResult = { ok: true; result: ChargeResult } | { ok: false; 
  * Charges many responses of one workspace in one transaction: one lock, one commit. Each item is
  * independent and idempotent by its own id; a refused item writes nothing and the rest go on.
  */
-export async function chargeBatch(
-  store: Store,
-  workspaceId: string,
-  inputs: readonly ResponseInput[],
-  now: Date,
-): Promise<BatchItemResult[]> {
-  const problems = inputs.map((input) => {
+export async function chargeBatch({ ctx, input }: { ctx: Context; input: BatchInput }): Promise<BatchItemResult[]> {
+  const now = ctx.clock();
+  const { workspaceId, responses } = input;
+  const problems = responses.map((response) => {
     try {
-      validateResponse(input, now);
+      validateResponse(response, now);
       return null;
     } catch (error) {
       if (!(error instanceof TallyError)) throw error;
       return error;
     }
   });
-  const valid = inputs.filter((_, i) => problems[i] === null);
-  return store.transaction(async (tx) => {
+  const valid = responses.filter((_, i) => problems[i] === null);
+  return ctx.store.transaction(async (tx, db) => {
     const state = await AccountState.open(tx, workspaceId, now, chargeNeeds(valid));
     const results: BatchItemResult[] = [];
-    for (const [i, input] of inputs.entries()) {
+    for (const [i, response] of responses.entries()) {
       const problem = problems[i];
       if (problem) {
         results.push({ ok: false, error: problem });
         continue;
       }
       try {
-        results.push({ ok: true, result: await chargeWithState(tx, state, input, now) });
+        results.push({ ok: true, result: await chargeWithState({ ctx: { tx, db, now, state }, input: response }) });
       } catch (error) {
         if (!(error instanceof TallyError)) throw error;
         results.push({ ok: false, error });

@@ -5,7 +5,7 @@ import { canAfford } from '../domain/overage.ts';
 import { periodAt } from '../domain/periods.ts';
 import { limitRefusal, limitsInPeriod } from '../domain/spend-limits.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 import { price } from './pricing.ts';
 
 export interface CheckInput {
@@ -38,9 +38,10 @@ export function validateCount(count: number | undefined): number {
  * May the workspace pay for `count` responses now? Reads only, in one snapshot; takes no lock and
  * writes nothing.
  */
-export async function checkCredits(store: Store, input: CheckInput, now: Date): Promise<CheckResult> {
+export async function checkCredits({ ctx, input }: { ctx: Context; input: CheckInput }): Promise<CheckResult> {
+  const now = ctx.clock();
   const count = validateCount(input.count);
-  return store.snapshot(async (reader) => {
+  return ctx.store.snapshot(async (reader) => {
     // Every read started together: a pipelining store sends them in one round trip.
     const [found, grants, held, { cost }] = await Promise.all([
       reader.readAccount(input.workspaceId),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE, TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
@@ -202,16 +203,16 @@ async function chargeAll(
   now: Date,
 ): Promise<Attempt<ChargeResult>[]> {
   if (way === 'batch') {
-    const results = await chargeBatch(store, workspaceId, inputs, now);
+    const results = await chargeBatch({ ctx: contextAt(store, now), input: { workspaceId, responses: inputs } });
     return results.map((item) => (item.ok ? { ok: true, value: item.result } : item));
   }
   if (way === 'burst') {
     // All arrive before the first commits: the first goes alone, the others wait and go together.
-    const coalescer = new ChargeCoalescer(store, () => now);
+    const coalescer = new ChargeCoalescer({ ctx: contextAt(store, now) });
     return Promise.all(inputs.map((input) => attempt(() => coalescer.charge(input))));
   }
   const outcomes: Attempt<ChargeResult>[] = [];
-  for (const input of inputs) outcomes.push(await attempt(() => chargeResponse(store, input, now)));
+  for (const input of inputs) outcomes.push(await attempt(() => chargeResponse({ ctx: contextAt(store, now), input })));
   return outcomes;
 }
 
@@ -249,14 +250,17 @@ async function unbackedHolds(
 /** Plays one history and checks each step's effect on the balance as it goes. */
 async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]): Promise<string> {
   const clock = new TestClock('2026-11-01T12:00:00Z');
-  const ws = (await createWorkspace(store, { name: 'Prop', plan: 'payg', overageLimit }, clock.now())).id;
+  const ws = (
+    await createWorkspace({ ctx: contextAt(store, clock.now()), input: { name: 'Prop', plan: 'payg', overageLimit } })
+  ).id;
   const grants: GrantInput[] = [];
   const charged: ResponseInput[] = [];
   const holds: string[] = [];
   const expiries: number[] = [];
   let counter = 0;
 
-  const available = async () => (await getBalance(store, ws, clock.now())).available;
+  const available = async () =>
+    (await getBalance({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws } })).available;
   /** The response a charge sends; null when it names a hold or an earlier charge and there is none. */
   const chargeInput = (item: GroupCharge, earlier: readonly ResponseInput[]): ResponseInput | null => {
     switch (item.kind) {
@@ -295,7 +299,7 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
           ...(step.delayMs > 0 ? { effectiveAt } : {}),
           expiresAt: step.lifetimeMs === null ? null : new Date(effectiveAt.getTime() + step.lifetimeMs),
         };
-        const result = await grantCredits(store, input, now);
+        const result = await grantCredits({ ctx: contextAt(store, now), input });
         expect(result.replayed).toBe(false);
         grants.push(input);
         if (input.expiresAt) expiries.push(input.expiresAt.getTime());
@@ -305,7 +309,7 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
       case 'retry-grant': {
         const input = grants[step.pick % Math.max(1, grants.length)];
         if (!input) continue;
-        const result = await grantCredits(store, input, now);
+        const result = await grantCredits({ ctx: contextAt(store, now), input });
         expect(result.replayed).toBe(true);
         break;
       }
@@ -352,7 +356,10 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
         if (!input) continue;
         const response = await store.reader().findResponse(ws, input.id);
         if (!response) throw new Error(`charged response ${input.id} is missing`);
-        const result = await refundResponse(store, ws, input.id, 'property refund', now);
+        const result = await refundResponse({
+          ctx: contextAt(store, now),
+          input: { workspaceId: ws, responseId: input.id, reason: 'property refund' },
+        });
         expect(result.replayed).toBe(response.status === 'refunded');
         expect(result.refunded).toBe(response.cost);
         if (response.status === 'charged') {
@@ -369,11 +376,10 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
       case 'reserve': {
         const cost = priceOf(step.features, step.count);
         const result = await attempt(() =>
-          reserveCredits(
-            store,
-            { workspaceId: ws, count: step.count, features: step.features, ttlSeconds: step.ttlSeconds },
-            now,
-          ),
+          reserveCredits({
+            ctx: contextAt(store, now),
+            input: { workspaceId: ws, count: step.count, features: step.features, ttlSeconds: step.ttlSeconds },
+          }),
         );
         expect(result.ok).toBe(cost !== null && before - cost >= -overageLimit);
         if (result.ok) {
@@ -390,7 +396,9 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
         if (!holdId) continue;
         const hold = await store.reader().findHold(ws, holdId);
         if (!hold) throw new Error(`hold ${holdId} is missing`);
-        const result = await attempt(() => releaseReservation(store, ws, holdId, now));
+        const result = await attempt(() =>
+          releaseReservation({ ctx: contextAt(store, now), input: { workspaceId: ws, reservationId: holdId } }),
+        );
         if (hold.status === 'committed') {
           expect(result.ok).toBe(false);
           refused = true;
@@ -413,7 +421,7 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
         break;
       }
       case 'sweep':
-        await sweepExpired(store, now);
+        await sweepExpired({ ctx: contextAt(store, now) });
         break;
     }
 
@@ -421,7 +429,7 @@ async function play(store: Store, overageLimit: Millicredits, ops: readonly Op[]
     if (expectedChange !== null) expect(after - before).toBe(expectedChange);
     if (refused) expect(await ledgerLineCount(store, ws)).toBe(linesBefore);
     // Nothing is ever spent below what the overage rule allows: the debt stays within the limit.
-    const balance = await getBalance(store, ws, clock.now());
+    const balance = await getBalance({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws } });
     expect(balance.overageDebt).toBeGreaterThanOrEqual(0);
     expect(balance.overageDebt).toBeLessThanOrEqual(overageLimit);
     expect(balance.available + balance.held).toBeGreaterThanOrEqual(-overageLimit);
@@ -495,7 +503,7 @@ describeStores('credits are conserved under any history', (ctx) => {
         fc.asyncProperty(scenario, async ({ overageLimit, ops }) => {
           const ws = await play(ctx.store, overageLimit, ops);
           await checkBooks(ctx.store, ws);
-          expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+          expect((await verifyLedger({ ctx })).differences).toEqual([]);
         }),
         { numRuns: RUNS[ctx.kind] },
       );

@@ -1,6 +1,8 @@
 import type { Clock } from '../domain/clock.ts';
 import type { Trx } from '../store/schema.ts';
 import type { LedgerTx, Store } from '../store/store.ts';
+import type { AccountState } from './account-state.ts';
+import type { ChargeCoalescer } from './charge-coalescer.ts';
 
 /**
  * What a verb runs on: the store, and the clock it reads the time from. Every verb has one shape,
@@ -12,6 +14,11 @@ export interface Context {
   readonly clock: Clock;
 }
 
+/** What the ledger's routes run on: the context, and the component single charges queue in. */
+export interface LedgerContext extends Context {
+  readonly charges: ChargeCoalescer;
+}
+
 /**
  * What a step inside a caller's transaction runs on: the ledger's view of the transaction, the
  * query builder on the same connection, and the one instant the whole transaction decides by.
@@ -20,4 +27,9 @@ export interface TxContext {
   readonly tx: LedgerTx;
   readonly db: Trx;
   readonly now: Date;
+}
+
+/** What a step runs on once its caller has opened (locked) the workspace's account in its transaction. */
+export interface AccountContext extends TxContext {
+  readonly state: AccountState;
 }

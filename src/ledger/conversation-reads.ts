@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
-import type { Channel, Store } from '../store/store.ts';
+import type { Channel } from '../store/store.ts';
+import type { Context } from './context.ts';
 
 export interface ConversationSummary {
   id: string;
@@ -50,17 +51,23 @@ const charged = sql<number>`sum(case when status = 'charged' then cost else 0 en
  * 013), and the responses of the conversations on the page through (workspace, conversation,
  * occurred_at): its cost grows with what it shows, never with the workspace's other responses.
  */
-export function conversationsPage(store: Store, query: ConversationQuery): Promise<Page<ConversationSummary>> {
-  const { workspaceId, after, limit } = query;
-  return store.replica.snapshot(async (db) => {
+export function conversationsPage({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: ConversationQuery;
+}): Promise<Page<ConversationSummary>> {
+  const { workspaceId, after, limit } = input;
+  return ctx.store.replica.snapshot(async (db) => {
     let page = db
       .selectFrom('conversations')
       .select(['id', 'channel', 'agent_id', 'started_at'])
       .where('workspace_id', '=', workspaceId)
-      .where('started_at', '>=', query.start.getTime())
-      .where('started_at', '<', query.end.getTime());
-    if (query.agentId !== undefined) page = page.where('agent_id', '=', query.agentId);
-    if (query.channel !== undefined) page = page.where('channel', '=', query.channel);
+      .where('started_at', '>=', input.start.getTime())
+      .where('started_at', '<', input.end.getTime());
+    if (input.agentId !== undefined) page = page.where('agent_id', '=', input.agentId);
+    if (input.channel !== undefined) page = page.where('channel', '=', input.channel);
     if (after) page = page.where(sql<boolean>`(started_at, id) < (${after.at}, ${after.id})`);
     const rows = await page
       .orderBy('started_at', 'desc')
@@ -100,14 +107,15 @@ export function conversationsPage(store: Store, query: ConversationQuery): Promi
 }
 
 /** One conversation and a page of its responses, oldest first, after `after`; null when the workspace has no such conversation. */
-export function conversationWithResponses(
-  store: Store,
-  workspaceId: string,
-  conversationId: string,
-  after: PagePosition | null,
-  limit: number,
-): Promise<(ConversationSummary & Page<ConversationResponse>) | null> {
-  return store.replica.snapshot(async (db) => {
+export function conversationWithResponses({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: { workspaceId: string; conversationId: string; after: PagePosition | null; limit: number };
+}): Promise<(ConversationSummary & Page<ConversationResponse>) | null> {
+  const { workspaceId, conversationId, after, limit } = input;
+  return ctx.store.replica.snapshot(async (db) => {
     const conversation = await db
       .selectFrom('conversations')
       .select(['id', 'channel', 'agent_id', 'started_at'])

@@ -2,8 +2,8 @@ import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Grant, GrantSource } from '../domain/grants.ts';
 import { isValidId } from '../domain/ids.ts';
-import type { LedgerTx, Store } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
+import type { AccountContext, Context } from './context.ts';
 import { fingerprint } from './fingerprint.ts';
 
 export interface GrantInput {
@@ -50,11 +50,12 @@ function prepare(input: GrantInput, now: Date) {
   return { effectiveAt, expiresAt, priority, print };
 }
 
-export async function grantCredits(store: Store, input: GrantInput, now: Date): Promise<GrantResult> {
+export async function grantCredits({ ctx, input }: { ctx: Context; input: GrantInput }): Promise<GrantResult> {
+  const now = ctx.clock();
   prepare(input, now);
-  return store.transaction(async (tx) => {
+  return ctx.store.transaction(async (tx) => {
     const state = await AccountState.open(tx, input.workspaceId, now, { grantIds: [input.id] });
-    const result = await addGrant(state, tx, input, now);
+    const result = await addGrant({ ctx: { tx, now, state }, input });
     await state.flush();
     return result;
   });
@@ -65,7 +66,14 @@ export async function grantCredits(store: Store, input: GrantInput, now: Date): 
  * period, its rollover and its subscription change together); idempotent by id like grantCredits.
  * The caller flushes the account.
  */
-export async function addGrant(state: AccountState, tx: LedgerTx, input: GrantInput, now: Date): Promise<GrantResult> {
+export async function addGrant({
+  ctx,
+  input,
+}: {
+  ctx: Pick<AccountContext, 'tx' | 'now' | 'state'>;
+  input: GrantInput;
+}): Promise<GrantResult> {
+  const { tx, now, state } = ctx;
   const { effectiveAt, expiresAt, priority, print } = prepare(input, now);
   const existing = await tx.findGrant(input.workspaceId, input.id);
   if (existing) {

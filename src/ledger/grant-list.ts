@@ -1,14 +1,21 @@
 import { sql } from 'kysely';
 import type { Grant } from '../domain/grants.ts';
 import { grantFromRow } from '../store/ledger-queries.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 
 /**
  * Every workspace's grants whose id starts with `prefix`, made in [from, to), oldest first: an
  * operator's report (billing lists the packs granted without Stripe), not a hot path.
  */
-export async function listGrantsByIdPrefix(store: Store, prefix: string, from: Date, to: Date): Promise<Grant[]> {
-  const rows = await store.db
+export async function listGrantsByIdPrefix({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: { prefix: string; from: Date; to: Date };
+}): Promise<Grant[]> {
+  const { prefix, from, to } = input;
+  const rows = await ctx.store.db
     .selectFrom('grants')
     .selectAll()
     .where('id', 'like', `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
@@ -28,12 +35,15 @@ export async function listGrantsByIdPrefix(store: Store, prefix: string, from: D
  * One workspace's grants whose id starts with one of `prefixes`, through the (workspace_id, id) key.
  * For the billing history, a listing that only shows: read from the replica (Store.replica).
  */
-export async function listWorkspaceGrantsByIdPrefix(
-  store: Store,
-  workspaceId: string,
-  prefixes: readonly string[],
-): Promise<Grant[]> {
-  const rows = await store.replica.db
+export async function listWorkspaceGrantsByIdPrefix({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: { workspaceId: string; prefixes: readonly string[] };
+}): Promise<Grant[]> {
+  const { workspaceId, prefixes } = input;
+  const rows = await ctx.store.replica.db
     .selectFrom('grants')
     .selectAll()
     .where('workspace_id', '=', workspaceId)

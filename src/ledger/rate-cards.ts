@@ -1,7 +1,7 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { RateCard } from '../domain/rate-card.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 
 export interface NewRateCard {
   /** When the new prices take effect: now or later, never in the past, so recorded responses keep their price. */
@@ -12,12 +12,13 @@ export interface NewRateCard {
 
 const FEATURE = /^[a-z0-9][a-z0-9:._-]{0,63}$/;
 
-export async function listRateCards(store: Store): Promise<RateCard[]> {
-  return store.reader().rateCards();
+export async function listRateCards({ ctx }: { ctx: Pick<Context, 'store'> }): Promise<RateCard[]> {
+  return ctx.store.reader().rateCards();
 }
 
 /** Adds a rate card version. Versions are append-only: a price change is a new version with a later effective time. */
-export async function publishRateCard(store: Store, input: NewRateCard, now: Date): Promise<RateCard> {
+export async function publishRateCard({ ctx, input }: { ctx: Context; input: NewRateCard }): Promise<RateCard> {
+  const now = ctx.clock();
   if (Number.isNaN(input.effectiveAt.getTime()) || input.effectiveAt.getTime() < now.getTime()) {
     throw new TallyError(
       'invalid_request',
@@ -46,7 +47,7 @@ export async function publishRateCard(store: Store, input: NewRateCard, now: Dat
       });
     }
   }
-  return store.transaction(async (_tx, trx) => {
+  return ctx.store.transaction(async (_tx, trx) => {
     const latest = await trx
       .selectFrom('rate_cards')
       .select(['version', 'effective_at'])

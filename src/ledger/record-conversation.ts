@@ -2,8 +2,9 @@ import { assertSameConversation } from '../domain/conversations.ts';
 import { TallyError } from '../domain/errors.ts';
 import { isValidId } from '../domain/ids.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Channel, Conversation, Store } from '../store/store.ts';
+import type { Channel, Conversation } from '../store/store.ts';
 import { MAX_EVENT_AGE_MS, MAX_EVENT_SKEW_MS } from './charge-response.ts';
+import type { Context } from './context.ts';
 
 export interface ConversationInput {
   workspaceId: string;
@@ -14,11 +15,14 @@ export interface ConversationInput {
 }
 
 /** Counts a call or chat the first time it is seen; a repeat changes nothing and says so. */
-export async function recordConversation(
-  store: Store,
-  input: ConversationInput,
-  now: Date,
-): Promise<{ conversation: Conversation; created: boolean }> {
+export async function recordConversation({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: ConversationInput;
+}): Promise<{ conversation: Conversation; created: boolean }> {
+  const now = ctx.clock();
   for (const field of ['id', 'agentId'] as const) {
     if (!isValidId(input[field])) {
       throw new TallyError('invalid_request', `${field} must be 1-128 letters, digits, or . _ : - characters.`, {
@@ -33,7 +37,7 @@ export async function recordConversation(
       field: 'startedAt',
     });
   }
-  return store.transaction(async (tx) => {
+  return ctx.store.transaction(async (tx) => {
     const account = workspaceMustExist(await tx.lockAccount(input.workspaceId), input.workspaceId);
     const existing = await tx.findConversation(input.workspaceId, input.id);
     if (existing) {

@@ -1,8 +1,15 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
-import type { Store } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
+import type { Context } from './context.ts';
 import { fingerprint } from './fingerprint.ts';
+
+export interface RefundInput {
+  workspaceId: string;
+  responseId: string;
+  /** Why the response is refunded: written on the refund's ledger lines. */
+  reason: string;
+}
 
 export interface RefundResult {
   id: string;
@@ -15,16 +22,12 @@ export interface RefundResult {
  * Gives a charged response's cost back to the grants it came from (credits of a grant that has
  * expired since are written off again at once). Refunding twice refunds once.
  */
-export async function refundResponse(
-  store: Store,
-  workspaceId: string,
-  responseId: string,
-  reason: string,
-  now: Date,
-): Promise<RefundResult> {
+export async function refundResponse({ ctx, input }: { ctx: Context; input: RefundInput }): Promise<RefundResult> {
+  const now = ctx.clock();
+  const { workspaceId, responseId, reason } = input;
   if (reason.trim() === '')
     throw new TallyError('invalid_request', 'reason must say why the response is refunded.', { field: 'reason' });
-  return store.transaction(async (tx) => {
+  return ctx.store.transaction(async (tx) => {
     const state = await AccountState.open(tx, workspaceId, now, { responseIds: [responseId] });
     const response = await tx.findResponse(workspaceId, responseId);
     if (!response) throw new TallyError('not_found', `Response ${responseId} does not exist.`);

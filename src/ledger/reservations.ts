@@ -1,9 +1,10 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import { canAfford } from '../domain/overage.ts';
-import type { Hold, LedgerTx, Store } from '../store/store.ts';
+import type { Hold, LedgerTx } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
 import { validateCount } from './check-credits.ts';
+import type { Context } from './context.ts';
 import { fingerprint } from './fingerprint.ts';
 import { price } from './pricing.ts';
 import { randomId } from './random-id.ts';
@@ -26,11 +27,14 @@ export const MAX_HOLD_TTL_SECONDS = 3600;
  * Sets credits aside for responses about to be generated. A hold stops holding at `expiresAt`
  * because every read of held credits compares against the clock; no sweeper is needed.
  */
-export async function reserveCredits(
-  store: Store,
-  input: ReserveInput,
-  now: Date,
-): Promise<{ hold: Hold; replayed: boolean }> {
+export async function reserveCredits({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: ReserveInput;
+}): Promise<{ hold: Hold; replayed: boolean }> {
+  const now = ctx.clock();
   const count = validateCount(input.count);
   const ttl = input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS;
   if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > MAX_HOLD_TTL_SECONDS) {
@@ -40,7 +44,7 @@ export async function reserveCredits(
   }
   const features = [...new Set(input.features ?? [])].sort();
   const print = fingerprint({ features, count, ttl, ...(input.agentId ? { agentId: input.agentId } : {}) });
-  const outcome = await store.transaction(async (tx) => {
+  const outcome = await ctx.store.transaction(async (tx) => {
     const state = await AccountState.open(tx, input.workspaceId, now, {
       holdKeys: input.idempotencyKey ? [input.idempotencyKey] : [],
     });
@@ -91,13 +95,21 @@ async function holdWithState(
   return { hold, replayed: false };
 }
 
-export async function releaseReservation(
-  store: Store,
-  workspaceId: string,
-  reservationId: string,
-  now: Date,
-): Promise<{ hold: Hold; released: Millicredits }> {
-  return store.transaction(async (tx) => {
+export interface ReleaseInput {
+  workspaceId: string;
+  reservationId: string;
+}
+
+export async function releaseReservation({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: ReleaseInput;
+}): Promise<{ hold: Hold; released: Millicredits }> {
+  const now = ctx.clock();
+  const { workspaceId, reservationId } = input;
+  return ctx.store.transaction(async (tx) => {
     const state = await AccountState.open(tx, workspaceId, now, { holdIds: [reservationId] });
     const hold = await tx.findHold(workspaceId, reservationId);
     if (!hold) throw new TallyError('not_found', `Reservation ${reservationId} does not exist.`);

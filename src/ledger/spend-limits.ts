@@ -9,7 +9,7 @@ import {
   validateLimitSettings,
 } from '../domain/spend-limits.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 
 /** PUT /v1/limits: a left-out part stays as it is; `workspace: null` removes that limit, `agents` replaces the list. */
 export interface LimitsInput {
@@ -35,8 +35,16 @@ function viewOf(limits: SpendLimits | null, period: Period): LimitsView {
 }
 
 /** The workspace's spend limits and what each has counted this billing period. */
-export async function getSpendLimits(store: Store, workspaceId: string, now: Date): Promise<LimitsView> {
-  const account = workspaceMustExist(await store.reader().readAccount(workspaceId), workspaceId);
+export async function getSpendLimits({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { workspaceId: string };
+}): Promise<LimitsView> {
+  const now = ctx.clock();
+  const { workspaceId } = input;
+  const account = workspaceMustExist(await ctx.store.reader().readAccount(workspaceId), workspaceId);
   return viewOf(account.spendLimits, periodAt(account.periodAnchor, now));
 }
 
@@ -45,28 +53,31 @@ export async function getSpendLimits(store: Store, workspaceId: string, now: Dat
  * limit's `used` starts from what the period's charges cost after refunds (one read of the
  * period's responses, here and never on the charge path), and every charge after counts on.
  */
-export async function setSpendLimits(
-  store: Store,
-  workspaceId: string,
-  input: LimitsInput,
-  now: Date,
-): Promise<LimitsView> {
+export async function setSpendLimits({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { workspaceId: string; limits: LimitsInput };
+}): Promise<LimitsView> {
+  const now = ctx.clock();
+  const { workspaceId, limits: asked } = input;
   const requested = [
-    ...(input.workspace ? [{ agentId: null, ...input.workspace, field: 'workspace' }] : []),
-    ...(input.agents ?? []).map((agent, i) => ({ ...agent, field: `agents[${i}]` })),
+    ...(asked.workspace ? [{ agentId: null, ...asked.workspace, field: 'workspace' }] : []),
+    ...(asked.agents ?? []).map((agent, i) => ({ ...agent, field: `agents[${i}]` })),
   ];
   validateLimitSettings(requested);
-  return store.transaction(async (tx) => {
+  return ctx.store.transaction(async (tx) => {
     const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
     const period = periodAt(account.periodAnchor, now);
     const kept = account.spendLimits?.counters ?? [];
     const settings: LimitSetting[] = [
-      ...(input.workspace === undefined
+      ...(asked.workspace === undefined
         ? kept.filter((counter) => counter.agentId === null)
-        : input.workspace
-          ? [{ agentId: null, ...input.workspace }]
+        : asked.workspace
+          ? [{ agentId: null, ...asked.workspace }]
           : []),
-      ...(input.agents === undefined ? kept.filter((counter) => counter.agentId !== null) : input.agents),
+      ...(asked.agents === undefined ? kept.filter((counter) => counter.agentId !== null) : asked.agents),
     ].map(({ agentId, limit, mode }) => ({ agentId, limit, mode }));
     const spent =
       settings.length > 0

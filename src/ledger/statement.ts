@@ -1,5 +1,6 @@
 import { TallyError } from '../domain/errors.ts';
-import type { LedgerKind, LedgerLine, Store } from '../store/store.ts';
+import type { LedgerKind, LedgerLine } from '../store/store.ts';
+import type { Context } from './context.ts';
 
 export interface Statement {
   lines: LedgerLine[];
@@ -9,13 +10,22 @@ export interface Statement {
 
 export const MAX_STATEMENT_PAGE = 500;
 
+export interface StatementInput {
+  workspaceId: string;
+  /** A `nextCursor` from the page before; null for the first page. */
+  after: string | null;
+  limit: number;
+}
+
 /** Ledger lines oldest first, each with the balance after it, a page at a time. */
-export async function getStatement(
-  store: Store,
-  workspaceId: string,
-  after: string | null,
-  limit: number,
-): Promise<Statement> {
+export async function getStatement({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: StatementInput;
+}): Promise<Statement> {
+  const { workspaceId, after, limit } = input;
   const afterSeq = after === null ? 0 : Number(after);
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) {
     throw new TallyError('invalid_request', 'cursor must be a value returned as nextCursor.', { field: 'cursor' });
@@ -23,7 +33,7 @@ export async function getStatement(
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_STATEMENT_PAGE) {
     throw new TallyError('invalid_request', `limit must be from 1 to ${MAX_STATEMENT_PAGE}.`, { field: 'limit' });
   }
-  const rows = await store.replica.db
+  const rows = await ctx.store.replica.db
     .selectFrom('ledger_lines')
     .selectAll()
     .where('workspace_id', '=', workspaceId)

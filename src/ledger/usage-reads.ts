@@ -2,7 +2,7 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import type { DayRange } from '../domain/days.ts';
 import type { Database } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 
 /** What the dashboard shows of a workspace's use: calls and chats are the conversations first seen on each channel. */
 export interface UsageFigures {
@@ -52,27 +52,41 @@ function toFigures(row: Sums): UsageFigures {
   };
 }
 
+/** Which workspace's use a read sums, over which local days. */
+export interface UsageRange {
+  workspaceId: string;
+  range: DayRange;
+}
+
 /** Shown figures only: read from the replica when there is one (Store.replica). */
-const inRange = (store: Store, workspaceId: string, range: DayRange) =>
-  store.replica.db
+const inRange = (ctx: Pick<Context, 'store'>, { workspaceId, range }: UsageRange) =>
+  ctx.store.replica.db
     .selectFrom('usage_days')
     .where('workspace_id', '=', workspaceId)
     .where('day', '>=', range.from)
     .where('day', '<=', range.to);
 
 /** The workspace's use over the range's local days. */
-export async function usageTotal(store: Store, workspaceId: string, range: DayRange): Promise<UsageFigures> {
-  return toFigures(await inRange(store, workspaceId, range).select(usageSums).executeTakeFirstOrThrow());
+export async function usageTotal({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: UsageRange;
+}): Promise<UsageFigures> {
+  return toFigures(await inRange(ctx, input).select(usageSums).executeTakeFirstOrThrow());
 }
 
 /** The workspace's use over the range's local days, one total per value of `key` in use. */
-export async function usageTotalsBy(
-  store: Store,
-  workspaceId: string,
-  range: DayRange,
-  key: UsageKey,
-): Promise<Array<UsageFigures & { key: string }>> {
-  const rows = await inRange(store, workspaceId, range)
+export async function usageTotalsBy({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: UsageRange & { key: UsageKey };
+}): Promise<Array<UsageFigures & { key: string }>> {
+  const { key } = input;
+  const rows = await inRange(ctx, input)
     .select((eb) => [eb.ref(key).as('key'), ...usageSums(eb)])
     .groupBy(key)
     .execute();
@@ -83,13 +97,15 @@ export async function usageTotalsBy(
  * Use per local day and channel in the range, of one agent or all, by day then channel: reads the
  * local-day rollups of the primary key's (workspace_id, day) prefix only, one row per day and key in use.
  */
-export async function usagePerDayAndChannel(
-  store: Store,
-  workspaceId: string,
-  range: DayRange,
-  agentId?: string,
-): Promise<DayChannelUsage[]> {
-  let query = inRange(store, workspaceId, range).select([
+export async function usagePerDayAndChannel({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: UsageRange & { agentId?: string | undefined };
+}): Promise<DayChannelUsage[]> {
+  const { agentId } = input;
+  let query = inRange(ctx, input).select([
     'day',
     'channel',
     (eb) => eb.fn.sum<number | string | null>('credits_used').as('credits'),

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 import { verifyUsageDays } from './verify-usage-days.ts';
 import { verifyUsageSlots } from './verify-usage-slots.ts';
 
@@ -32,7 +33,8 @@ function dayOf(store: Store, column: string) {
  * running sum, each response's cost from its charge lines, every daily and quarter-hour rollup
  * from the responses and conversations, and the local-day rollups from the quarter hours. Reports each difference; an empty list means the books balance.
  */
-export async function verifyLedger(store: Store): Promise<VerifyReport> {
+export async function verifyLedger({ ctx }: { ctx: Pick<Context, 'store'> }): Promise<VerifyReport> {
+  const { store } = ctx;
   const { db } = store;
   const differences: Difference[] = [];
 
@@ -159,8 +161,8 @@ export async function verifyLedger(store: Store): Promise<VerifyReport> {
     }
   }
 
-  differences.push(...(await verifyUsageSlots(store)));
-  differences.push(...(await verifyUsageDays(store)));
+  differences.push(...(await verifyUsageSlots({ ctx })));
+  differences.push(...(await verifyUsageDays({ ctx })));
 
   const counts = await sql<{ workspaces: number; grants: number; lines: number; responses: number; rollups: number }>`
     select (select count(*) from workspaces) as workspaces, (select count(*) from grants) as grants,

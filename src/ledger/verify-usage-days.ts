@@ -1,6 +1,6 @@
 import { UTC } from '../domain/days.ts';
 import type { UsageFiguresRow } from '../domain/usage-slots.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 import { expectedUsageDays } from './usage-days.ts';
 import type { Difference } from './verify-ledger.ts';
 
@@ -15,7 +15,8 @@ const keyOf = (row: DayRow) => `${row.day} ${row.channel} ${row.agent_id} ${row.
  * days of its zone (src/domain/usage-slots.ts); `verifyUsageSlots` checks the quarter hours
  * themselves. Reads every quarter-hour and local-day row once.
  */
-export async function verifyUsageDays(store: Store): Promise<Difference[]> {
+export async function verifyUsageDays({ ctx }: { ctx: Pick<Context, 'store'> }): Promise<Difference[]> {
+  const { store } = ctx;
   const workspaces = await store.db
     .selectFrom('workspaces')
     .leftJoin('workspace_settings', 'workspace_settings.workspace_id', 'workspaces.id')

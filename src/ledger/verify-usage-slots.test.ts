@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
+import { contextAt } from '../../test/support/context.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
 import { grantCredits } from './grant-credits.ts';
@@ -19,36 +20,46 @@ describeStores('the quarter-hour usage rollups', (ctx) => {
   });
 
   async function busyWorkspace(clock: TestClock) {
-    const ws = (await createWorkspace(ctx.store, { name: 'Acme', plan: 'free' }, clock.now())).id;
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws, id: 'g1', amount: 100_000, source: 'purchase', reason: 'pack', expiresAt: null },
-      clock.now(),
-    );
+    const ws = (
+      await createWorkspace({ ctx: contextAt(ctx.store, clock.now()), input: { name: 'Acme', plan: 'free' } })
+    ).id;
+    await grantCredits({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, id: 'g1', amount: 100_000, source: 'purchase', reason: 'pack', expiresAt: null },
+    });
     const at = (iso: string) => new Date(iso);
-    await chargeResponse(ctx.store, response(ws, 'r1', { features: ['voice:elevenlabs'] }), clock.now());
-    await chargeResponse(ctx.store, response(ws, 'r2', { occurredAt: at('2026-11-24T23:59:00Z') }), clock.now());
-    await chargeBatch(
-      ctx.store,
-      ws,
-      [
-        response(ws, 'b1', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:14:59Z') }),
-        response(ws, 'b2', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:15:00Z') }),
-        response(ws, 'b3', {
-          conversationId: 'chat-2',
-          channel: 'chat',
-          agentId: 'agent-2',
-          features: ['voice:elevenlabs'],
-        }),
-      ],
-      clock.now(),
-    );
-    await refundResponse(ctx.store, ws, 'b2', 'test', clock.now());
-    await recordConversation(
-      ctx.store,
-      { workspaceId: ws, id: 'call-9', channel: 'call', agentId: 'agent-3' },
-      clock.now(),
-    );
+    await chargeResponse({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: response(ws, 'r1', { features: ['voice:elevenlabs'] }),
+    });
+    await chargeResponse({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: response(ws, 'r2', { occurredAt: at('2026-11-24T23:59:00Z') }),
+    });
+    await chargeBatch({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: {
+        workspaceId: ws,
+        responses: [
+          response(ws, 'b1', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:14:59Z') }),
+          response(ws, 'b2', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:15:00Z') }),
+          response(ws, 'b3', {
+            conversationId: 'chat-2',
+            channel: 'chat',
+            agentId: 'agent-2',
+            features: ['voice:elevenlabs'],
+          }),
+        ],
+      },
+    });
+    await refundResponse({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, responseId: 'b2', reason: 'test' },
+    });
+    await recordConversation({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, id: 'call-9', channel: 'call', agentId: 'agent-3' },
+    });
     return ws;
   }
 
@@ -56,7 +67,7 @@ describeStores('the quarter-hour usage rollups', (ctx) => {
     const clock = new TestClock();
     clock.set('2026-11-25T15:00:00Z');
     await busyWorkspace(clock);
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   });
 
   it('are checked by tally verify, which reports a row that drifted', async () => {
@@ -69,7 +80,7 @@ describeStores('the quarter-hour usage rollups', (ctx) => {
       .where('workspace_id', '=', ws)
       .where('agent_id', '=', 'agent-2')
       .execute();
-    const { differences } = await verifyLedger(ctx.store);
+    const { differences } = await verifyLedger({ ctx });
     expect(differences).toEqual([
       {
         check: 'usage_slot',
@@ -99,7 +110,7 @@ describeStores('the quarter-hour usage rollups', (ctx) => {
       .where('workspace_id', '=', ws)
       .where('agent_id', '=', 'agent-2')
       .execute();
-    const { differences } = await verifyLedger(ctx.store);
+    const { differences } = await verifyLedger({ ctx });
     expect(differences).toEqual([
       {
         check: 'usage_day',

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 import type { Difference } from './verify-ledger.ts';
 
 type Compared = {
@@ -18,7 +18,8 @@ type Compared = {
  * channel, agent) — which feature set a conversation counts under depends on which of its
  * responses was charged first, which the rows alone cannot always tell.
  */
-export async function verifyUsageSlots(store: Store): Promise<Difference[]> {
+export async function verifyUsageSlots({ ctx }: { ctx: Pick<Context, 'store'> }): Promise<Difference[]> {
+  const { store } = ctx;
   const credits = await sql<Compared>`
     with expected as (
       select workspace_id, occurred_at / 900000 as slot, channel, agent_id, features,

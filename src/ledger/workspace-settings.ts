@@ -1,15 +1,20 @@
-import type { Transaction } from 'kysely';
 import { UTC } from '../domain/days.ts';
-import type { Database } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import type { Context, TxContext } from './context.ts';
 import { rebuildUsageDays } from './usage-days.ts';
+import type { WorkspaceRef } from './workspaces.ts';
 
 /** The zone a workspace's days are counted in; `UTC` until the workspace chooses another. */
-export async function timeZoneOf(store: Store, workspaceId: string): Promise<string> {
-  const row = await store.db
+export async function timeZoneOf({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: WorkspaceRef;
+}): Promise<string> {
+  const row = await ctx.store.db
     .selectFrom('workspace_settings')
     .select('time_zone')
-    .where('workspace_id', '=', workspaceId)
+    .where('workspace_id', '=', input.workspaceId)
     .executeTakeFirst();
   return row?.time_zone ?? UTC;
 }
@@ -18,16 +23,19 @@ export async function timeZoneOf(store: Store, workspaceId: string): Promise<str
  * Saves the workspace's zone and rebuilds its local-day rollups for it, in the caller's transaction,
  * which holds the account lock so no charge of the workspace interleaves.
  */
-export async function saveTimeZone(
-  trx: Transaction<Database>,
-  workspaceId: string,
-  zone: string,
-  now: Date,
-): Promise<void> {
-  await trx
+export async function saveTimeZone({
+  ctx,
+  input,
+}: {
+  ctx: TxContext;
+  input: { workspaceId: string; zone: string };
+}): Promise<void> {
+  const { workspaceId, zone } = input;
+  const updatedAt = ctx.now.getTime();
+  await ctx.db
     .insertInto('workspace_settings')
-    .values({ workspace_id: workspaceId, time_zone: zone, updated_at: now.getTime() })
-    .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ time_zone: zone, updated_at: now.getTime() }))
+    .values({ workspace_id: workspaceId, time_zone: zone, updated_at: updatedAt })
+    .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ time_zone: zone, updated_at: updatedAt }))
     .execute();
-  await rebuildUsageDays(trx, workspaceId, zone);
+  await rebuildUsageDays(ctx.db, workspaceId, zone);
 }

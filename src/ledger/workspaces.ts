@@ -3,7 +3,7 @@ import { startOfUtcDay } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Db } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from './context.ts';
 import { randomId } from './random-id.ts';
 
 export interface Workspace {
@@ -24,8 +24,13 @@ export interface NewWorkspace {
   id?: string;
 }
 
-export async function createWorkspace(store: Store, input: NewWorkspace, now: Date): Promise<Workspace> {
-  return insertWorkspace(store.db, input, now);
+/** The workspace id every read of one workspace is asked with. */
+export interface WorkspaceRef {
+  workspaceId: string;
+}
+
+export async function createWorkspace({ ctx, input }: { ctx: Context; input: NewWorkspace }): Promise<Workspace> {
+  return insertWorkspace(ctx.store.db, input, ctx.clock());
 }
 
 /**
@@ -86,30 +91,70 @@ function fromRow(row: {
 }
 
 /** The workspace, or null when there is none with that id. */
-export async function findWorkspace(store: Store, id: string): Promise<Workspace | null> {
-  const row = await store.db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findWorkspace({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: WorkspaceRef;
+}): Promise<Workspace | null> {
+  const row = await ctx.store.db
+    .selectFrom('workspaces')
+    .selectAll()
+    .where('id', '=', input.workspaceId)
+    .executeTakeFirst();
   return row ? fromRow(row) : null;
 }
 
 /** The name of each of `ids` that exists. */
-export async function workspaceNames(store: Store, ids: readonly string[]): Promise<Map<string, string>> {
+export async function workspaceNames({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: { workspaceIds: readonly string[] };
+}): Promise<Map<string, string>> {
+  const ids = input.workspaceIds;
   if (ids.length === 0) return new Map();
-  const rows = await store.db.selectFrom('workspaces').select(['id', 'name']).where('id', 'in', ids).execute();
+  const rows = await ctx.store.db.selectFrom('workspaces').select(['id', 'name']).where('id', 'in', ids).execute();
   return new Map(rows.map((row) => [row.id, row.name]));
 }
 
-export async function getWorkspace(store: Store, id: string): Promise<Workspace> {
-  return workspaceMustExist(await findWorkspace(store, id), id);
+export async function getWorkspace({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: WorkspaceRef;
+}): Promise<Workspace> {
+  return workspaceMustExist(await findWorkspace({ ctx, input }), input.workspaceId);
 }
 
 /** Refuses with `not_found` unless the workspace exists, for callers that need nothing more of it. */
-export async function requireWorkspace(store: Store, id: string): Promise<void> {
-  workspaceMustExist(await store.db.selectFrom('workspaces').select('id').where('id', '=', id).executeTakeFirst(), id);
+export async function requireWorkspace({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: WorkspaceRef;
+}): Promise<void> {
+  const { workspaceId } = input;
+  workspaceMustExist(
+    await ctx.store.db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst(),
+    workspaceId,
+  );
 }
 
-export async function listWorkspaces(store: Store, after: string | null, limit: number): Promise<Workspace[]> {
-  let query = store.db.selectFrom('workspaces').selectAll().orderBy('id').limit(limit);
-  if (after) query = query.where('id', '>', after);
+/** Up to `limit` workspaces by id, after the id `after` when there is one. */
+export async function listWorkspaces({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: { after: string | null; limit: number };
+}): Promise<Workspace[]> {
+  let query = ctx.store.db.selectFrom('workspaces').selectAll().orderBy('id').limit(input.limit);
+  if (input.after) query = query.where('id', '>', input.after);
   return (await query.execute()).map(fromRow);
 }
 

@@ -1,20 +1,23 @@
-import type { Clock } from '../domain/clock.ts';
 import { canonicalTimeZone, dayIn } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
+import type { Context } from '../ledger/context.ts';
 import { saveTimeZone, timeZoneOf } from '../ledger/workspace-settings.ts';
-import { getWorkspace } from '../ledger/workspaces.ts';
-import type { Store } from '../store/store.ts';
+import { getWorkspace, type WorkspaceRef } from '../ledger/workspaces.ts';
 
 /** A workspace's own choices, kept in `workspace_settings` (src/ledger/workspace-settings.ts). */
 export interface WorkspaceSettings {
   /** The IANA zone usage days are counted in; `UTC` until the workspace chooses another. */
   timeZone: string;
+  /** Which day it is today in that zone. */
+  today: string;
 }
 
-export async function getSettings(store: Store, workspaceId: string): Promise<WorkspaceSettings> {
-  await getWorkspace(store, workspaceId);
-  return { timeZone: await timeZoneOf(store, workspaceId) };
+export async function getSettings({ ctx, input }: { ctx: Context; input: WorkspaceRef }): Promise<WorkspaceSettings> {
+  const now = ctx.clock();
+  await getWorkspace({ ctx, input });
+  const timeZone = await timeZoneOf({ ctx, input });
+  return { timeZone, today: dayIn(now, timeZone) };
 }
 
 /**
@@ -23,13 +26,16 @@ export async function getSettings(store: Store, workspaceId: string): Promise<Wo
  * takes the account lock, so no charge of the workspace interleaves, and its cost is one read of
  * the workspace's quarter-hour rows (src/ledger/usage-days.ts).
  */
-export async function setTimeZone(
-  store: Store,
-  workspaceId: string,
-  timeZone: string,
-  now: Date,
-): Promise<WorkspaceSettings> {
-  const zone = canonicalTimeZone(timeZone);
+export async function setTimeZone({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: WorkspaceRef & { timeZone: string };
+}): Promise<WorkspaceSettings> {
+  const now = ctx.clock();
+  const { workspaceId } = input;
+  const zone = canonicalTimeZone(input.timeZone);
   if (zone === null) {
     throw new TallyError(
       'invalid_request',
@@ -39,22 +45,10 @@ export async function setTimeZone(
       },
     );
   }
-  await store.transaction(async (tx, trx) => {
+  await ctx.store.transaction(async (tx, db) => {
     const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
     if (account.timeZone === zone) return;
-    await saveTimeZone(trx, workspaceId, zone, now);
+    await saveTimeZone({ ctx: { tx, db, now }, input: { workspaceId, zone } });
   });
-  return { timeZone: zone };
+  return { timeZone: zone, today: dayIn(now, zone) };
 }
-
-/** The settings verbs bound to one store and clock, for the routes; each answer says which day it is today there. */
-export function createSettings(store: Store, clock: Clock) {
-  const withToday = (settings: WorkspaceSettings) => ({ ...settings, today: dayIn(clock(), settings.timeZone) });
-  return {
-    get: async (workspaceId: string) => withToday(await getSettings(store, workspaceId)),
-    setTimeZone: async (workspaceId: string, timeZone: string) =>
-      withToday(await setTimeZone(store, workspaceId, timeZone, clock())),
-  };
-}
-
-export type Settings = ReturnType<typeof createSettings>;

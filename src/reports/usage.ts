@@ -1,43 +1,23 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { csvField } from '../domain/csv.ts';
-import { addDays, type DayRange, dayIn, daysBetween, isDay, weekStart } from '../domain/days.ts';
-import { TallyError } from '../domain/errors.ts';
-import { type DayChannelUsage, type UsageFigures, usagePerDayAndChannel, usageTotal } from '../ledger/usage-reads.ts';
-import type { Store } from '../store/store.ts';
-
-export type { DayRange } from '../domain/days.ts';
-export type { UsageFigures } from '../ledger/usage-reads.ts';
+import { addDays, type DayRange, dayIn, weekStart } from '../domain/days.ts';
+import type { Context } from '../ledger/context.ts';
+import {
+  type DayChannelUsage,
+  type UsageFigures,
+  type UsageRange,
+  usagePerDayAndChannel,
+  usageTotal,
+} from '../ledger/usage-reads.ts';
+import { periodRange, type RangeInput, resolveRange, workspaceZone } from './ranges.ts';
 
 export interface HistoryPoint extends UsageFigures {
   start: string;
 }
 
-export const MAX_RANGE_DAYS = 400;
+export type HistoryInterval = 'day' | 'week';
 
-/** A `from`/`to` query value: a day (`2026-11-25`) or an RFC 3339 time, which counts for its day in `zone`. */
-export function parseDay(value: string | undefined, field: string, zone: string): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (isDay(value)) return value;
-  const at = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at.getTime())) {
-    throw new TallyError('invalid_request', `${field} must be a date (2026-11-25) or an RFC 3339 time.`, { field });
-  }
-  return dayIn(at, zone);
-}
-
-export function resolveRange(
-  from: string | undefined,
-  to: string | undefined,
-  fallback: DayRange,
-  zone: string,
-): DayRange {
-  const range = { from: parseDay(from, 'from', zone) ?? fallback.from, to: parseDay(to, 'to', zone) ?? fallback.to };
-  if (range.from > range.to) throw new TallyError('invalid_request', 'from must not be after to.', { field: 'from' });
-  if (daysBetween(range.from, range.to) >= MAX_RANGE_DAYS) {
-    throw new TallyError('invalid_request', `A range may span at most ${MAX_RANGE_DAYS} days.`, { field: 'from' });
-  }
-  return range;
-}
+export const DEFAULT_HISTORY_DAYS = 90;
 
 const zero = (): UsageFigures => ({ creditsUsed: 0, calls: 0, chats: 0, responses: 0 });
 
@@ -48,49 +28,81 @@ function add(figures: UsageFigures, row: DayChannelUsage): void {
   else figures.chats += row.conversations;
 }
 
-export async function usageSummary(store: Store, workspaceId: string, range: DayRange): Promise<UsageFigures> {
-  return usageTotal(store, workspaceId, range);
+/** The workspace's use over the days asked for (default: the current period up to today), from the local-day rollups. */
+export async function usageSummary({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: RangeInput;
+}): Promise<DayRange & UsageFigures> {
+  const range = await periodRange({ ctx, input });
+  return { ...range, ...(await usageTotal({ ctx, input: { workspaceId: input.workspaceId, range } })) };
 }
 
 /** One point per local day or per ISO week (starting Monday) in the range, zeros included. */
-export async function usageHistory(
-  store: Store,
-  workspaceId: string,
-  range: DayRange,
-  interval: 'day' | 'week',
-  agentId?: string,
+async function historyPoints(
+  ctx: Pick<Context, 'store'>,
+  input: UsageRange & { interval: HistoryInterval; agentId?: string | undefined },
 ): Promise<HistoryPoint[]> {
+  const { range, interval } = input;
   const bucket = (day: string) => (interval === 'day' ? day : weekStart(day));
   const points = new Map<string, HistoryPoint>();
   const step = interval === 'day' ? 1 : 7;
   for (let day = bucket(range.from); day <= range.to; day = addDays(day, step))
     points.set(day, { start: day, ...zero() });
-  for (const row of await usagePerDayAndChannel(store, workspaceId, range, agentId)) {
+  for (const row of await usagePerDayAndChannel({ ctx, input })) {
     const point = points.get(bucket(row.day));
     if (point) add(point, row);
   }
   return [...points.values()];
 }
 
+/** Use by local day or ISO week, of one agent or all; default: the last 90 days, today included. */
+export async function usageHistory({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: RangeInput & { interval: HistoryInterval; agentId?: string | undefined };
+}): Promise<DayRange & { interval: HistoryInterval; points: HistoryPoint[] }> {
+  const now = ctx.clock();
+  const { zone } = await workspaceZone({ ctx, input: { workspaceId: input.workspaceId } });
+  const today = dayIn(now, zone);
+  const fallback = { from: addDays(today, -(DEFAULT_HISTORY_DAYS - 1)), to: today };
+  const range = resolveRange(input.from, input.to, fallback, zone);
+  const { workspaceId, interval, agentId } = input;
+  return { ...range, interval, points: await historyPoints(ctx, { workspaceId, range, interval, agentId }) };
+}
+
 /** Credits used per local day for the last `days` full days before `today`, oldest first, zeros included. */
-export async function recentDailyCredits(
-  store: Store,
-  workspaceId: string,
-  today: string,
-  days: number,
-): Promise<Millicredits[]> {
+export async function recentDailyCredits({
+  ctx,
+  input,
+}: {
+  ctx: Pick<Context, 'store'>;
+  input: { workspaceId: string; today: string; days: number };
+}): Promise<Millicredits[]> {
+  const { workspaceId, today, days } = input;
   const range = { from: addDays(today, -days), to: addDays(today, -1) };
-  const history = await usageHistory(store, workspaceId, range, 'day');
+  const history = await historyPoints(ctx, { workspaceId, range, interval: 'day' });
   return history.map((point) => point.creditsUsed);
 }
 
-/** One row per local day and channel that saw use, credits in decimal credits. */
-export async function exportUsageCsv(store: Store, workspaceId: string, range: DayRange): Promise<string> {
+/** One row per local day and channel that saw use, credits in decimal credits; default range: the current period. */
+export async function exportUsageCsv({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: RangeInput;
+}): Promise<DayRange & { csv: string }> {
+  const range = await periodRange({ ctx, input });
   const lines = [['day', 'channel', 'credits_used', 'responses', 'conversations'].join(',')];
-  for (const row of await usagePerDayAndChannel(store, workspaceId, range)) {
+  for (const row of await usagePerDayAndChannel({ ctx, input: { workspaceId: input.workspaceId, range } })) {
     lines.push(
       [row.day, row.channel, row.creditsUsed / 1000, row.responses, row.conversations].map(csvField).join(','),
     );
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return { ...range, csv: `${lines.join('\r\n')}\r\n` };
 }

@@ -118,7 +118,7 @@ export class TwilioService {
   }): Promise<TwilioCard> {
     const now = this.ctx.clock();
     const credentials = validateCredentials(input);
-    await requireWorkspace(this.ctx.store, workspaceId);
+    await requireWorkspace({ ctx: this.ctx, input: { workspaceId } });
 
     await this.verify(workspaceId, credentials);
     const secret = credentials.kind === 'auth_token' ? credentials.authToken : credentials.apiKeySecret;

@@ -50,7 +50,7 @@ export async function issueDashboardLink({
   }
   if (input.returnUrl !== null) checkReturnUrl(input.returnUrl);
   await dropExpiredDashboardLinks(store.db, now);
-  await getWorkspace(store, input.workspaceId);
+  await getWorkspace({ ctx, input: { workspaceId: input.workspaceId } });
   const token = randomBytes(32).toString('base64url');
   const expiresAt = now.getTime() + input.ttlSeconds * 1000;
   await store.db

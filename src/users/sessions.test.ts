@@ -12,8 +12,8 @@ describeStores('dashboard sessions keyed by workspace', (ctx) => {
     findSession({ ctx: { ...contextAt(ctx.store, at), sessionLimits: DEFAULT_SESSION_LIMITS }, input: { token } });
 
   it('finds a session by a token that names its workspace, and by no other workspace', async () => {
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'starter' }, now);
-    const other = await createWorkspace(ctx.store, { name: 'Other', plan: 'starter' }, now);
+    const ws = await createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Acme', plan: 'starter' } });
+    const other = await createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Other', plan: 'starter' } });
     const { token } = await createSession(ctx.store.db, DEFAULT_SESSION_LIMITS, owner(ws.id), now);
     expect(token.startsWith(`${ws.id}.`)).toBe(true);
     expect(await find(token, now)).toMatchObject({ workspaceId: ws.id });
@@ -24,7 +24,7 @@ describeStores('dashboard sessions keyed by workspace', (ctx) => {
   });
 
   it('still signs in a browser whose token predates the workspace in the token, until it expires', async () => {
-    const ws = await createWorkspace(ctx.store, { name: 'Acme', plan: 'starter' }, now);
+    const ws = await createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Acme', plan: 'starter' } });
     const legacyToken = 'a'.repeat(43);
     await ctx.store.db
       .insertInto('sessions')

@@ -121,7 +121,7 @@ export async function findSession({
     await store.db.deleteFrom('sessions').where('workspace_id', '=', row.workspace_id).where('id', '=', id).execute();
     return null;
   }
-  const workspace = await findWorkspace(store, row.workspace_id);
+  const workspace = await findWorkspace({ ctx, input: { workspaceId: row.workspace_id } });
   if (!workspace) return null;
   let expiresAt = Number(row.expires_at);
   if (at - Number(row.last_seen_at) >= TOUCH_EVERY_MS) {

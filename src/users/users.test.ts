@@ -27,7 +27,7 @@ it('generates demo passwords that differ and are long enough to accept', () => {
 });
 
 describeStores('dashboard users', (ctx) => {
-  const workspace = () => createWorkspace(ctx.store, { name: 'Acme', plan: 'starter' }, now);
+  const workspace = () => createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Acme', plan: 'starter' } });
   const usersContext = () => ({
     ...contextAt(ctx.store, now),
     sessionLimits: DEFAULT_SESSION_LIMITS,

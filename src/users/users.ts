@@ -58,7 +58,7 @@ export async function createUser({ ctx, input }: { ctx: Context; input: NewUser 
   const { store } = ctx;
   const email = validEmail(input.email);
   checkPassword(input.password);
-  await requireWorkspace(store, input.workspaceId);
+  await requireWorkspace({ ctx, input: { workspaceId: input.workspaceId } });
   const user: User = { id: randomId('usr'), workspaceId: input.workspaceId, email, createdAt: now };
   const passwordHash = await hashPassword(input.password);
   const inserted = await store.db
@@ -92,7 +92,7 @@ export async function ensureDemoUser({
   const { store } = ctx;
   const { workspaceId, password } = input;
   checkPassword(password);
-  await requireWorkspace(store, workspaceId);
+  await requireWorkspace({ ctx, input: { workspaceId } });
   const existing = await findUserByEmail(store.db, DEMO_USER_EMAIL);
   if (!existing) {
     try {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Catalog, type CatalogData } from '../../src/billing/catalog.ts';
+import { verifyLedger } from '../../src/ledger/verify-ledger.ts';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../fakes/stripe-server.ts';
 import { TestClock } from '../support/clock.ts';
 import { startServer, TEST_ADMIN_KEY, type TestServer } from '../support/http.ts';
@@ -171,6 +172,6 @@ describeStores('billing walk: free → Stripe upgrade → renewals → pack → 
 
     // Every Stripe event was accepted once; the books balance.
     expect(stripe.deliveries.every((d) => d.status === 200)).toBe(true);
-    expect((await server.app.ledger.verify()).differences).toEqual([]);
+    expect((await verifyLedger({ ctx: server.app.ctx })).differences).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { verifyLedger } from '../../src/ledger/verify-ledger.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TestClock } from '../support/clock.ts';
+import { contextAt } from '../support/context.ts';
 import type { RaceOutcome, RacePlan } from '../support/race-worker.ts';
 import { runRacers } from '../support/racers.ts';
 import { describeStores, type StoreLocation } from '../support/stores.ts';
@@ -55,7 +56,10 @@ async function race(
       attempts: attemptsFor(workspaceId, worker),
     })),
     async () => {
-      lowestSeen = Math.min(lowestSeen, (await getBalance(store, workspaceId, now)).available);
+      lowestSeen = Math.min(
+        lowestSeen,
+        (await getBalance({ ctx: contextAt(store, now), input: { workspaceId } })).available,
+      );
     },
   );
   for (const outcome of outcomes) {
@@ -67,14 +71,23 @@ async function race(
 describeStores('racing processes charge the last credits of one workspace', (ctx) => {
   async function raceOn(overageLimit: number) {
     const clock = new TestClock();
-    const ws = (await createWorkspace(ctx.store, { name: 'Race', plan: 'payg', overageLimit }, clock.now())).id;
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws, id: 'last-credits', amount: CREDITS * 1000, source: 'purchase', reason: 'pack' },
-      clock.now(),
-    );
+    const ws = (
+      await createWorkspace({
+        ctx: contextAt(ctx.store, clock.now()),
+        input: { name: 'Race', plan: 'payg', overageLimit },
+      })
+    ).id;
+    await grantCredits({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, id: 'last-credits', amount: CREDITS * 1000, source: 'purchase', reason: 'pack' },
+    });
     const { outcomes, lowestSeen } = await race(ctx.store, ctx.location, ws, clock.now());
-    return { ws, outcomes, lowestSeen, balance: await getBalance(ctx.store, ws, clock.now()) };
+    return {
+      ws,
+      outcomes,
+      lowestSeen,
+      balance: await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } }),
+    };
   }
 
   /** What every racer's attempts add up to, checked the same way for both overage rules. */
@@ -102,7 +115,7 @@ describeStores('racing processes charge the last credits of one workspace', (ctx
       .where('grant_id', 'is not', null)
       .execute();
     expect(new Set(charges.map((c) => c.response_id)).size).toBe(charges.length);
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   }
 
   it('charges exactly as many responses as the credits pay for under the block rule, each id once', async () => {

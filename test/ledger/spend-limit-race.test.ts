@@ -4,6 +4,7 @@ import { getSpendLimits, type LimitsInput, setSpendLimits } from '../../src/ledg
 import { verifyLedger } from '../../src/ledger/verify-ledger.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import { TestClock } from '../support/clock.ts';
+import { contextAt } from '../support/context.ts';
 import { runRacers } from '../support/racers.ts';
 import { describeStores } from '../support/stores.ts';
 
@@ -20,13 +21,14 @@ const ATTEMPTS = 8;
 describeStores('racing processes against a block spend limit', (ctx) => {
   async function raceAgainst(limits: LimitsInput) {
     const clock = new TestClock();
-    const ws = (await createWorkspace(ctx.store, { name: 'Limited', plan: 'payg' }, clock.now())).id;
-    await grantCredits(
-      ctx.store,
-      { workspaceId: ws, id: 'plenty', amount: 1_000_000, source: 'purchase', reason: 'pack' },
-      clock.now(),
-    );
-    await setSpendLimits(ctx.store, ws, limits, clock.now());
+    const ws = (
+      await createWorkspace({ ctx: contextAt(ctx.store, clock.now()), input: { name: 'Limited', plan: 'payg' } })
+    ).id;
+    await grantCredits({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { workspaceId: ws, id: 'plenty', amount: 1_000_000, source: 'purchase', reason: 'pack' },
+    });
+    await setSpendLimits({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws, limits } });
     const outcomes = await runRacers(
       Array.from({ length: WORKERS }, (_, worker) => ({
         location: ctx.location,
@@ -45,7 +47,11 @@ describeStores('racing processes against a block spend limit', (ctx) => {
       .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('cost').as('cost')])
       .where('workspace_id', '=', ws)
       .executeTakeFirstOrThrow();
-    return { outcomes, charged, view: await getSpendLimits(ctx.store, ws, clock.now()) };
+    return {
+      outcomes,
+      charged,
+      view: await getSpendLimits({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } }),
+    };
   }
 
   it("never passes the workspace's limit: exactly as many charges as it allows, the rest refused", async () => {
@@ -54,7 +60,7 @@ describeStores('racing processes against a block spend limit', (ctx) => {
     expect(outcomes.filter((o) => o.outcome === 'spend_limit_reached')).toHaveLength(WORKERS * ATTEMPTS - 10);
     expect({ count: Number(charged.count), cost: Number(charged.cost) }).toEqual({ count: 10, cost: 10_000 });
     expect(view.workspace).toMatchObject({ used: 10_000, reached: true });
-    expect((await verifyLedger(ctx.store)).differences).toEqual([]);
+    expect((await verifyLedger({ ctx })).differences).toEqual([]);
   });
 
   it("never passes an agent's limit", async () => {

@@ -1,9 +1,18 @@
+import type { Clock } from '../../src/domain/clock.ts';
 import type { GrantSource } from '../../src/domain/grants.ts';
 import { AccountState } from '../../src/ledger/account-state.ts';
+import { ChargeCoalescer } from '../../src/ledger/charge-coalescer.ts';
 import { chargeWithState } from '../../src/ledger/charge-response.ts';
+import type { LedgerContext } from '../../src/ledger/context.ts';
 import { addGrant, grantCredits } from '../../src/ledger/grant-credits.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
 import type { Store } from '../../src/store/store.ts';
+import { contextAt } from './context.ts';
+
+/** The ledger's context on `store` with a clock that moves (a TestClock's `now`), charges coalescing as in the app. */
+export function ledgerContext(store: Store, clock: Clock): LedgerContext {
+  return { store, clock, charges: new ChargeCoalescer({ ctx: { store, clock } }) };
+}
 
 /** A fresh workspace on the free plan holding `credits` in one grant `g1` (none when 0): where most ledger cases start. */
 export async function workspaceWithCredits(
@@ -12,19 +21,21 @@ export async function workspaceWithCredits(
   at: Date,
   options: { overageLimit?: number; source?: GrantSource; reason?: string } = {},
 ): Promise<string> {
-  const ws = await createWorkspace(store, { name: 'Acme', plan: 'free', overageLimit: options.overageLimit ?? 0 }, at);
+  const ws = await createWorkspace({
+    ctx: contextAt(store, at),
+    input: { name: 'Acme', plan: 'free', overageLimit: options.overageLimit ?? 0 },
+  });
   if (credits > 0) {
-    await grantCredits(
-      store,
-      {
+    await grantCredits({
+      ctx: contextAt(store, at),
+      input: {
         workspaceId: ws.id,
         id: 'g1',
         amount: credits * 1000,
         source: options.source ?? 'promotion',
         reason: options.reason ?? 'welcome',
       },
-      at,
-    );
+    });
   }
   return ws.id;
 }
@@ -40,17 +51,18 @@ export async function grantThenChargeTogether(
   chats: number,
   at: Date,
 ): Promise<void> {
-  await store.transaction(async (tx) => {
+  await store.transaction(async (tx, db) => {
     const state = await AccountState.open(tx, workspaceId, at);
-    await addGrant(
-      state,
-      tx,
-      { workspaceId, id: grant.id, amount: grant.credits * 1000, source: 'promotion', reason: 'test' },
-      at,
-    );
+    await addGrant({
+      ctx: { tx, now: at, state },
+      input: { workspaceId, id: grant.id, amount: grant.credits * 1000, source: 'promotion', reason: 'test' },
+    });
     for (let i = 0; i < chats; i += 1) {
       const id = `${grant.id}-chat-${i}`;
-      await chargeWithState(tx, state, { workspaceId, id, conversationId: id, channel: 'chat', agentId: 'a1' }, at);
+      await chargeWithState({
+        ctx: { tx, db, now: at, state },
+        input: { workspaceId, id, conversationId: id, channel: 'chat', agentId: 'a1' },
+      });
     }
     await state.flush();
   });

@@ -10,6 +10,7 @@ import { chargeResponse } from '../../src/ledger/charge-response.ts';
 import { openPostgres } from '../../src/store/postgres/open.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import { contextAt } from './context.ts';
 import { withSchemaLock } from './schema-lock.ts';
 
 export interface RacePlan {
@@ -63,7 +64,10 @@ async function main(): Promise<void> {
       const attempt = plan.attempts[next++];
       if (!attempt) break;
       try {
-        const result = await chargeResponse(store, { ...attempt, channel: 'call', agentId: 'agent-race' }, now);
+        const result = await chargeResponse({
+          ctx: contextAt(store, now),
+          input: { ...attempt, channel: 'call', agentId: 'agent-race' },
+        });
         outcomes.push({
           worker: plan.worker,
           workspaceId: attempt.workspaceId,

@@ -5,6 +5,7 @@ import type { Store } from '../../src/store/store.ts';
 import { type TwilioLogger, TwilioService, type TwilioServiceOptions } from '../../src/twilio/twilio-service.ts';
 import { FakeTwilio, type FakeTwilioAccount, twilioPaths } from '../fakes/twilio-server.ts';
 import { TestClock } from './clock.ts';
+import { contextAt } from './context.ts';
 
 export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 export const AUTH_TOKEN = '9f8e7d6c5b4a39281706f5e4d3c2b1a0';
@@ -61,7 +62,10 @@ export function useTwilioHarness(ctx: { store: Store }): TwilioHarness {
     const fake = await FakeTwilio.start({ accounts: [structuredClone(TEST_ACCOUNT)], now: clock.now });
     const logger: TwilioLogger = { warn: (details, message) => harness.logs.push({ details, message }) };
     const key = randomBytes(32);
-    const workspace = await createWorkspace(ctx.store, { name: 'Acme', plan: 'free' }, clock.now());
+    const workspace = await createWorkspace({
+      ctx: contextAt(ctx.store, clock.now()),
+      input: { name: 'Acme', plan: 'free' },
+    });
     Object.assign(harness, {
       fake,
       clock,

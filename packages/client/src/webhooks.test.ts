@@ -26,7 +26,7 @@ describeStores('verifying a real webhook delivery', (ctx) => {
     for (let i = 0; i < 4; i += 1) {
       await agent.chargeResponse({ id: `r${i}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' });
     }
-    await deliverDue(ctx.store, server.app.secretKey, new Date());
+    await deliverDue({ ctx: server.app.ctx });
     const [delivery] = receiver.received;
     if (!delivery) throw new Error('no delivery arrived');
     return { secret: hook.secret, workspaceId: ws.id, delivery };

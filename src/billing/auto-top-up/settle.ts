@@ -32,10 +32,9 @@ export async function grantPaidAttempt(
     await state.flush();
     return null;
   }
-  const { grant } = await addGrant(
-    state,
-    tx,
-    {
+  const { grant } = await addGrant({
+    ctx: { tx, now, state },
+    input: {
       workspaceId: attempt.workspaceId,
       id: topUpGrantId(attempt.id),
       amount: attempt.credits,
@@ -46,8 +45,7 @@ export async function grantPaidAttempt(
           : `${attempt.packName} pack bought by auto top-up, granted without payment (${attempt.id}): to invoice`,
       expiresAt: addMonthsClamped(now, attempt.validityMonths),
     },
-    now,
-  );
+  });
   await moveAttempt(
     db,
     attempt.id,

@@ -19,7 +19,9 @@ function fromGrant(kind: HistoryKind, grant: Grant): HistoryEntry {
 const grantsStartingWith =
   (kind: HistoryKind, prefixes: readonly string[]): HistorySource =>
   async (store: Store, workspaceId: string) =>
-    (await listWorkspaceGrantsByIdPrefix(store, workspaceId, prefixes)).map((grant) => fromGrant(kind, grant));
+    (await listWorkspaceGrantsByIdPrefix({ ctx: { store }, input: { workspaceId, prefixes } })).map((grant) =>
+      fromGrant(kind, grant),
+    );
 
 /** Each period's allocation and the credits rolled over into it (ids from period-grants.ts). */
 export const renewals = grantsStartingWith('renewal', ['period:', 'rollover:']);

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { BalanceReply, StatementReply } from '../../contract/ledger.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
-import { MAX_STATEMENT_PAGE } from '../../ledger/statement.ts';
+import { getBalance } from '../../ledger/balance.ts';
+import type { Context } from '../../ledger/context.ts';
+import { getStatement, MAX_STATEMENT_PAGE } from '../../ledger/statement.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
@@ -19,7 +20,7 @@ export interface AccountInsights {
 }
 
 /** The workspace's own view of its credits: balance and statement. */
-export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
+export function accountRoutes(ctx: Context, insights: AccountInsights) {
   return (app: App) => {
     app.get(
       '/v1/balance',
@@ -34,7 +35,7 @@ export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
       },
       async (request) => {
         const workspaceId = workspaceOf(request);
-        const balance = await ledger.balance(workspaceId);
+        const balance = await getBalance({ ctx, input: { workspaceId } });
         const [agents, low] = await Promise.all([
           insights.agents(workspaceId),
           insights.low(workspaceId, balance.available, balance.period.granted),
@@ -77,11 +78,14 @@ export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
         },
       },
       async (request) => {
-        const statement = await ledger.statement(
-          workspaceOf(request),
-          request.query.cursor ?? null,
-          request.query.limit ?? 100,
-        );
+        const statement = await getStatement({
+          ctx,
+          input: {
+            workspaceId: workspaceOf(request),
+            after: request.query.cursor ?? null,
+            limit: request.query.limit ?? 100,
+          },
+        });
         return {
           lines: statement.lines.map((line) => ({
             seq: line.seq,

@@ -1,8 +1,8 @@
-import type { AlertLevels, LevelsView } from '../../alerts/alert-levels.ts';
+import { type LevelsView, setLevels, viewLevels } from '../../alerts/alert-levels.ts';
 import { type AlertLevelInput, AlertLevelsBody, AlertLevelsReply } from '../../contract/alert-levels.ts';
 import { type AlertLevel, usedBasisPoints } from '../../domain/alert-levels.ts';
-import type { Clock } from '../../domain/clock.ts';
 import { TallyError } from '../../domain/errors.ts';
+import type { Context } from '../../ledger/context.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits, toMillicredits } from '../convert.ts';
 import type { App } from '../server.ts';
@@ -53,7 +53,7 @@ const levelsDescription =
   "Each level is announced once when reached (the usage.level_reached webhook and e-mail), and again only after it was left or in a later period. A share is of the credits the current period granted, used as GET /v1/balance's period.used counts it; creditsLeft compares with `available`.";
 
 /** The workspace's usage levels: GET with `read`, PUT and DELETE with `admin`. */
-export function alertLevelRoutes(levels: Pick<AlertLevels, 'view' | 'setLevels'>, clock: Clock) {
+export function alertLevelRoutes(ctx: Context) {
   return (app: App) => {
     app.get(
       '/v1/alerts/levels',
@@ -66,7 +66,7 @@ export function alertLevelRoutes(levels: Pick<AlertLevels, 'view' | 'setLevels'>
           response: { 200: AlertLevelsReply },
         },
       },
-      async (request) => levelsReply(await levels.view(workspaceOf(request), clock())),
+      async (request) => levelsReply(await viewLevels({ ctx, input: { workspaceId: workspaceOf(request) } })),
     );
 
     app.put(
@@ -83,7 +83,12 @@ export function alertLevelRoutes(levels: Pick<AlertLevels, 'view' | 'setLevels'>
         },
       },
       async (request) =>
-        levelsReply(await levels.setLevels(workspaceOf(request), request.body.levels.map(levelFromBody), clock())),
+        levelsReply(
+          await setLevels({
+            ctx,
+            input: { workspaceId: workspaceOf(request), levels: request.body.levels.map(levelFromBody) },
+          }),
+        ),
     );
 
     app.delete(
@@ -97,7 +102,8 @@ export function alertLevelRoutes(levels: Pick<AlertLevels, 'view' | 'setLevels'>
           response: { 200: AlertLevelsReply },
         },
       },
-      async (request) => levelsReply(await levels.setLevels(workspaceOf(request), null, clock())),
+      async (request) =>
+        levelsReply(await setLevels({ ctx, input: { workspaceId: workspaceOf(request), levels: null } })),
     );
   };
 }

@@ -1,8 +1,8 @@
-import type { CreditAlerts, ThresholdView } from '../../alerts/credit-alerts.ts';
+import { setThreshold, type ThresholdView, viewThreshold } from '../../alerts/credit-alerts.ts';
 import { ThresholdBody, ThresholdReply } from '../../contract/alerts.ts';
-import type { Clock } from '../../domain/clock.ts';
 import { TallyError } from '../../domain/errors.ts';
 import type { LowCreditThreshold } from '../../domain/low-credit.ts';
+import type { Context } from '../../ledger/context.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { toCredits, toMillicredits } from '../convert.ts';
 import type { App } from '../server.ts';
@@ -32,7 +32,7 @@ function thresholdReply(view: ThresholdView): ThresholdReply {
 }
 
 /** The workspace's low-credit threshold: what `low` on GET /v1/balance and the credits.* webhooks measure against. */
-export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>, clock: Clock) {
+export function alertRoutes(ctx: Context) {
   return (app: App) => {
     app.get(
       '/v1/alerts/threshold',
@@ -45,7 +45,7 @@ export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>,
           response: { 200: ThresholdReply },
         },
       },
-      async (request) => thresholdReply(await alerts.view(workspaceOf(request), clock())),
+      async (request) => thresholdReply(await viewThreshold({ ctx, input: { workspaceId: workspaceOf(request) } })),
     );
 
     app.put(
@@ -63,7 +63,12 @@ export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>,
         },
       },
       async (request) =>
-        thresholdReply(await alerts.setThreshold(workspaceOf(request), thresholdFromBody(request.body), clock())),
+        thresholdReply(
+          await setThreshold({
+            ctx,
+            input: { workspaceId: workspaceOf(request), threshold: thresholdFromBody(request.body) },
+          }),
+        ),
     );
 
     app.delete(
@@ -77,7 +82,8 @@ export function alertRoutes(alerts: Pick<CreditAlerts, 'view' | 'setThreshold'>,
           response: { 200: ThresholdReply },
         },
       },
-      async (request) => thresholdReply(await alerts.setThreshold(workspaceOf(request), null, clock())),
+      async (request) =>
+        thresholdReply(await setThreshold({ ctx, input: { workspaceId: workspaceOf(request), threshold: null } })),
     );
   };
 }

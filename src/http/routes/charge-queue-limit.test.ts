@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
+import { verifyLedger } from '../../ledger/verify-ledger.ts';
 
 describeStores('charges past the queue limit', (ctx) => {
   let server: TestServer;
@@ -67,6 +68,6 @@ describeStores('charges past the queue limit', (ctx) => {
     expect((await recorded()).sort()).toEqual([...ids].sort());
     const balance = await server.call('GET', '/v1/balance', { key: ws.key });
     expect(balance.body.available).toBe(1000 - ids.length);
-    expect((await server.app.ledger.verify()).differences).toEqual([]);
+    expect((await verifyLedger({ ctx: server.app.ctx })).differences).toEqual([]);
   });
 });

@@ -5,13 +5,14 @@ import {
   ConversationsQuery,
   ConversationsReply,
 } from '../../contract/conversations.ts';
-import type { ConversationReads } from '../../reports/conversations.ts';
+import type { ReportsContext } from '../../reports/context.ts';
+import { getConversation, listConversations } from '../../reports/conversations.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
 
 /** Conversations and the responses in them, in keyset pages read from indexes (migration 013). */
-export function conversationRoutes(conversations: ConversationReads) {
+export function conversationRoutes(ctx: ReportsContext) {
   return (app: App) => {
     app.get(
       '/v1/conversations',
@@ -28,7 +29,7 @@ export function conversationRoutes(conversations: ConversationReads) {
         },
       },
       async (request) => {
-        const page = await conversations.list(workspaceOf(request), request.query);
+        const page = await listConversations({ ctx, input: { ...request.query, workspaceId: workspaceOf(request) } });
         return {
           ...page,
           items: page.items.map((item) => ({
@@ -56,11 +57,10 @@ export function conversationRoutes(conversations: ConversationReads) {
         },
       },
       async (request) => {
-        const { items, responses, ...conversation } = await conversations.get(
-          workspaceOf(request),
-          request.params.id,
-          request.query,
-        );
+        const { items, responses, ...conversation } = await getConversation({
+          ctx,
+          input: { ...request.query, workspaceId: workspaceOf(request), conversationId: request.params.id },
+        });
         return {
           ...conversation,
           startedAt: iso(conversation.startedAt),

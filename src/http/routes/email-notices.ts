@@ -1,9 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EmailNotices, NoticeSetting } from '../../alerts/email-notices.ts';
+import type { AlertsContext } from '../../alerts/context.ts';
+import { getEmailNotices, type NoticeSetting, setEmailNotices } from '../../alerts/email-notices.ts';
+import { readUnsubscribeToken } from '../../alerts/unsubscribe-links.ts';
 import { EmailNoticesBody, EmailNoticesReply } from '../../contract/alert-levels.ts';
-import type { Clock } from '../../domain/clock.ts';
 import { TallyError } from '../../domain/errors.ts';
 import { requireScope } from '../auth.ts';
 import { pageHeaders } from '../page-headers.ts';
@@ -29,7 +30,7 @@ function noticesReply(setting: NoticeSetting | null): EmailNoticesReply {
 }
 
 /** A signed-in user's own e-mail notices, and the unsubscribe link in every mail, which needs no sign-in. */
-export function emailNoticeRoutes(notices: EmailNotices, clock: Clock, embedOrigins: readonly string[]) {
+export function emailNoticeRoutes(ctx: AlertsContext, embedOrigins: readonly string[]) {
   const setPageHeaders = pageHeaders(embedOrigins);
   const html = (reply: FastifyReply, status: number, body: string) => {
     setPageHeaders(reply);
@@ -48,7 +49,7 @@ export function emailNoticeRoutes(notices: EmailNotices, clock: Clock, embedOrig
           response: { 200: EmailNoticesReply },
         },
       },
-      async (request) => noticesReply(await notices.get(signedInUser(request))),
+      async (request) => noticesReply(await getEmailNotices({ ctx, input: signedInUser(request) })),
     );
 
     app.put(
@@ -65,7 +66,10 @@ export function emailNoticeRoutes(notices: EmailNotices, clock: Clock, embedOrig
           response: { 200: EmailNoticesReply },
         },
       },
-      async (request) => noticesReply(await notices.set(signedInUser(request), request.body.enabled, clock())),
+      async (request) =>
+        noticesReply(
+          await setEmailNotices({ ctx, input: { ...signedInUser(request), enabled: request.body.enabled } }),
+        ),
     );
 
     // Pages for people and mail clients, not the JSON API: hidden from /openapi.json like the dashboard.
@@ -81,8 +85,8 @@ export function emailNoticeRoutes(notices: EmailNotices, clock: Clock, embedOrig
         '/v1/email/unsubscribe/:token',
         { schema: { hide: true, params: TokenParams } },
         async (request, reply) => {
-          const recipient = notices.recipientOf(request.params.token);
-          const setting = recipient && (await notices.get(recipient));
+          const recipient = readUnsubscribeToken(ctx.secretKey, request.params.token);
+          const setting = recipient && (await getEmailNotices({ ctx, input: recipient }));
           return setting
             ? html(reply, 200, unsubscribeConfirmPage(setting))
             : html(reply, 400, invalidUnsubscribeLinkPage());
@@ -92,8 +96,8 @@ export function emailNoticeRoutes(notices: EmailNotices, clock: Clock, embedOrig
         '/v1/email/unsubscribe/:token',
         { schema: { hide: true, params: TokenParams } },
         async (request, reply) => {
-          const recipient = notices.recipientOf(request.params.token);
-          const setting = recipient && (await notices.set(recipient, false, clock()));
+          const recipient = readUnsubscribeToken(ctx.secretKey, request.params.token);
+          const setting = recipient && (await setEmailNotices({ ctx, input: { ...recipient, enabled: false } }));
           return setting ? html(reply, 200, unsubscribedPage(setting)) : html(reply, 400, invalidUnsubscribeLinkPage());
         },
       );

@@ -7,13 +7,16 @@ import {
   ReservationBody,
   ReservationReply,
 } from '../../contract/ledger.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import { checkCredits } from '../../ledger/check-credits.ts';
+import type { Context } from '../../ledger/context.ts';
+import { recordConversation } from '../../ledger/record-conversation.ts';
+import { releaseReservation, reserveCredits } from '../../ledger/reservations.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, parseTime, toCredits } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
 import type { App } from '../server.ts';
 
-type Hold = Awaited<ReturnType<Ledger['reserve']>>['hold'];
+type Hold = Awaited<ReturnType<typeof reserveCredits>>['hold'];
 
 const holdReply = (hold: Hold) => ({
   id: hold.id,
@@ -23,7 +26,7 @@ const holdReply = (hold: Hold) => ({
 });
 
 /** What the agent runtime asks before and around a response: conversations, checks and holds. */
-export function ingestRoutes(ledger: Ledger) {
+export function ingestRoutes(ctx: Context) {
   return (app: App) => {
     app.post(
       '/v1/conversations',
@@ -40,12 +43,15 @@ export function ingestRoutes(ledger: Ledger) {
         },
       },
       async (request, reply) => {
-        const { conversation, created } = await ledger.recordConversation({
-          workspaceId: workspaceOf(request),
-          id: request.body.id,
-          channel: request.body.channel,
-          agentId: request.body.agentId,
-          startedAt: parseTime(request.body.startedAt, 'startedAt'),
+        const { conversation, created } = await recordConversation({
+          ctx,
+          input: {
+            workspaceId: workspaceOf(request),
+            id: request.body.id,
+            channel: request.body.channel,
+            agentId: request.body.agentId,
+            startedAt: parseTime(request.body.startedAt, 'startedAt'),
+          },
         });
         return reply.code(created ? 201 : 200).send({
           id: conversation.id,
@@ -70,7 +76,7 @@ export function ingestRoutes(ledger: Ledger) {
         },
       },
       async (request) => {
-        const result = await ledger.check({ workspaceId: workspaceOf(request), ...request.body });
+        const result = await checkCredits({ ctx, input: { workspaceId: workspaceOf(request), ...request.body } });
         return {
           allowed: result.allowed,
           cost: toCredits(result.cost),
@@ -96,10 +102,13 @@ export function ingestRoutes(ledger: Ledger) {
         },
       },
       async (request, reply) => {
-        const { hold } = await ledger.reserve({
-          workspaceId: workspaceOf(request),
-          ...request.body,
-          idempotencyKey: request.headers['idempotency-key'],
+        const { hold } = await reserveCredits({
+          ctx,
+          input: {
+            workspaceId: workspaceOf(request),
+            ...request.body,
+            idempotencyKey: request.headers['idempotency-key'],
+          },
         });
         return reply.code(201).send(holdReply(hold));
       },
@@ -118,7 +127,15 @@ export function ingestRoutes(ledger: Ledger) {
           response: { 200: ReservationReply, ...serviceErrors(409) },
         },
       },
-      async (request) => holdReply((await ledger.release(workspaceOf(request), request.params.id)).hold),
+      async (request) =>
+        holdReply(
+          (
+            await releaseReservation({
+              ctx,
+              input: { workspaceId: workspaceOf(request), reservationId: request.params.id },
+            })
+          ).hold,
+        ),
     );
   };
 }

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { RateCardBody, RateCardReply } from '../../contract/rate-cards.ts';
 import type { RateCard } from '../../domain/rate-card.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Context } from '../../ledger/context.ts';
+import { listRateCards, publishRateCard } from '../../ledger/rate-cards.ts';
 import { requireAnyKey, requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -15,7 +16,7 @@ const reply = (card: RateCard) => ({
 });
 
 /** What a response costs: every version, and the operator's way to publish a new one. */
-export function rateCardRoutes(ledger: Ledger) {
+export function rateCardRoutes(ctx: Context) {
   return (app: App) => {
     app.get(
       '/v1/rate-cards',
@@ -28,7 +29,7 @@ export function rateCardRoutes(ledger: Ledger) {
           response: { 200: Type.Object({ rateCards: Type.Array(RateCardReply) }) },
         },
       },
-      async () => ({ rateCards: (await ledger.rateCards()).map(reply) }),
+      async () => ({ rateCards: (await listRateCards({ ctx })).map(reply) }),
     );
 
     app.post(
@@ -47,12 +48,15 @@ export function rateCardRoutes(ledger: Ledger) {
       },
       async (request, res) => {
         const body = request.body;
-        const card = await ledger.publishRateCard({
-          effectiveAt: parseTime(body.effectiveAt, 'effectiveAt') ?? new Date(Number.NaN),
-          baseCost: toMillicredits(body.baseCost, 'baseCost'),
-          features: Object.fromEntries(
-            Object.entries(body.features).map(([name, cost]) => [name, toMillicredits(cost, `features.${name}`)]),
-          ),
+        const card = await publishRateCard({
+          ctx,
+          input: {
+            effectiveAt: parseTime(body.effectiveAt, 'effectiveAt') ?? new Date(Number.NaN),
+            baseCost: toMillicredits(body.baseCost, 'baseCost'),
+            features: Object.fromEntries(
+              Object.entries(body.features).map(([name, cost]) => [name, toMillicredits(cost, `features.${name}`)]),
+            ),
+          },
         });
         return res.code(201).send(reply(card));
       },

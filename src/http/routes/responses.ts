@@ -10,8 +10,10 @@ import {
   ResponseBody,
 } from '../../contract/ledger.ts';
 import { TallyError } from '../../domain/errors.ts';
-import type { ResponseInput } from '../../ledger/charge-response.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import { getBalance } from '../../ledger/balance.ts';
+import { chargeBatch, type ResponseInput } from '../../ledger/charge-response.ts';
+import type { LedgerContext } from '../../ledger/context.ts';
+import { refundResponse } from '../../ledger/refund-response.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { parseTime, toCredits } from '../convert.ts';
 import { STATUS_BY_CODE } from '../errors.ts';
@@ -33,7 +35,7 @@ function toInput(workspaceId: string, body: ResponseBody): ResponseInput {
 }
 
 /** Recording what agents say: the hot path of every AI response. */
-export function responseRoutes(ledger: Ledger, metrics: Metrics) {
+export function responseRoutes(ctx: LedgerContext, metrics: Metrics) {
   const counted = async <T extends { cost: number; replayed: boolean }>(charge: Promise<T>): Promise<T> => {
     try {
       const result = await charge;
@@ -64,7 +66,7 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
         },
       },
       async (request, reply) => {
-        const result = await counted(ledger.charge(toInput(workspaceOf(request), request.body)));
+        const result = await counted(ctx.charges.charge(toInput(workspaceOf(request), request.body)));
         return reply
           .code(201)
           .send({ id: result.id, cost: toCredits(result.cost), balance: { available: toCredits(result.available) } });
@@ -111,7 +113,7 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
           }
         });
         const inputs = slots.flatMap((slot) => ('input' in slot ? [slot.input] : []));
-        const charged = inputs.length > 0 ? await ledger.chargeBatch(workspaceId, inputs) : [];
+        const charged = inputs.length > 0 ? await chargeBatch({ ctx, input: { workspaceId, responses: inputs } }) : [];
         let next = 0;
         let available: number | null = null;
         const results = slots.map((slot) => {
@@ -143,7 +145,7 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
             cost: toCredits(outcome.result.cost),
           };
         });
-        const balance = available ?? (await ledger.balance(workspaceId)).available;
+        const balance = available ?? (await getBalance({ ctx, input: { workspaceId } })).available;
         return { results, balance: { available: toCredits(balance) } };
       },
     );
@@ -164,7 +166,7 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
       },
       async (request, reply) => {
         const input = toInput(workspaceOf(request), { ...request.body, reservationId: request.params.id });
-        const result = await counted(ledger.charge(input));
+        const result = await counted(ctx.charges.charge(input));
         return reply
           .code(201)
           .send({ id: result.id, cost: toCredits(result.cost), balance: { available: toCredits(result.available) } });
@@ -186,7 +188,10 @@ export function responseRoutes(ledger: Ledger, metrics: Metrics) {
         },
       },
       async (request) => {
-        const result = await ledger.refund(workspaceOf(request), request.params.id, request.body.reason);
+        const result = await refundResponse({
+          ctx,
+          input: { workspaceId: workspaceOf(request), responseId: request.params.id, reason: request.body.reason },
+        });
         return {
           id: result.id,
           refunded: toCredits(result.refunded),

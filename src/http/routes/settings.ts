@@ -1,10 +1,11 @@
 import { SettingsBody, SettingsReply } from '../../contract/settings.ts';
-import type { Settings } from '../../reports/settings.ts';
+import type { Context } from '../../ledger/context.ts';
+import { getSettings, setTimeZone } from '../../reports/settings.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import type { App } from '../server.ts';
 
 /** The workspace's own settings: for now, the time zone its days are counted in. */
-export function settingsRoutes(settings: Settings) {
+export function settingsRoutes(ctx: Context) {
   return (app: App) => {
     app.get(
       '/v1/settings',
@@ -17,7 +18,7 @@ export function settingsRoutes(settings: Settings) {
           response: { 200: SettingsReply },
         },
       },
-      async (request) => settings.get(workspaceOf(request)),
+      async (request) => getSettings({ ctx, input: { workspaceId: workspaceOf(request) } }),
     );
 
     app.put(
@@ -34,7 +35,8 @@ export function settingsRoutes(settings: Settings) {
           response: { 200: SettingsReply },
         },
       },
-      async (request) => settings.setTimeZone(workspaceOf(request), request.body.timeZone),
+      async (request) =>
+        setTimeZone({ ctx, input: { workspaceId: workspaceOf(request), timeZone: request.body.timeZone } }),
     );
   };
 }

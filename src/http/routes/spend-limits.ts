@@ -1,7 +1,7 @@
 import { LimitsBody, LimitsReply } from '../../contract/limits.ts';
 import type { LimitCounter } from '../../domain/spend-limits.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
-import type { LimitsInput, LimitsView } from '../../ledger/spend-limits.ts';
+import type { Context } from '../../ledger/context.ts';
+import { getSpendLimits, type LimitsInput, type LimitsView, setSpendLimits } from '../../ledger/spend-limits.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits, toMillicredits } from '../convert.ts';
 import type { App } from '../server.ts';
@@ -44,7 +44,7 @@ function reply(view: LimitsView): LimitsReply {
 }
 
 /** Spend limits per billing period, for the workspace and per agent. */
-export function spendLimitRoutes(ledger: Pick<Ledger, 'spendLimits' | 'setSpendLimits'>) {
+export function spendLimitRoutes(ctx: Context) {
   return (app: App) => {
     app.get(
       '/v1/limits',
@@ -57,7 +57,7 @@ export function spendLimitRoutes(ledger: Pick<Ledger, 'spendLimits' | 'setSpendL
           response: { 200: LimitsReply },
         },
       },
-      async (request) => reply(await ledger.spendLimits(workspaceOf(request))),
+      async (request) => reply(await getSpendLimits({ ctx, input: { workspaceId: workspaceOf(request) } })),
     );
 
     app.put(
@@ -74,7 +74,10 @@ export function spendLimitRoutes(ledger: Pick<Ledger, 'spendLimits' | 'setSpendL
           response: { 200: LimitsReply },
         },
       },
-      async (request) => reply(await ledger.setSpendLimits(workspaceOf(request), inputOf(request.body))),
+      async (request) =>
+        reply(
+          await setSpendLimits({ ctx, input: { workspaceId: workspaceOf(request), limits: inputOf(request.body) } }),
+        ),
     );
   };
 }

@@ -8,13 +8,16 @@ import {
   UsageHistoryReply,
   UsageSummaryReply,
 } from '../../contract/usage.ts';
-import type { Reports } from '../../reports/reports.ts';
+import { usageBreakdown } from '../../reports/breakdown.ts';
+import type { ReportsContext } from '../../reports/context.ts';
+import { usageForecast } from '../../reports/forecast.ts';
+import { exportUsageCsv, usageHistory, usageSummary } from '../../reports/usage.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { isoOrNull, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
 
 /** The dashboard's usage reads, all from local-day rollups: their cost grows with the days shown, not the responses. */
-export function usageRoutes(reports: Reports) {
+export function usageRoutes(ctx: ReportsContext) {
   return (app: App) => {
     app.get(
       '/v1/usage/summary',
@@ -31,7 +34,7 @@ export function usageRoutes(reports: Reports) {
         },
       },
       async (request) => {
-        const summary = await reports.summary(workspaceOf(request), request.query.from, request.query.to);
+        const summary = await usageSummary({ ctx, input: { ...request.query, workspaceId: workspaceOf(request) } });
         return { ...summary, creditsUsed: toCredits(summary.creditsUsed) };
       },
     );
@@ -51,8 +54,7 @@ export function usageRoutes(reports: Reports) {
         },
       },
       async (request) => {
-        const { by, from, to } = request.query;
-        const breakdown = await reports.breakdown(workspaceOf(request), by, from, to);
+        const breakdown = await usageBreakdown({ ctx, input: { ...request.query, workspaceId: workspaceOf(request) } });
         return {
           ...breakdown,
           rows: breakdown.rows.map((row) => ({ ...row, creditsUsed: toCredits(row.creditsUsed) })),
@@ -74,13 +76,10 @@ export function usageRoutes(reports: Reports) {
         },
       },
       async (request) => {
-        const history = await reports.history(
-          workspaceOf(request),
-          request.query.interval ?? 'day',
-          request.query.from,
-          request.query.to,
-          request.query.agentId,
-        );
+        const history = await usageHistory({
+          ctx,
+          input: { ...request.query, workspaceId: workspaceOf(request), interval: request.query.interval ?? 'day' },
+        });
         return {
           ...history,
           points: history.points.map((point) => ({ ...point, creditsUsed: toCredits(point.creditsUsed) })),
@@ -108,7 +107,7 @@ export function usageRoutes(reports: Reports) {
         },
       },
       async (request, reply) => {
-        const exported = await reports.exportCsv(workspaceOf(request), request.query.from, request.query.to);
+        const exported = await exportUsageCsv({ ctx, input: { ...request.query, workspaceId: workspaceOf(request) } });
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="tally-usage-${exported.from}-to-${exported.to}.csv"`)
@@ -129,7 +128,7 @@ export function usageRoutes(reports: Reports) {
         },
       },
       async (request) => {
-        const forecast = await reports.forecast(workspaceOf(request));
+        const forecast = await usageForecast({ ctx, input: { workspaceId: workspaceOf(request) } });
         return {
           dailyAverage: toCredits(forecast.dailyAverage),
           runsOutAt: isoOrNull(forecast.runsOutAt),

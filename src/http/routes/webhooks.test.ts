@@ -104,7 +104,7 @@ describeStores('webhook subscriptions over HTTP', (ctx) => {
       expect(res.status).toBe(201);
     }
     expect((await server.call('GET', '/v1/balance', { key: ws.key })).body).toMatchObject({ available: 1, low: true });
-    await deliverDue(ctx.store, server.app.secretKey, clock.now());
+    await deliverDue({ ctx: server.app.ctx });
 
     expect(receiver.received).toHaveLength(1);
     const [received] = receiver.received;

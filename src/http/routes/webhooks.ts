@@ -1,8 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import type { Subscription, WebhookSubscriptions } from '../../alerts/subscriptions.ts';
-import { MAX_DELIVERY_PAGE } from '../../alerts/subscriptions.ts';
+import type { AlertsContext } from '../../alerts/context.ts';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhookDeliveries,
+  listWebhooks,
+  MAX_DELIVERY_PAGE,
+  type Subscription,
+} from '../../alerts/subscriptions.ts';
 import { DeliveryReply, WebhookBody, WebhookCreatedReply, WebhookReply } from '../../contract/alerts.ts';
-import type { Clock } from '../../domain/clock.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, isoOrNull } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -19,7 +26,7 @@ const webhookReply = (subscription: Subscription): WebhookReply => ({
 });
 
 /** The operator's outgoing webhooks: subscriptions and their delivery log. */
-export function webhookRoutes(webhooks: WebhookSubscriptions, clock: Clock) {
+export function webhookRoutes(ctx: AlertsContext) {
   return (app: App) => {
     app.post(
       '/v1/webhooks',
@@ -37,15 +44,15 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: Clock) {
         },
       },
       async (request, reply) => {
-        const { subscription, secret } = await webhooks.create(
-          {
+        const { subscription, secret } = await createWebhook({
+          ctx,
+          input: {
             url: request.body.url,
             events: request.body.events,
             description: request.body.description,
             idempotencyKey: request.headers['idempotency-key'],
           },
-          clock(),
-        );
+        });
         return reply.code(201).send({ ...webhookReply(subscription), secret });
       },
     );
@@ -61,7 +68,7 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: Clock) {
           response: { 200: Type.Object({ webhooks: Type.Array(WebhookReply) }) },
         },
       },
-      async () => ({ webhooks: (await webhooks.list()).map(webhookReply) }),
+      async () => ({ webhooks: (await listWebhooks({ ctx })).map(webhookReply) }),
     );
 
     app.get(
@@ -76,7 +83,7 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: Clock) {
           response: { 200: WebhookReply },
         },
       },
-      async (request) => webhookReply(await webhooks.get(request.params.id)),
+      async (request) => webhookReply(await getWebhook({ ctx, input: { id: request.params.id } })),
     );
 
     app.delete(
@@ -92,7 +99,7 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: Clock) {
         },
       },
       async (request, reply) => {
-        await webhooks.delete(request.params.id, clock());
+        await deleteWebhook({ ctx, input: { id: request.params.id } });
         return reply.code(204).send(null);
       },
     );
@@ -122,11 +129,10 @@ export function webhookRoutes(webhooks: WebhookSubscriptions, clock: Clock) {
         },
       },
       async (request) => {
-        const page = await webhooks.deliveries(
-          request.params.id,
-          request.query.cursor ?? null,
-          request.query.limit ?? 50,
-        );
+        const page = await listWebhookDeliveries({
+          ctx,
+          input: { id: request.params.id, cursor: request.query.cursor ?? null, limit: request.query.limit ?? 50 },
+        });
         return {
           deliveries: page.deliveries.map((delivery) => ({
             ...delivery,

@@ -3,8 +3,8 @@ import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../../keys/api-keys.ts';
 import type { Context } from '../../ledger/context.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
-import type { NewWorkspace, Workspace } from '../../ledger/workspaces.ts';
+import { grantCredits } from '../../ledger/grant-credits.ts';
+import { getWorkspace, listWorkspaces, type NewWorkspace, type Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -23,7 +23,6 @@ const workspaceReply = (workspace: Workspace) => ({
 
 /** The operator's routes: workspaces, their keys, and credits granted by hand. */
 export function workspaceRoutes(
-  ledger: Ledger,
   ctx: Context,
   /** Billing: creates the workspace with its subscription and first period's credits. */
   workspaces: { openWorkspace(input: NewWorkspace): Promise<Workspace> },
@@ -81,7 +80,7 @@ export function workspaceRoutes(
       },
       async (request) => {
         const limit = request.query.limit ?? 100;
-        const page = await ledger.listWorkspaces(request.query.after ?? null, limit + 1);
+        const page = await listWorkspaces({ ctx, input: { after: request.query.after ?? null, limit: limit + 1 } });
         const shown = page.slice(0, limit);
         return {
           workspaces: shown.map(workspaceReply),
@@ -102,7 +101,7 @@ export function workspaceRoutes(
           response: { 200: WorkspaceReply },
         },
       },
-      async (request) => workspaceReply(await ledger.getWorkspace(request.params.id)),
+      async (request) => workspaceReply(await getWorkspace({ ctx, input: { workspaceId: request.params.id } })),
     );
 
     app.post(
@@ -141,7 +140,7 @@ export function workspaceRoutes(
         },
       },
       async (request) => {
-        await ledger.getWorkspace(request.params.id);
+        await getWorkspace({ ctx, input: { workspaceId: request.params.id } });
         const list = await listApiKeys({ ctx, input: { workspaceId: request.params.id } });
         return {
           keys: list.map((key) => ({
@@ -187,15 +186,18 @@ export function workspaceRoutes(
       },
       async (request, reply) => {
         const body = request.body;
-        const { grant } = await ledger.grant({
-          workspaceId: request.params.id,
-          id: body.id,
-          amount: toMillicredits(body.amount),
-          source: body.source,
-          reason: body.reason,
-          priority: body.priority,
-          effectiveAt: parseTime(body.effectiveAt, 'effectiveAt'),
-          expiresAt: parseTime(body.expiresAt, 'expiresAt') ?? null,
+        const { grant } = await grantCredits({
+          ctx,
+          input: {
+            workspaceId: request.params.id,
+            id: body.id,
+            amount: toMillicredits(body.amount),
+            source: body.source,
+            reason: body.reason,
+            priority: body.priority,
+            effectiveAt: parseTime(body.effectiveAt, 'effectiveAt'),
+            expiresAt: parseTime(body.expiresAt, 'expiresAt') ?? null,
+          },
         });
         // A replay answers like the first request did, with the grant as it stands now.
         return reply.code(201).send({ grant: grantReply(grant) });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../../../test/support/clock.ts';
+import { contextAt } from '../../../test/support/context.ts';
 import { workspaceWithCredits } from '../../../test/support/ledger.ts';
 import { type RoundTripProxy, startRoundTripProxy } from '../../../test/support/round-trip-proxy.ts';
 import { withSchemaLock } from '../../../test/support/schema-lock.ts';
@@ -62,11 +63,15 @@ describe('a ledger transaction on PostgreSQL', () => {
   it('charges a response in two round trips, the observers reading in the first', async () => {
     const clock = new TestClock();
     const ws = await workspaceWithCredits(store, 100, clock.now());
-    await chargeResponse(store, chat(ws, 'warm'), clock.now());
+    await chargeResponse({ ctx: contextAt(store, clock.now()), input: chat(ws, 'warm') });
     const loadsBefore = loads;
-    expect(await roundTripsOf(() => chargeResponse(store, chat(ws, 'r1', 'conv-2'), clock.now()))).toBe(2);
+    expect(
+      await roundTripsOf(() => chargeResponse({ ctx: contextAt(store, clock.now()), input: chat(ws, 'r1', 'conv-2') })),
+    ).toBe(2);
     expect(loads).toBe(loadsBefore + 1);
-    expect(await roundTripsOf(() => chargeResponse(store, chat(ws, 'r1', 'conv-2'), clock.now()))).toBe(2);
+    expect(
+      await roundTripsOf(() => chargeResponse({ ctx: contextAt(store, clock.now()), input: chat(ws, 'r1', 'conv-2') })),
+    ).toBe(2);
   });
 
   it('charges a batch of many responses in two round trips', async () => {
@@ -76,31 +81,36 @@ describe('a ledger transaction on PostgreSQL', () => {
     let results: Awaited<ReturnType<typeof chargeBatch>> = [];
     expect(
       await roundTripsOf(async () => {
-        results = await chargeBatch(store, ws, inputs, clock.now());
+        results = await chargeBatch({
+          ctx: contextAt(store, clock.now()),
+          input: { workspaceId: ws, responses: inputs },
+        });
       }),
     ).toBe(2);
     expect(results.every((result) => result.ok)).toBe(true);
-    expect((await getBalance(store, ws, clock.now())).available).toBe(800_000);
+    expect((await getBalance({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws } })).available).toBe(
+      800_000,
+    );
   });
 
   it('commits a reservation in the charge that names it, in two round trips', async () => {
     const clock = new TestClock();
     const ws = await workspaceWithCredits(store, 10, clock.now());
-    const { hold } = await reserveCredits(store, { workspaceId: ws, count: 2 }, clock.now());
+    const { hold } = await reserveCredits({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws, count: 2 } });
     const charge = { ...chat(ws, 'with-hold'), reservationId: hold.id };
-    expect(await roundTripsOf(() => chargeResponse(store, charge, clock.now()))).toBe(2);
-    expect((await getBalance(store, ws, clock.now())).held).toBe(0);
+    expect(await roundTripsOf(() => chargeResponse({ ctx: contextAt(store, clock.now()), input: charge }))).toBe(2);
+    expect((await getBalance({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws } })).held).toBe(0);
   });
 
   it('answers a check from one snapshot whose reads go out together with its BEGIN', async () => {
     const clock = new TestClock();
     const ws = await workspaceWithCredits(store, 10, clock.now());
-    await checkCredits(store, { workspaceId: ws }, clock.now());
+    await checkCredits({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws } });
     const commitAnswered = () => new Promise((resolve) => setTimeout(resolve, 50));
     await commitAnswered();
     let answer: Awaited<ReturnType<typeof checkCredits>> | null = null;
     const trips = await roundTripsOf(async () => {
-      answer = await checkCredits(store, { workspaceId: ws }, clock.now());
+      answer = await checkCredits({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws } });
       // The COMMIT goes out once the reads are answered; the caller does not wait for it.
       await commitAnswered();
     });
@@ -121,11 +131,14 @@ describe('a ledger transaction on PostgreSQL', () => {
     const outside = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
     await outside.connect();
     try {
-      const charged = store.transaction(async (tx) => {
+      const charged = store.transaction(async (tx, db) => {
         const state = await AccountState.open(tx, ws, clock.now(), { responseIds: ['lost'], conversationIds: ['c'] });
         // The grant changes behind the account lock's back: the conditional move must refuse.
         await outside.query(`update grants set remaining = 0 where workspace_id = $1`, [ws]);
-        const result = await chargeWithState(tx, state, chat(ws, 'lost', 'c'), clock.now());
+        const result = await chargeWithState({
+          ctx: { tx, db, now: clock.now(), state },
+          input: chat(ws, 'lost', 'c'),
+        });
         await state.flush();
         return result;
       });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../../test/support/clock.ts';
+import { contextAt } from '../../../test/support/context.ts';
 import { TallyError } from '../../domain/errors.ts';
 import { getBalance } from '../../ledger/balance.ts';
 import { chargeResponse } from '../../ledger/charge-response.ts';
@@ -35,15 +36,19 @@ describe('SQLite group commit', () => {
   it('charges concurrent responses exactly up to the credits, with a retry in the same burst charged once', async () => {
     const { store } = await open();
     const clock = new TestClock();
-    const ws = await createWorkspace(store, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now());
-    await grantCredits(
-      store,
-      { workspaceId: ws.id, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
-      clock.now(),
-    );
+    const ws = await createWorkspace({
+      ctx: contextAt(store, clock.now()),
+      input: { name: 'Acme', plan: 'free', overageLimit: 0 },
+    });
+    await grantCredits({
+      ctx: contextAt(store, clock.now()),
+      input: { workspaceId: ws.id, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
+    });
 
     const ids = [...Array.from({ length: 30 }, (_, i) => `r${i}`), 'r0', 'r1'];
-    const outcomes = await Promise.allSettled(ids.map((id) => chargeResponse(store, chat(ws.id, id), clock.now())));
+    const outcomes = await Promise.allSettled(
+      ids.map((id) => chargeResponse({ ctx: contextAt(store, clock.now()), input: chat(ws.id, id) })),
+    );
 
     const charged = outcomes.filter((o) => o.status === 'fulfilled' && !o.value.replayed);
     const replayed = outcomes.filter((o) => o.status === 'fulfilled' && o.value.replayed);
@@ -52,14 +57,17 @@ describe('SQLite group commit', () => {
     expect(replayed).toHaveLength(2);
     expect(refused).toHaveLength(20);
     for (const reason of refused) expect((reason as TallyError).code).toBe('insufficient_credits');
-    expect((await getBalance(store, ws.id, clock.now())).available).toBe(0);
-    expect((await verifyLedger(store)).differences).toEqual([]);
+    expect((await getBalance({ ctx: contextAt(store, clock.now()), input: { workspaceId: ws.id } })).available).toBe(0);
+    expect((await verifyLedger({ ctx: { store } })).differences).toEqual([]);
   });
 
   it('rolls back only the caller whose work failed, and answers each caller after the commit', async () => {
     const { store, file } = await open();
     const clock = new TestClock();
-    const ws = await createWorkspace(store, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now());
+    const ws = await createWorkspace({
+      ctx: contextAt(store, clock.now()),
+      input: { name: 'Acme', plan: 'free', overageLimit: 0 },
+    });
     const conversation = (id: string) => ({
       workspaceId: ws.id,
       id,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { TestClock } from '../../../test/support/clock.ts';
+import { contextAt } from '../../../test/support/context.ts';
 import { getBalance } from '../../ledger/balance.ts';
 import { chargeResponse } from '../../ledger/charge-response.ts';
 import { grantCredits } from '../../ledger/grant-credits.ts';
@@ -34,22 +35,28 @@ it('still holds every acknowledged charge after the file is closed and opened ag
   const first = await openSqlite(file);
   let workspaceId = '';
   try {
-    workspaceId = (await createWorkspace(first, { name: 'Acme', plan: 'free', overageLimit: 0 }, clock.now())).id;
-    await grantCredits(
-      first,
-      { workspaceId, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
-      clock.now(),
-    );
+    workspaceId = (
+      await createWorkspace({
+        ctx: contextAt(first, clock.now()),
+        input: { name: 'Acme', plan: 'free', overageLimit: 0 },
+      })
+    ).id;
+    await grantCredits({
+      ctx: contextAt(first, clock.now()),
+      input: { workspaceId, id: 'g1', amount: 10_000, source: 'promotion', reason: 'welcome' },
+    });
     const chat = (id: string) =>
       ({ workspaceId, id, conversationId: 'conv-1', channel: 'chat', agentId: 'a' }) as const;
-    await Promise.all(['r1', 'r2', 'r3'].map((id) => chargeResponse(first, chat(id), clock.now())));
+    await Promise.all(
+      ['r1', 'r2', 'r3'].map((id) => chargeResponse({ ctx: contextAt(first, clock.now()), input: chat(id) })),
+    );
   } finally {
     await first.close();
   }
 
   const again = await openSqlite(file);
   try {
-    expect((await getBalance(again, workspaceId, clock.now())).available).toBe(7000);
+    expect((await getBalance({ ctx: contextAt(again, clock.now()), input: { workspaceId } })).available).toBe(7000);
   } finally {
     await again.close();
   }

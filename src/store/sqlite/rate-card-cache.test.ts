@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { TestClock } from '../../../test/support/clock.ts';
+import { contextAt } from '../../../test/support/context.ts';
 import { workspaceWithCredits } from '../../../test/support/ledger.ts';
 import { sqliteFactory } from '../../../test/support/stores.ts';
 import { chargeResponse } from '../../ledger/charge-response.ts';
@@ -25,8 +26,11 @@ it('prices by the card that committed, never by one read in a group whose COMMIT
   // Three callers queued together share one COMMIT: a publish of version 2, a charge that prices
   // with it, and a caller whose deferred foreign-key violation makes that COMMIT fail.
   const outcomes = await Promise.allSettled([
-    publishRateCard(store, { effectiveAt: clock.now(), baseCost: 7000, features: {} }, clock.now()),
-    chargeResponse(store, chat('r1'), clock.now()),
+    publishRateCard({
+      ctx: contextAt(store, clock.now()),
+      input: { effectiveAt: clock.now(), baseCost: 7000, features: {} },
+    }),
+    chargeResponse({ ctx: contextAt(store, clock.now()), input: chat('r1') }),
     store.transaction(async (_tx, trx) => {
       await sql`pragma defer_foreign_keys = on`.execute(trx);
       await sql`insert into grants (workspace_id, id, source, amount, remaining, priority, effective_at, reason, fingerprint, created_at)
@@ -36,7 +40,10 @@ it('prices by the card that committed, never by one read in a group whose COMMIT
   expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
 
   // Version 2 never existed; the one published now has other prices.
-  const card = await publishRateCard(store, { effectiveAt: clock.now(), baseCost: 3000, features: {} }, clock.now());
+  const card = await publishRateCard({
+    ctx: contextAt(store, clock.now()),
+    input: { effectiveAt: clock.now(), baseCost: 3000, features: {} },
+  });
   expect(card.version).toBe(2);
-  expect((await chargeResponse(store, chat('r2'), clock.now())).cost).toBe(3000);
+  expect((await chargeResponse({ ctx: contextAt(store, clock.now()), input: chat('r2') })).cost).toBe(3000);
 });

@@ -52,7 +52,13 @@ export async function readBooks(store: Store, workspaceId: string): Promise<Work
     .select(sql<number>`count(*)`.as('n'))
     .where('workspace_id', '=', workspaceId)
     .executeTakeFirstOrThrow();
-  return { responses, charges, orphanCharges, lines: Number(lineCount.n), report: await verifyLedger(store) };
+  return {
+    responses,
+    charges,
+    orphanCharges,
+    lines: Number(lineCount.n),
+    report: await verifyLedger({ ctx: { store } }),
+  };
 }
 
 /** Every ledger line and balance-bearing row, in a stable order, to compare before and after. */
