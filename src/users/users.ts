@@ -4,7 +4,6 @@ import type { Context } from '../ledger/context.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { requireWorkspace } from '../ledger/workspaces.ts';
 import type { Db } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
 import { hashPassword, PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
 
 export const DEMO_USER_EMAIL = 'demo@tally.local';
@@ -139,11 +138,11 @@ export async function userIdsOf(db: Db, workspaceId: string): Promise<string[]> 
 
 /** Each of `userIds` that still exists, with its workspace and e-mail address. */
 export async function usersById(
-  store: Store,
+  db: Db,
   userIds: readonly string[],
 ): Promise<Map<string, Pick<User, 'workspaceId' | 'email'>>> {
   if (userIds.length === 0) return new Map();
-  const rows = await store.db
+  const rows = await db
     .selectFrom('users')
     .select(['id', 'workspace_id', 'email'])
     .where('id', 'in', userIds)
