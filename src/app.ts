@@ -6,11 +6,9 @@ import { CreditAlerts } from './alerts/credit-alerts.ts';
 import { EmailNotices } from './alerts/email-notices.ts';
 import { observeSpendLimits } from './alerts/limit-alerts.ts';
 import { WebhookSubscriptions } from './alerts/subscriptions.ts';
-import { AutoTopUps } from './billing/auto-top-up/auto-top-ups.ts';
-import { Billing } from './billing/billing.ts';
+import { observeAutoTopUps } from './billing/auto-top-up/observer.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
-import { createBillingHistory } from './billing/history/history-service.ts';
-import { PlanInsights } from './billing/insights.ts';
+import { stripeClients } from './billing/context.ts';
 import { defaultPayments } from './billing/payments-mode.ts';
 import { type Config, DEFAULT_CONFIG } from './config.ts';
 import type { Clock } from './domain/clock.ts';
@@ -83,20 +81,6 @@ export async function buildApp(deps: AppDeps) {
   const { store, config, clock } = deps;
   const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
-  // What every verb runs on (docs/architecture.md, "One service shape"); each module's context adds its parts.
-  const ctx = { store, clock };
-  const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
-  const keys = new ApiKeys(store, config.adminKey);
-  const metrics = createMetrics();
-  const reports = createReports(store, catalog, clock);
-  // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
-  const alerts = new CreditAlerts(store);
-  alerts.observeLedger();
-  observeSpendLimits(store);
-  const levels = new AlertLevels(store);
-  levels.observeLedger();
-  const emailNotices = new EmailNotices(store, secretKey);
-  const webhooks = new WebhookSubscriptions(store, secretKey);
   const stripe =
     config.stripeSecretKey && config.stripeWebhookSecret
       ? {
@@ -108,11 +92,31 @@ export async function buildApp(deps: AppDeps) {
   // A caller that does not choose (a test) gets what an unset TALLY_PAYMENTS gives outside the demo.
   const payments = config.payments ?? defaultPayments({ stripeKeys: stripe !== null, demo: false });
   const upgradeUrl = config.upgradeUrl ?? null;
-  const insights = new PlanInsights(store, catalog, upgradeUrl ?? '/upgrade', alerts);
-  const billing = new Billing({ store, catalog, clock, events: billingWebhooks, payments, stripe });
+  const alerts = new CreditAlerts(store);
+  // What every verb runs on (docs/architecture.md, "One service shape"); each module's context adds its parts.
+  const ctx = {
+    store,
+    clock,
+    catalog,
+    payments,
+    stripe: stripeClients(stripe, payments),
+    events: billingWebhooks,
+    upgradeUrl,
+    thresholds: alerts,
+  };
+  const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
+  const keys = new ApiKeys(store, config.adminKey);
+  const metrics = createMetrics();
+  const reports = createReports(store, catalog, clock);
+  // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
+  alerts.observeLedger();
+  observeSpendLimits(store);
+  const levels = new AlertLevels(store);
+  levels.observeLedger();
+  const emailNotices = new EmailNotices(store, secretKey);
+  const webhooks = new WebhookSubscriptions(store, secretKey);
   // Decides top-ups in every ledger transaction on this store; main.ts starts its payer.
-  const autoTopUps = new AutoTopUps({ store, catalog, clock, payments, events: billingWebhooks, stripe });
-  autoTopUps.observeLedger();
+  observeAutoTopUps({ ctx });
   const twilio = new TwilioService({
     store,
     secretKey,
@@ -147,22 +151,22 @@ export async function buildApp(deps: AppDeps) {
       sessionAuthenticator(dashboardAuth),
     ],
     routes: [
-      workspaceRoutes(ledger, keys, clock, billing),
+      workspaceRoutes(ledger, keys, clock, ctx),
       ingestRoutes(ledger),
       responseRoutes(ledger, metrics),
-      accountRoutes(ledger, insights),
-      billingRoutes(billing, { publicUrl: config.publicUrl ?? null, upgradeUrl }),
-      agentRoutes(billing.agents, insights, clock),
-      stripeWebhookRoutes(billing.stripeWebhooks),
+      accountRoutes(ledger, ctx),
+      billingRoutes(ctx, { publicUrl: config.publicUrl ?? null, upgradeUrl }),
+      agentRoutes(ctx),
+      stripeWebhookRoutes(ctx),
       rateCardRoutes(ledger),
       usageRoutes(reports),
       conversationRoutes(createConversationReads(store, clock, secretKey)),
-      billingHistoryRoutes(createBillingHistory(store)),
+      billingHistoryRoutes(ctx),
       settingsRoutes(createSettings(store, clock)),
       twilioRoutes(twilio, clock),
       alertRoutes(alerts, clock),
       spendLimitRoutes(ledger),
-      autoTopUpRoutes(autoTopUps),
+      autoTopUpRoutes(ctx),
       alertLevelRoutes(levels, clock),
       emailNoticeRoutes(emailNotices, clock, cookiePolicy.embedOrigins),
       webhookRoutes(webhooks, clock),
@@ -186,8 +190,6 @@ export async function buildApp(deps: AppDeps) {
     alerts,
     levels,
     webhooks,
-    billing,
-    autoTopUps,
     secretKey,
   };
 }

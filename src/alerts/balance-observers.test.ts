@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { SECOND, TestClock } from '../../test/support/clock.ts';
 import { countingPlugin } from '../../test/support/counting-plugin.ts';
 import { describeStores } from '../../test/support/stores.ts';
-import { AutoTopUps } from '../billing/auto-top-up/auto-top-ups.ts';
+import { setAutoTopUp } from '../billing/auto-top-up/auto-top-ups.ts';
+import { observeAutoTopUps } from '../billing/auto-top-up/observer.ts';
 import { Catalog, DEFAULT_CATALOG } from '../billing/catalog.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import type { BalanceObserver, Store } from '../store/store.ts';
@@ -40,22 +41,18 @@ describeStores('balance observers', (ctx) => {
     new AlertLevels(observed).observeLedger();
     observeSpendLimits(observed);
     const catalog = new Catalog(DEFAULT_CATALOG);
-    const topUps = new AutoTopUps({
-      store: observed,
-      catalog,
-      clock: clock.now,
-      payments: 'manual',
-      events: {},
-      stripe: null,
-    });
-    topUps.observeLedger();
+    const topUps = { store: observed, catalog, clock: clock.now, payments: 'manual' as const };
+    observeAutoTopUps({ ctx: topUps });
 
     const ledger = createLedger(ctx.store, clock.now);
     const ws = (await ledger.createWorkspace({ name: 'Acme', plan: 'payg' })).id;
     await ledger.grant({ workspaceId: ws, id: 'welcome', amount: 100_000, source: 'purchase', reason: 'pack' });
     await ledger.setSpendLimits(ws, { workspace: { limit: 90_000, mode: 'alert' } });
     const pack = catalog.data.packs[0]?.id ?? '';
-    await topUps.set(ws, { enabled: true, threshold: 5_000, pack, maxPerMonth: 3 });
+    await setAutoTopUp({
+      ctx: topUps,
+      input: { workspaceId: ws, settings: { enabled: true, threshold: 5_000, pack, maxPerMonth: 3 } },
+    });
     let chats = 0;
     const chat = () => {
       chats += 1;

@@ -2,9 +2,14 @@ import { utcDay } from '../domain/days.ts';
 import type { Grant } from '../domain/grants.ts';
 import type { Period } from '../domain/periods.ts';
 import type { AccountState } from '../ledger/account-state.ts';
+import type { TxContext } from '../ledger/context.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
-import type { LedgerTx } from '../store/store.ts';
 import type { Plan } from './catalog.ts';
+
+/** A step granting into a workspace's account inside the caller's transaction, the account already opened. */
+export interface OpenAccountContext extends TxContext {
+  readonly state: AccountState;
+}
 
 /**
  * Grant ids are derived from the workspace's period, so the grants table's unique key (workspace, id)
@@ -16,14 +21,15 @@ export const upgradeGrantId = (period: Period, planId: string): string =>
   `upgrade:${period.start.toISOString()}:${planId}`;
 
 /** The plan's allocation for `period`, effective at its start and expiring at its end; null when the plan includes none. */
-export async function grantPeriod(
-  state: AccountState,
-  tx: LedgerTx,
-  workspaceId: string,
-  plan: Plan,
-  period: Period,
-  now: Date,
-): Promise<Grant | null> {
+export async function grantPeriod({
+  ctx,
+  input,
+}: {
+  ctx: OpenAccountContext;
+  input: { workspaceId: string; plan: Plan; period: Period };
+}): Promise<Grant | null> {
+  const { state, tx, now } = ctx;
+  const { workspaceId, plan, period } = input;
   const amount = plan.creditsPerPeriod;
   if (amount <= 0) return null;
   const { grant } = await addGrant(
@@ -44,15 +50,15 @@ export async function grantPeriod(
 }
 
 /** Carries `amount` into `period` as its own grant, spent before the period's allocation. */
-export async function grantRollover(
-  state: AccountState,
-  tx: LedgerTx,
-  workspaceId: string,
-  from: Plan,
-  amount: number,
-  period: Period,
-  now: Date,
-): Promise<Grant> {
+export async function grantRollover({
+  ctx,
+  input,
+}: {
+  ctx: OpenAccountContext;
+  input: { workspaceId: string; from: Plan; amount: number; period: Period };
+}): Promise<Grant> {
+  const { state, tx, now } = ctx;
+  const { workspaceId, from, amount, period } = input;
   const { grant } = await addGrant(
     state,
     tx,

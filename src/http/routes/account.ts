@@ -1,4 +1,6 @@
 import { Type } from '@sinclair/typebox';
+import type { PlanInsightsContext } from '../../billing/context.ts';
+import { agentAllowance, lowCredit } from '../../billing/insights.ts';
 import { BalanceReply, StatementReply } from '../../contract/ledger.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import { MAX_STATEMENT_PAGE } from '../../ledger/statement.ts';
@@ -8,18 +10,8 @@ import type { App } from '../server.ts';
 import { expiringReply } from './expiring-reply.ts';
 import { grantReply } from './replies.ts';
 
-/** What the balance adds beyond the ledger: plan limits and the low-credit rule (billing provides them). */
-export interface AccountInsights {
-  agents(workspaceId: string): Promise<{ used: number; allowed: number | null }>;
-  low(
-    workspaceId: string,
-    available: number,
-    periodGranted: number,
-  ): Promise<{ low: boolean; upgrade?: { url: string; reason: string } }>;
-}
-
 /** The workspace's own view of its credits: balance and statement. */
-export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
+export function accountRoutes(ledger: Ledger, ctx: PlanInsightsContext) {
   return (app: App) => {
     app.get(
       '/v1/balance',
@@ -36,8 +28,11 @@ export function accountRoutes(ledger: Ledger, insights: AccountInsights) {
         const workspaceId = workspaceOf(request);
         const balance = await ledger.balance(workspaceId);
         const [agents, low] = await Promise.all([
-          insights.agents(workspaceId),
-          insights.low(workspaceId, balance.available, balance.period.granted),
+          agentAllowance({ ctx, input: { workspaceId } }),
+          lowCredit({
+            ctx,
+            input: { workspaceId, available: balance.available, periodGranted: balance.period.granted },
+          }),
         ]);
         return {
           available: toCredits(balance.available),

@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import type { BillingContext } from '../../billing/context.ts';
+import { openWorkspace } from '../../billing/subscriptions.ts';
 import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { ApiKeys } from '../../keys/api-keys.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
-import type { NewWorkspace, Workspace } from '../../ledger/workspaces.ts';
+import type { Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -27,7 +29,7 @@ export function workspaceRoutes(
   keys: ApiKeys,
   clock: Clock,
   /** Billing: creates the workspace with its subscription and first period's credits. */
-  workspaces: { openWorkspace(input: NewWorkspace): Promise<Workspace> },
+  billing: Pick<BillingContext, 'store' | 'clock' | 'catalog'>,
 ) {
   return (app: App) => {
     app.post(
@@ -45,13 +47,16 @@ export function workspaceRoutes(
         },
       },
       async (request, reply) => {
-        const workspace = await workspaces.openWorkspace({
-          name: request.body.name,
-          plan: request.body.plan,
-          overageLimit:
-            request.body.overageLimit === undefined
-              ? undefined
-              : toMillicredits(request.body.overageLimit, 'overageLimit'),
+        const workspace = await openWorkspace({
+          ctx: billing,
+          input: {
+            name: request.body.name,
+            plan: request.body.plan,
+            overageLimit:
+              request.body.overageLimit === undefined
+                ? undefined
+                : toMillicredits(request.body.overageLimit, 'overageLimit'),
+          },
         });
         return reply.code(201).send(workspaceReply(workspace));
       },
