@@ -4,7 +4,7 @@ import { countAgents } from './agents.ts';
 import type { PlanInsightsContext } from './context.ts';
 
 /** Agents registered (POST /v1/agents) against the plan's limit, shown beside the balance. */
-export async function agentAllowance({
+export async function getAgentAllowance({
   ctx,
   input,
 }: {
@@ -20,7 +20,7 @@ export async function agentAllowance({
 }
 
 /** The low-credit rule shown beside the balance: whether `available` is low, and where to upgrade. */
-export async function lowCredit({
+export async function checkLowCredit({
   ctx,
   input,
 }: {

@@ -9,12 +9,15 @@ import { topUps } from './top-up-source.ts';
 export const HISTORY_SOURCES: readonly HistorySource[] = [renewals, planChanges, purchases, topUps, stripePayments];
 
 /** A workspace's billing history: every source's entries, newest first. Its cost grows with the entries shown. */
-export async function billingHistory(args: { ctx: Context; input: { workspaceId: string } }): Promise<HistoryEntry[]> {
+export async function listBillingHistory(args: {
+  ctx: Context;
+  input: { workspaceId: string };
+}): Promise<HistoryEntry[]> {
   const entries = (await Promise.all(HISTORY_SOURCES.map((source) => source(args)))).flat();
   return entries.sort((a, b) => b.at.getTime() - a.at.getTime() || a.id.localeCompare(b.id));
 }
 
 /** The billing history as CSV. */
-export async function billingHistoryCsv(args: { ctx: Context; input: { workspaceId: string } }): Promise<string> {
-  return historyCsv(await billingHistory(args));
+export async function exportBillingHistoryCsv(args: { ctx: Context; input: { workspaceId: string } }): Promise<string> {
+  return historyCsv(await listBillingHistory(args));
 }

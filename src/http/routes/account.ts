@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { PlanInsightsContext } from '../../billing/context.ts';
-import { agentAllowance, lowCredit } from '../../billing/insights.ts';
+import { checkLowCredit, getAgentAllowance } from '../../billing/insights.ts';
 import { BalanceReply, StatementReply } from '../../contract/ledger.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import { MAX_STATEMENT_PAGE } from '../../ledger/statement.ts';
@@ -28,8 +28,8 @@ export function accountRoutes(ledger: Ledger, ctx: PlanInsightsContext) {
         const workspaceId = workspaceOf(request);
         const balance = await ledger.balance(workspaceId);
         const [agents, low] = await Promise.all([
-          agentAllowance({ ctx, input: { workspaceId } }),
-          lowCredit({
+          getAgentAllowance({ ctx, input: { workspaceId } }),
+          checkLowCredit({
             ctx,
             input: { workspaceId, available: balance.available, periodGranted: balance.period.granted },
           }),

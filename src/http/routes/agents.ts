@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { type Agent, createAgent, listAgents, removeAgent } from '../../billing/agents.ts';
 import type { BillingContext } from '../../billing/context.ts';
-import { agentAllowance } from '../../billing/insights.ts';
+import { getAgentAllowance } from '../../billing/insights.ts';
 import { AgentBody, AgentReply, AgentsReply } from '../../contract/billing.ts';
 import { guard, requireScope, workspaceOf } from '../auth.ts';
 import { iso } from '../convert.ts';
@@ -32,7 +32,7 @@ export function agentRoutes(ctx: Pick<BillingContext, 'store' | 'clock' | 'catal
         const workspaceId = workspaceOf(request);
         const [list, limit] = await Promise.all([
           listAgents({ ctx, input: { workspaceId } }),
-          agentAllowance({ ctx, input: { workspaceId } }),
+          getAgentAllowance({ ctx, input: { workspaceId } }),
         ]);
         return { agents: list.map(agentReply), used: limit.used, allowed: limit.allowed ?? 0 };
       },

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { billingHistory, billingHistoryCsv } from '../../billing/history/history-service.ts';
+import { exportBillingHistoryCsv, listBillingHistory } from '../../billing/history/history-service.ts';
 import { BillingHistoryReply } from '../../contract/billing-history.ts';
 import type { Context } from '../../ledger/context.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
@@ -22,7 +22,7 @@ export function billingHistoryRoutes(ctx: Context) {
         },
       },
       async (request) => ({
-        items: (await billingHistory({ ctx, input: { workspaceId: workspaceOf(request) } })).map((entry) => ({
+        items: (await listBillingHistory({ ctx, input: { workspaceId: workspaceOf(request) } })).map((entry) => ({
           ...entry,
           at: iso(entry.at),
           credits: toCredits(entry.credits),
@@ -51,7 +51,7 @@ export function billingHistoryRoutes(ctx: Context) {
         reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="tally-billing-history.csv"')
-          .send(await billingHistoryCsv({ ctx, input: { workspaceId: workspaceOf(request) } })),
+          .send(await exportBillingHistoryCsv({ ctx, input: { workspaceId: workspaceOf(request) } })),
     );
   };
 }
