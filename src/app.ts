@@ -102,7 +102,7 @@ export async function buildApp(deps: AppDeps) {
     stripe: stripeClients(stripe, payments),
     events: billingWebhooks,
     upgradeUrl,
-    thresholds: alerts,
+    lowCreditThreshold: ({ input }: { input: { workspaceId: string } }) => alerts.thresholdOf(input.workspaceId),
   };
   const ledger = createLedger(store, clock, { chargeQueueLimit: config.chargeQueueLimit });
   const keys = new ApiKeys(store, config.adminKey);

@@ -38,8 +38,8 @@ export interface PlanInsightsContext extends Context {
   readonly catalog: Catalog;
   /** The operator's own upgrade page (TALLY_UPGRADE_URL); null: the dashboard's. */
   readonly upgradeUrl: string | null;
-  /** Each workspace's own low-credit threshold (src/alerts keeps it). */
-  readonly thresholds: { thresholdOf(workspaceId: string): Promise<LowCreditThreshold> };
+  /** The verb reading a workspace's own low-credit threshold: src/alerts keeps it, and billing may not import alerts. */
+  readonly lowCreditThreshold: (args: { ctx: Context; input: { workspaceId: string } }) => Promise<LowCreditThreshold>;
 }
 
 /** Stripe's clients for `settings`; null without keys, which `payments: 'stripe'` cannot do without. */

@@ -27,9 +27,9 @@ export async function checkLowCredit({
   ctx: PlanInsightsContext;
   input: { workspaceId: string; available: number; periodGranted: number };
 }): Promise<{ low: boolean; upgrade?: { url: string; reason: string } }> {
-  const { available } = input;
-  if (!isLow(available, await ctx.thresholds.thresholdOf(input.workspaceId), input.periodGranted))
-    return { low: false };
+  const { workspaceId, available, periodGranted } = input;
+  const threshold = await ctx.lowCreditThreshold({ ctx, input: { workspaceId } });
+  if (!isLow(available, threshold, periodGranted)) return { low: false };
   return {
     low: true,
     upgrade: {
