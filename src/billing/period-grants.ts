@@ -6,8 +6,8 @@ import type { TxContext } from '../ledger/context.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
 import type { Plan } from './catalog.ts';
 
-/** A step granting into a workspace's account inside the caller's transaction, the account already opened. */
-export interface OpenAccountContext extends TxContext {
+/** What a step runs on once its caller has opened (locked) the workspace's account in its transaction. */
+export interface AccountContext extends TxContext {
   readonly state: AccountState;
 }
 
@@ -25,7 +25,7 @@ export async function grantPeriod({
   ctx,
   input,
 }: {
-  ctx: OpenAccountContext;
+  ctx: AccountContext;
   input: { workspaceId: string; plan: Plan; period: Period };
 }): Promise<Grant | null> {
   const { state, tx, now } = ctx;
@@ -54,7 +54,7 @@ export async function grantRollover({
   ctx,
   input,
 }: {
-  ctx: OpenAccountContext;
+  ctx: AccountContext;
   input: { workspaceId: string; from: Plan; amount: number; period: Period };
 }): Promise<Grant> {
   const { state, tx, now } = ctx;
