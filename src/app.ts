@@ -4,11 +4,9 @@ import { observeAlertLevels } from './alerts/alert-levels.ts';
 import { billingWebhooks } from './alerts/billing-webhooks.ts';
 import { getThreshold, observeCreditAlerts } from './alerts/credit-alerts.ts';
 import { observeSpendLimits } from './alerts/limit-alerts.ts';
-import { AutoTopUps } from './billing/auto-top-up/auto-top-ups.ts';
-import { Billing } from './billing/billing.ts';
+import { observeAutoTopUps } from './billing/auto-top-up/observer.ts';
 import { Catalog, DEFAULT_CATALOG } from './billing/catalog.ts';
-import { createBillingHistory } from './billing/history/history-service.ts';
-import { PlanInsights } from './billing/insights.ts';
+import { stripeClients } from './billing/context.ts';
 import { defaultPayments } from './billing/payments-mode.ts';
 import { type Config, DEFAULT_CONFIG } from './config.ts';
 import type { Clock } from './domain/clock.ts';
@@ -77,6 +75,17 @@ export async function buildApp(deps: AppDeps) {
   const { store, config, clock } = deps;
   const secretKey = deps.secretKey ?? randomBytes(32);
   const catalog = deps.catalog ?? new Catalog(DEFAULT_CATALOG);
+  const stripe =
+    config.stripeSecretKey && config.stripeWebhookSecret
+      ? {
+          secretKey: config.stripeSecretKey,
+          webhookSecret: config.stripeWebhookSecret,
+          apiUrl: config.stripeApiUrl ?? null,
+        }
+      : null;
+  // A caller that does not choose (a test) gets what an unset TALLY_PAYMENTS gives outside the demo.
+  const payments = config.payments ?? defaultPayments({ stripeKeys: stripe !== null, demo: false });
+  const upgradeUrl = config.upgradeUrl ?? null;
   // What every verb runs on (docs/architecture.md, "One service shape"); each module's context adds its parts.
   const ctx = {
     store,
@@ -85,6 +94,11 @@ export async function buildApp(deps: AppDeps) {
     secretKey,
     // Concurrent charges of one workspace share a transaction: see ChargeCoalescer.
     charges: new ChargeCoalescer({ ctx: { store, clock }, queueLimit: config.chargeQueueLimit }),
+    payments,
+    stripe: stripeClients(stripe, payments),
+    events: billingWebhooks,
+    upgradeUrl,
+    lowCreditThreshold: getThreshold,
     adminKeyHash: config.adminKey ? hashKey(config.adminKey) : null,
     sessionLimits: {
       idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
@@ -105,24 +119,8 @@ export async function buildApp(deps: AppDeps) {
   observeCreditAlerts({ ctx });
   observeSpendLimits({ ctx });
   observeAlertLevels({ ctx });
-  const stripe =
-    config.stripeSecretKey && config.stripeWebhookSecret
-      ? {
-          secretKey: config.stripeSecretKey,
-          webhookSecret: config.stripeWebhookSecret,
-          apiUrl: config.stripeApiUrl ?? null,
-        }
-      : null;
-  // A caller that does not choose (a test) gets what an unset TALLY_PAYMENTS gives outside the demo.
-  const payments = config.payments ?? defaultPayments({ stripeKeys: stripe !== null, demo: false });
-  const upgradeUrl = config.upgradeUrl ?? null;
-  const insights = new PlanInsights(store, catalog, upgradeUrl ?? '/upgrade', {
-    thresholdOf: (workspaceId) => getThreshold({ ctx, input: { workspaceId } }),
-  });
-  const billing = new Billing({ store, catalog, clock, events: billingWebhooks, payments, stripe });
   // Decides top-ups in every ledger transaction on this store; main.ts starts its payer.
-  const autoTopUps = new AutoTopUps({ store, catalog, clock, payments, events: billingWebhooks, stripe });
-  autoTopUps.observeLedger();
+  observeAutoTopUps({ ctx });
 
   const cookiePolicy = { publicUrl: config.publicUrl ?? null, embedOrigins: config.embedOrigins ?? [] };
   const server = await buildServer({
@@ -143,22 +141,22 @@ export async function buildApp(deps: AppDeps) {
       sessionAuthenticator(ctx),
     ],
     routes: [
-      workspaceRoutes(ctx, billing),
+      workspaceRoutes(ctx),
       ingestRoutes(ctx),
       responseRoutes(ctx, metrics),
-      accountRoutes(ctx, insights),
-      billingRoutes(billing, { publicUrl: config.publicUrl ?? null, upgradeUrl }),
-      agentRoutes(billing.agents, insights, clock),
-      stripeWebhookRoutes(billing.stripeWebhooks),
+      accountRoutes(ctx),
+      billingRoutes(ctx, { publicUrl: config.publicUrl ?? null, upgradeUrl }),
+      agentRoutes(ctx),
+      stripeWebhookRoutes(ctx),
       rateCardRoutes(ctx),
       usageRoutes(ctx),
       conversationRoutes(ctx),
-      billingHistoryRoutes(createBillingHistory(store)),
+      billingHistoryRoutes(ctx),
       settingsRoutes(ctx),
       twilioRoutes(ctx),
       alertRoutes(ctx),
       spendLimitRoutes(ctx),
-      autoTopUpRoutes(autoTopUps),
+      autoTopUpRoutes(ctx),
       alertLevelRoutes(ctx),
       emailNoticeRoutes(ctx, cookiePolicy.embedOrigins),
       webhookRoutes(ctx),
@@ -174,8 +172,6 @@ export async function buildApp(deps: AppDeps) {
     server,
     catalog,
     metrics,
-    billing,
-    autoTopUps,
     secretKey,
   };
 }

@@ -4,8 +4,10 @@ import { prepareEmail } from './alerts/email-worker.ts';
 import { sealPlainSigningSecrets } from './alerts/signing-secrets.ts';
 import { WebhookWorker } from './alerts/worker.ts';
 import { buildApp } from './app.ts';
+import { AutoTopUpPayer } from './billing/auto-top-up/payer.ts';
 import { Catalog } from './billing/catalog.ts';
 import type { PaymentsMode } from './billing/payments-mode.ts';
+import { renewDue } from './billing/renewals.ts';
 import type { Config } from './config.ts';
 import { loadOrCreateDemoPassword } from './demo/password.ts';
 import { seedDemo } from './demo/seed.ts';
@@ -77,7 +79,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
   // Every process renews: each period's grant exists once whichever process makes it, and a start after
   // downtime catches up every missed period.
   const renew = () =>
-    tally.billing.renewDue().catch((error: unknown) => logger.error({ err: error }, 'subscription renewal failed'));
+    renewDue({ ctx: tally.ctx }).catch((error: unknown) => logger.error({ err: error }, 'subscription renewal failed'));
   await renew();
   const renewer = setInterval(() => void renew(), 60_000);
   renewer.unref();
@@ -95,9 +97,12 @@ export async function startTally(config: Config, say: (line: string) => void = c
     onError: (error) => logger.error({ err: error }, 'webhook delivery round failed'),
   });
   webhooks.start();
-  tally.autoTopUps.start(`${config.publicUrl ?? url}/upgrade`, (error) =>
-    logger.error({ err: error }, 'auto top-up payment round failed'),
-  );
+  const payer = new AutoTopUpPayer({
+    ctx: tally.ctx,
+    returnUrl: `${config.publicUrl ?? url}/upgrade`,
+    onError: (error) => logger.error({ err: error }, 'auto top-up payment round failed'),
+  });
+  payer.start();
   const email = await prepareEmail({
     ctx: tally.ctx,
     input: {
@@ -117,7 +122,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
       clearInterval(sweeper);
       clearInterval(renewer);
       await webhooks.stop();
-      await tally.autoTopUps.stop();
+      await payer.stop();
       await email.worker?.stop();
       await tally.server.close();
       await store.close();

@@ -4,7 +4,8 @@ import { contextAt } from '../../test/support/context.ts';
 import { countingPlugin } from '../../test/support/counting-plugin.ts';
 import { ledgerContext } from '../../test/support/ledger.ts';
 import { describeStores } from '../../test/support/stores.ts';
-import { AutoTopUps } from '../billing/auto-top-up/auto-top-ups.ts';
+import { setAutoTopUp } from '../billing/auto-top-up/auto-top-ups.ts';
+import { observeAutoTopUps } from '../billing/auto-top-up/observer.ts';
 import { Catalog, DEFAULT_CATALOG } from '../billing/catalog.ts';
 import { chargeBatch } from '../ledger/charge-response.ts';
 import { grantCredits } from '../ledger/grant-credits.ts';
@@ -46,15 +47,8 @@ describeStores('balance observers', (ctx) => {
     observeAlertLevels({ ctx: observing });
     observeSpendLimits({ ctx: observing });
     const catalog = new Catalog(DEFAULT_CATALOG);
-    const topUps = new AutoTopUps({
-      store: observed,
-      catalog,
-      clock: clock.now,
-      payments: 'manual',
-      events: {},
-      stripe: null,
-    });
-    topUps.observeLedger();
+    const topUps = { store: observed, catalog, clock: clock.now, payments: 'manual' as const };
+    observeAutoTopUps({ ctx: topUps });
 
     const ledger = ledgerContext(ctx.store, clock.now);
     const ws = (await createWorkspace({ ctx: ledger, input: { name: 'Acme', plan: 'payg' } })).id;
@@ -67,7 +61,10 @@ describeStores('balance observers', (ctx) => {
       input: { workspaceId: ws, limits: { workspace: { limit: 90_000, mode: 'alert' } } },
     });
     const pack = catalog.data.packs[0]?.id ?? '';
-    await topUps.set(ws, { enabled: true, threshold: 5_000, pack, maxPerMonth: 3 });
+    await setAutoTopUp({
+      ctx: topUps,
+      input: { workspaceId: ws, settings: { enabled: true, threshold: 5_000, pack, maxPerMonth: 3 } },
+    });
     let chats = 0;
     const chat = () => {
       chats += 1;

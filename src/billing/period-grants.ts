@@ -1,9 +1,8 @@
 import { utcDay } from '../domain/days.ts';
 import type { Grant } from '../domain/grants.ts';
 import type { Period } from '../domain/periods.ts';
-import type { AccountState } from '../ledger/account-state.ts';
+import type { AccountContext } from '../ledger/context.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
-import type { LedgerTx } from '../store/store.ts';
 import type { Plan } from './catalog.ts';
 
 /**
@@ -16,18 +15,18 @@ export const upgradeGrantId = (period: Period, planId: string): string =>
   `upgrade:${period.start.toISOString()}:${planId}`;
 
 /** The plan's allocation for `period`, effective at its start and expiring at its end; null when the plan includes none. */
-export async function grantPeriod(
-  state: AccountState,
-  tx: LedgerTx,
-  workspaceId: string,
-  plan: Plan,
-  period: Period,
-  now: Date,
-): Promise<Grant | null> {
+export async function grantPeriod({
+  ctx,
+  input,
+}: {
+  ctx: AccountContext;
+  input: { workspaceId: string; plan: Plan; period: Period };
+}): Promise<Grant | null> {
+  const { workspaceId, plan, period } = input;
   const amount = plan.creditsPerPeriod;
   if (amount <= 0) return null;
   const { grant } = await addGrant({
-    ctx: { tx, now, state },
+    ctx,
     input: {
       workspaceId,
       id: periodGrantId(period),
@@ -42,17 +41,16 @@ export async function grantPeriod(
 }
 
 /** Carries `amount` into `period` as its own grant, spent before the period's allocation. */
-export async function grantRollover(
-  state: AccountState,
-  tx: LedgerTx,
-  workspaceId: string,
-  from: Plan,
-  amount: number,
-  period: Period,
-  now: Date,
-): Promise<Grant> {
+export async function grantRollover({
+  ctx,
+  input,
+}: {
+  ctx: AccountContext;
+  input: { workspaceId: string; from: Plan; amount: number; period: Period };
+}): Promise<Grant> {
+  const { workspaceId, from, amount, period } = input;
   const { grant } = await addGrant({
-    ctx: { tx, now, state },
+    ctx,
     input: {
       workspaceId,
       id: rolloverGrantId(period),

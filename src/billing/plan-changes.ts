@@ -3,11 +3,11 @@ import { periodAt } from '../domain/periods.ts';
 import { classifyPlanChange, type PlanChange, upgradeTopUp } from '../domain/plan-rules.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import { AccountState } from '../ledger/account-state.ts';
+import type { TxContext } from '../ledger/context.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
 import { setWorkspacePlan } from '../ledger/workspaces.ts';
-import type { Trx } from '../store/schema.ts';
-import type { LedgerTx } from '../store/store.ts';
-import type { Catalog, Plan } from './catalog.ts';
+import type { Plan } from './catalog.ts';
+import type { BillingTxContext } from './context.ts';
 import { grantPeriod, upgradeGrantId } from './period-grants.ts';
 import {
   findSubscription,
@@ -16,13 +16,6 @@ import {
   type SubscriptionChanges,
   updateSubscription,
 } from './subscription-rows.ts';
-
-/** One billing transaction: the ledger's view of it and the query builder on the same connection. */
-export interface BillingTx {
-  tx: LedgerTx;
-  db: Trx;
-  now: Date;
-}
 
 /** How the change is paid for: by hand (the operator, or the manual provider), or by a Stripe subscription. */
 export type Payment =
@@ -37,14 +30,21 @@ export interface PlanChangeResult {
 }
 
 /** A new workspace's subscription and its first period's credits, in the transaction that creates the workspace. */
-export async function startSubscription(
-  { tx, db, now }: BillingTx,
-  workspace: { id: string; plan: string; periodAnchor: Date },
-  plan: Plan,
-): Promise<{ subscription: Subscription; grant: Grant | null }> {
+export async function startSubscription({
+  ctx,
+  input,
+}: {
+  ctx: TxContext;
+  input: { workspace: { id: string; plan: string; periodAnchor: Date }; plan: Plan };
+}): Promise<{ subscription: Subscription; grant: Grant | null }> {
+  const { tx, db, now } = ctx;
+  const { workspace, plan } = input;
   const subscription = await insertSubscription(db, workspace, now);
   const state = await AccountState.open(tx, workspace.id, now);
-  const grant = await grantPeriod(state, tx, workspace.id, plan, subscription.currentPeriod, now);
+  const grant = await grantPeriod({
+    ctx: { ...ctx, state },
+    input: { workspaceId: workspace.id, plan, period: subscription.currentPeriod },
+  });
   await state.flush();
   return { subscription, grant };
 }
@@ -55,14 +55,15 @@ export async function startSubscription(
  * of the current period (see upgradeTopUp). A downgrade is recorded and applied by the renewal that
  * starts the next period. Choosing the current plan again cancels a pending downgrade.
  */
-export async function applyPlanChange(
-  billing: BillingTx,
-  catalog: Catalog,
-  workspaceId: string,
-  target: Plan,
-  payment: Payment,
-): Promise<PlanChangeResult> {
-  const { tx, db, now } = billing;
+export async function applyPlanChange({
+  ctx,
+  input,
+}: {
+  ctx: Omit<BillingTxContext, 'events'>;
+  input: { workspaceId: string; target: Plan; payment: Payment };
+}): Promise<PlanChangeResult> {
+  const { tx, db, now, catalog } = ctx;
+  const { workspaceId, target, payment } = input;
   const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);
   const subscription =
     (await findSubscription(db, workspaceId)) ??

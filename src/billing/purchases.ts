@@ -2,8 +2,7 @@ import type { Grant } from '../domain/grants.ts';
 import { addMonthsClamped } from '../domain/periods.ts';
 import { AccountState } from '../ledger/account-state.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
-import type { BillingEvents } from './events.ts';
-import type { BillingTx } from './plan-changes.ts';
+import type { BillingTxContext } from './context.ts';
 
 /** A pack as bought: taken from the Checkout Session's metadata, so a later catalog edit cannot change what was paid for. */
 export interface PackBought {
@@ -20,13 +19,19 @@ export const purchaseGrantId = (paymentId: string): string => `purchase:${paymen
  * event or a retried manual purchase finds the grant and returns it unchanged. The pack's credits
  * are valid for its validity months from the purchase.
  */
-export async function completePurchase(
-  { tx, db, now }: BillingTx,
-  events: BillingEvents,
-  workspaceId: string,
-  pack: PackBought,
-  payment: { provider: 'stripe'; id: string } | { provider: 'manual'; id: string; askedBy: 'workspace' | 'operator' },
-): Promise<{ grant: Grant; replayed: boolean }> {
+export async function completePurchase({
+  ctx,
+  input,
+}: {
+  ctx: Omit<BillingTxContext, 'catalog'>;
+  input: {
+    workspaceId: string;
+    pack: PackBought;
+    payment: { provider: 'stripe'; id: string } | { provider: 'manual'; id: string; askedBy: 'workspace' | 'operator' };
+  };
+}): Promise<{ grant: Grant; replayed: boolean }> {
+  const { tx, db, now, events } = ctx;
+  const { workspaceId, pack, payment } = input;
   const id = purchaseGrantId(payment.id);
   const state = await AccountState.open(tx, workspaceId, now);
   const existing = await tx.findGrant(workspaceId, id);

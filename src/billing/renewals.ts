@@ -1,11 +1,11 @@
 import { type Period, periodsStartedBetween } from '../domain/periods.ts';
 import { rolloverCarry } from '../domain/plan-rules.ts';
 import { AccountState } from '../ledger/account-state.ts';
+import type { Context } from '../ledger/context.ts';
 import { unusedAtExpiry } from '../ledger/unused-at-expiry.ts';
 import { listWorkspaces, setWorkspacePlan } from '../ledger/workspaces.ts';
-import type { Store } from '../store/store.ts';
-import type { Catalog, Plan } from './catalog.ts';
-import type { BillingEvents } from './events.ts';
+import type { Plan } from './catalog.ts';
+import type { BillingContext } from './context.ts';
 import { grantPeriod, grantRollover } from './period-grants.ts';
 import {
   dueForRenewal,
@@ -29,6 +29,9 @@ export interface RenewalReport {
 
 const PAGE = 500;
 
+/** What renewing runs on: no payment is taken, so neither the payments mode nor Stripe. */
+export type RenewalContext = Omit<BillingContext, 'payments' | 'stripe'>;
+
 /**
  * A Stripe-billed paid period is granted only once Stripe's paid invoices reach past its start, so
  * credits follow money; a failed payment holds the period back until `invoice.paid` arrives.
@@ -45,14 +48,16 @@ function awaitingPayment(subscription: Subscription, plan: Plan, period: Period)
  * lock the subscription row is read again, so of two processes renewing at once the second finds the
  * period done; the grant ids are per period as well, so even without the lock a period is granted once.
  */
-export async function renewPeriod(
-  store: Store,
-  catalog: Catalog,
-  events: BillingEvents,
-  workspaceId: string,
-  period: Period,
-  now: Date,
-): Promise<PeriodOutcome> {
+export async function renewPeriod({
+  ctx,
+  input,
+}: {
+  ctx: RenewalContext;
+  input: { workspaceId: string; period: Period };
+}): Promise<PeriodOutcome> {
+  const now = ctx.clock();
+  const { store, catalog, events } = ctx;
+  const { workspaceId, period } = input;
   return store.transaction(async (tx, db) => {
     if (!(await tx.lockAccount(workspaceId))) return 'no_subscription';
     const subscription = await findSubscription(db, workspaceId);
@@ -67,8 +72,12 @@ export async function renewPeriod(
       await setWorkspacePlan(db, workspaceId, next.id, next.overageLimit);
     }
     const state = await AccountState.open(tx, workspaceId, now);
-    const rollover = carry > 0 ? await grantRollover(state, tx, workspaceId, ending, carry, period, now) : null;
-    const grant = await grantPeriod(state, tx, workspaceId, next, period, now);
+    const opened = { tx, db, now, state };
+    const rollover =
+      carry > 0
+        ? await grantRollover({ ctx: opened, input: { workspaceId, from: ending, amount: carry, period } })
+        : null;
+    const grant = await grantPeriod({ ctx: opened, input: { workspaceId, plan: next, period } });
     await state.flush();
     await updateSubscription(
       db,
@@ -86,19 +95,21 @@ export async function renewPeriod(
   });
 }
 
-/** Grants every period of one workspace that has started by `now` and not been granted, oldest first. */
-export async function renewWorkspace(
-  store: Store,
-  catalog: Catalog,
-  events: BillingEvents,
-  workspaceId: string,
-  now: Date,
-): Promise<{ renewed: number; awaitingPayment: boolean }> {
-  const subscription = await findSubscription(store.db, workspaceId);
+/** Grants every period of one workspace that has started by now and not been granted, oldest first. */
+export async function renewWorkspace({
+  ctx,
+  input,
+}: {
+  ctx: RenewalContext;
+  input: { workspaceId: string };
+}): Promise<{ renewed: number; awaitingPayment: boolean }> {
+  const now = ctx.clock();
+  const { workspaceId } = input;
+  const subscription = await findSubscription(ctx.store.db, workspaceId);
   if (!subscription) return { renewed: 0, awaitingPayment: false };
   let renewed = 0;
   for (const period of periodsStartedBetween(subscription.periodAnchor, subscription.currentPeriod.start, now)) {
-    const outcome = await renewPeriod(store, catalog, events, workspaceId, period, now);
+    const outcome = await renewPeriod({ ctx, input: { workspaceId, period } });
     if (outcome === 'renewed') renewed += 1;
     if (outcome === 'awaiting_payment') return { renewed, awaitingPayment: true };
     if (outcome === 'no_subscription') break;
@@ -107,7 +118,7 @@ export async function renewWorkspace(
 }
 
 /** Gives a subscription, on its current plan and without a grant, to each workspace that has none. */
-async function adoptWorkspaces(store: Store, now: Date): Promise<number> {
+async function adoptWorkspaces({ store }: Context, now: Date): Promise<number> {
   let adopted = 0;
   let after: string | null = null;
   for (;;) {
@@ -131,19 +142,16 @@ async function adoptWorkspaces(store: Store, now: Date): Promise<number> {
  * The renewal runner: main.ts calls it at start and every minute, in every process. Each period of
  * each subscription is granted once, in order, also after Tally was down for several periods.
  */
-export async function renewDue(
-  store: Store,
-  catalog: Catalog,
-  events: BillingEvents,
-  now: Date,
-): Promise<RenewalReport> {
-  const report: RenewalReport = { renewed: 0, awaitingPayment: 0, adopted: await adoptWorkspaces(store, now) };
+export async function renewDue({ ctx }: { ctx: RenewalContext }): Promise<RenewalReport> {
+  const now = ctx.clock();
+  const { store } = ctx;
+  const report: RenewalReport = { renewed: 0, awaitingPayment: 0, adopted: await adoptWorkspaces(ctx, now) };
   let after = '';
   for (;;) {
     // One pass by workspace id: a subscription waiting for payment stays due, and must not be picked again.
     const due = await dueForRenewal(store.db, now, after, PAGE);
     for (const workspaceId of due) {
-      const result = await renewWorkspace(store, catalog, events, workspaceId, now);
+      const result = await renewWorkspace({ ctx, input: { workspaceId } });
       report.renewed += result.renewed;
       if (result.awaitingPayment) report.awaitingPayment += 1;
     }

@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildApp } from '../app.ts';
 import { Catalog } from '../billing/catalog.ts';
+import { requestPack, requestPlan } from '../billing/plan-requests.ts';
+import { renewDue } from '../billing/renewals.ts';
+import { openWorkspace } from '../billing/subscriptions.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { creditsToMillicredits, millicreditsToCredits } from '../domain/amounts.ts';
@@ -96,10 +99,13 @@ workspace
   .option('--overage <credits>', 'how far below zero the balance may go', credits)
   .action(async (options: { name: string; plan: string; overage?: number }) =>
     withApp(async (app) => {
-      const created = await app.billing.openWorkspace({
-        name: options.name,
-        plan: options.plan,
-        overageLimit: options.overage === undefined ? undefined : creditsToMillicredits(options.overage, 'overage'),
+      const created = await openWorkspace({
+        ctx: app.ctx,
+        input: {
+          name: options.name,
+          plan: options.plan,
+          overageLimit: options.overage === undefined ? undefined : creditsToMillicredits(options.overage, 'overage'),
+        },
       });
       print(workspaceOut(created));
     }),
@@ -124,7 +130,10 @@ billing
   .argument('<plan>')
   .action(async (workspaceId: string, plan: string) =>
     withApp(async (app) => {
-      const result = await app.billing.requestPlan(workspaceId, plan, { asOperator: true, returnUrl: '' });
+      const result = await requestPlan({
+        ctx: app.ctx,
+        input: { workspaceId, planId: plan, requester: { asOperator: true, returnUrl: '' } },
+      });
       print(result.kind === 'applied' ? { ...result, grant: result.grant && grantOut(result.grant) } : result);
     }),
   );
@@ -136,10 +145,13 @@ billing
   .option('--id <id>', 'the purchase id; repeat it to be safe on retries')
   .action(async (workspaceId: string, pack: string, options: { id?: string }) =>
     withApp(async (app) => {
-      const result = await app.billing.requestPack(workspaceId, pack, {
-        asOperator: true,
-        returnUrl: '',
-        ...(options.id ? { idempotencyKey: options.id } : {}),
+      const result = await requestPack({
+        ctx: app.ctx,
+        input: {
+          workspaceId,
+          packId: pack,
+          requester: { asOperator: true, returnUrl: '', ...(options.id ? { idempotencyKey: options.id } : {}) },
+        },
       });
       print(result.kind === 'granted' ? { ...result, grant: grantOut(result.grant) } : result);
     }),
@@ -147,7 +159,7 @@ billing
 billing
   .command('renew')
   .description('Grant every subscription period that has started (the server does this every minute).')
-  .action(async () => withApp(async (app) => print(await app.billing.renewDue())));
+  .action(async () => withApp(async (app) => print(await renewDue({ ctx: app.ctx }))));
 
 const key = program.command('key').description('Issue and revoke workspace API keys.');
 key

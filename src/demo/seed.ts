@@ -1,4 +1,5 @@
 import type { TallyApp } from '../app.ts';
+import { createAgent } from '../billing/agents.ts';
 import { addMonthsClamped, periodAt } from '../domain/periods.ts';
 import { issueApiKey } from '../keys/api-keys.ts';
 import { chargeBatch, type ResponseInput } from '../ledger/charge-response.ts';
@@ -43,11 +44,10 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
   // Registered like a customer would, so the gauge's agents count (GET /v1/balance) shows them.
   for (const agentId of AGENTS) {
     const name = agentId.replace('agent-', '');
-    await tally.billing.agents.create(
-      workspace.id,
-      { id: agentId, name: name[0]?.toUpperCase() + name.slice(1) },
-      start,
-    );
+    await createAgent({
+      ctx: { ...tally.ctx, clock: () => start },
+      input: { workspaceId: workspace.id, id: agentId, name: name[0]?.toUpperCase() + name.slice(1) },
+    });
   }
   const random = seededRandom(20261125);
   let responses = 0;

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { payDue } from '../../src/billing/auto-top-up/payer.ts';
 import { FakeStripe } from '../fakes/stripe-server.ts';
 import { DESKTOP, launchChromium, signIn } from './support/browser.ts';
 import { type DashboardServer, startDashboardServer } from './support/dashboard-server.ts';
@@ -55,7 +56,7 @@ describe('auto top-up set from the Plans page, in Chromium (manual payments)', (
       body: { id: 'e2e-top-up', conversationId: 'e2e-top-up', channel: 'chat', agentId: 'support-bot' },
     });
     expect(charge.status).toBe(201);
-    expect(await tally.server.app.autoTopUps.payDue(`${tally.server.url}/upgrade`)).toEqual({
+    expect(await payDue({ ctx: tally.server.app.ctx, input: { returnUrl: `${tally.server.url}/upgrade` } })).toEqual({
       claimed: 1,
       unreachable: 0,
     });
@@ -100,7 +101,7 @@ describe('a failed auto top-up on the Usage page, in Chromium (Stripe)', () => {
       body: { id: 'e2e-top-up-fails', conversationId: 'e2e-top-up-fails', channel: 'chat', agentId: 'support-bot' },
     });
     // The demo workspace never paid through Stripe Checkout, so Stripe holds no card to charge.
-    await tally.server.app.autoTopUps.payDue(`${tally.server.url}/upgrade`);
+    await payDue({ ctx: tally.server.app.ctx, input: { returnUrl: `${tally.server.url}/upgrade` } });
 
     const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
     try {

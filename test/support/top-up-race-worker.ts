@@ -7,6 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { buildApp } from '../../src/app.ts';
+import { payDue } from '../../src/billing/auto-top-up/payer.ts';
 import { openPostgres } from '../../src/store/postgres/open.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
 import { SMALL_PACK_CATALOG } from './auto-top-up.ts';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
     if (line.trim() === 'pay') {
-      const round = await app.autoTopUps.payDue(`${url}/upgrade`, now());
+      const round = await payDue({ ctx: app.ctx, input: { returnUrl: `${url}/upgrade` } });
       process.stdout.write(`paid ${JSON.stringify(round)}\n`);
     }
     if (line.trim() === 'stop') break;

@@ -6,6 +6,7 @@ import { TestClock } from '../../../test/support/clock.ts';
 import { startServer, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { sessionIdOf } from '../../../test/support/stripe.ts';
+import { payDue } from './payer.ts';
 
 const RETURN_URL = 'http://127.0.0.1:9/upgrade';
 
@@ -43,7 +44,7 @@ describeStores('auto top-up paid with Stripe', (ctx) => {
   }
 
   const pay = async () => {
-    const round = await server.app.autoTopUps.payDue(RETURN_URL, clock.now());
+    const round = await payDue({ ctx: server.app.ctx, input: { returnUrl: RETURN_URL } });
     await stripe.settled();
     return round;
   };

@@ -3,7 +3,7 @@ import { available, chargeChats, grant, SMALL_PACK_CATALOG, setAutoTopUp } from 
 import { TestClock } from '../../../test/support/clock.ts';
 import { startServer, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
-import { PAYER_LEASE_MS } from './payer.ts';
+import { PAYER_LEASE_MS, payDue } from './payer.ts';
 import { claimDue } from './rows.ts';
 
 const RETURN_URL = 'http://127.0.0.1:9/upgrade';
@@ -21,7 +21,7 @@ describeStores('auto top-up with manual payments', (ctx) => {
   });
   afterEach(() => server.close());
 
-  const pay = () => server.app.autoTopUps.payDue(RETURN_URL, clock.now());
+  const pay = () => payDue({ ctx: server.app.ctx, input: { returnUrl: RETURN_URL } });
   const view = async (key: string) => (await server.call('GET', '/v1/auto-top-up', { key })).body;
   const events = (type: string) =>
     ctx.store.db.selectFrom('webhook_events').select(['data']).where('type', '=', type).execute();

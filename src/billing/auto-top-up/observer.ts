@@ -3,9 +3,19 @@ import { randomId } from '../../ledger/random-id.ts';
 import type { Db } from '../../store/schema.ts';
 import type { BalanceChange } from '../../store/store.ts';
 import type { Catalog } from '../catalog.ts';
+import type { BillingContext } from '../context.ts';
 import type { PaymentsMode } from '../payments-mode.ts';
 import { minorUnits } from '../stripe/stripe-payments.ts';
-import { countBoughtInMonth, insertAttempt, setArmed, type TopUpSettings, takeCrossing } from './rows.ts';
+import { countBoughtInMonth, findSettings, insertAttempt, setArmed, type TopUpSettings, takeCrossing } from './rows.ts';
+
+/** Starts deciding top-ups in every ledger transaction on the context's store. */
+export function observeAutoTopUps({ ctx }: { ctx: Pick<BillingContext, 'store' | 'catalog' | 'payments'> }): void {
+  const { store, catalog, payments } = ctx;
+  store.observeBalances('auto-top-up', {
+    load: (db, workspaceId) => findSettings(db, workspaceId),
+    decide: (change, settings, db) => decideOnBalanceChange(change, settings, db, catalog, payments),
+  });
+}
 
 /**
  * Decides auto top-ups inside every ledger transaction, under the workspace's account lock: a fall
@@ -16,7 +26,7 @@ import { countBoughtInMonth, insertAttempt, setArmed, type TopUpSettings, takeCr
  * `settings` were read before the transaction wrote anything (only this observer writes them); it
  * reads again only at a crossing, the month's count and the crossing's number.
  */
-export async function decideOnBalanceChange(
+async function decideOnBalanceChange(
   change: BalanceChange,
   settings: TopUpSettings | null,
   trx: Db,

@@ -1,24 +1,20 @@
 import { millicreditsToCredits } from '../../domain/amounts.ts';
-import type { Store } from '../../store/store.ts';
-import type { StripePayments } from '../stripe/stripe-payments.ts';
-import type { StripeTopUps } from '../stripe/stripe-top-ups.ts';
+import type { BillingContext } from '../context.ts';
 import { findSubscription } from '../subscription-rows.ts';
-import type { AutoTopUpEvents } from './events.ts';
 import { claimDue, moveAttempt, type TopUpAttempt } from './rows.ts';
 import { failAttempt, grantPaidAttempt } from './settle.ts';
 
 /** How long a payer owns an attempt it claimed before another may take it over. */
 export const PAYER_LEASE_MS = 60_000;
 const BATCH = 20;
+const DEFAULT_POLL_MS = 2_000;
 
-export interface PayerContext {
-  store: Store;
-  events: AutoTopUpEvents;
-  /** Null without Stripe keys: Stripe attempts then fail with a message saying so. */
-  stripe: { topUps: StripeTopUps; checkout: StripePayments } | null;
+/** What paying runs on: without Stripe (`stripe` null), Stripe attempts fail with a message saying so. */
+export type PayerContext = Pick<BillingContext, 'store' | 'clock' | 'events' | 'stripe'>;
+
+export interface PayerInput {
   /** Where a Checkout started for a card that needs authentication returns: the dashboard's upgrade page. */
   returnUrl: string;
-  now: Date;
   /** Told of each attempt left to a later round (Stripe unreachable), so the operator sees why. */
   onError?: (error: unknown) => void;
 }
@@ -34,36 +30,45 @@ export interface PayRound {
  * saved card off-session (the webhook grants). Any number of processes may run rounds: a claim is a
  * conditional update, and a claim whose payer died is taken over after its lease.
  */
-export async function payDue(context: PayerContext): Promise<PayRound> {
-  const claimed = await claimDue(context.store.db, context.now, PAYER_LEASE_MS, BATCH);
+export async function payDue({ ctx, input }: { ctx: PayerContext; input: PayerInput }): Promise<PayRound> {
+  const now = ctx.clock();
+  const claimed = await claimDue(ctx.store.db, now, PAYER_LEASE_MS, BATCH);
   let unreachable = 0;
   for (const attempt of claimed) {
     try {
-      await payOne(context, attempt);
+      await payOne(ctx, input.returnUrl, now, attempt);
     } catch (error) {
       unreachable++;
-      context.onError?.(error);
+      input.onError?.(error);
     }
   }
   return { claimed: claimed.length, unreachable };
 }
 
-async function payOne(context: PayerContext, attempt: TopUpAttempt): Promise<void> {
-  const { store, events, now } = context;
+async function payOne(ctx: PayerContext, returnUrl: string, now: Date, attempt: TopUpAttempt): Promise<void> {
+  const { store, events } = ctx;
   if (attempt.provider === 'manual') {
-    await store.transaction((tx, db) => grantPaidAttempt({ tx, db, now }, events, attempt.id, `manual:${attempt.id}`));
+    await store.transaction((tx, db) =>
+      grantPaidAttempt({
+        ctx: { tx, db, now, events },
+        input: { attemptId: attempt.id, paymentId: `manual:${attempt.id}` },
+      }),
+    );
     return;
   }
   const fail = (
     status: 'failed' | 'requires_action',
     error: string,
     extra: { actionUrl?: string; paymentId?: string | null } = {},
-  ) => store.transaction((_tx, db) => failAttempt({ db, now }, events, attempt, { status, error, ...extra }));
-  if (!context.stripe) {
+  ) =>
+    store.transaction((_tx, db) =>
+      failAttempt({ ctx: { db, now, events }, input: { attempt, outcome: { status, error, ...extra } } }),
+    );
+  if (!ctx.stripe) {
     await fail('failed', 'Stripe is not configured on this Tally, so the saved card cannot be charged.');
     return;
   }
-  const { topUps, checkout } = context.stripe;
+  const { topUps, payments } = ctx.stripe;
   const customerId = (await findSubscription(store.db, attempt.workspaceId))?.stripeCustomerId ?? null;
   const card = customerId ? await topUps.savedCard(customerId) : null;
   if (!customerId || !card) {
@@ -95,7 +100,7 @@ async function payOne(context: PayerContext, attempt: TopUpAttempt): Promise<voi
     return;
   }
   // The same pack through Checkout, where the customer can authenticate; its own webhook grants it.
-  const session = await checkout.checkoutForPack({
+  const session = await payments.checkoutForPack({
     workspaceId: attempt.workspaceId,
     pack: {
       id: attempt.packId,
@@ -107,8 +112,48 @@ async function payOne(context: PayerContext, attempt: TopUpAttempt): Promise<voi
     },
     credits: attempt.credits,
     customerId,
-    returnUrl: context.returnUrl,
+    returnUrl,
     idempotencyKey: attempt.id,
   });
   await fail('requires_action', outcome.error, { actionUrl: session.url, paymentId: outcome.paymentIntentId });
+}
+
+/** Pays decided attempts in the background, a round every `pollMs`, until `stop`; every process may run one. */
+export class AutoTopUpPayer {
+  private readonly ctx: PayerContext;
+  private readonly input: PayerInput & { onError: (error: unknown) => void };
+  private readonly pollMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(options: {
+    ctx: PayerContext;
+    returnUrl: string;
+    onError: (error: unknown) => void;
+    /** How often an idle payer looks for attempts to pay. */
+    pollMs?: number;
+  }) {
+    this.ctx = options.ctx;
+    this.input = { returnUrl: options.returnUrl, onError: options.onError };
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.running = payDue({ ctx: this.ctx, input: this.input })
+        .then(() => undefined)
+        .catch(this.input.onError)
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.pollMs).unref();
+        });
+    };
+    this.timer = setTimeout(tick, 0).unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
 }

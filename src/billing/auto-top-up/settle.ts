@@ -1,11 +1,16 @@
 import type { Grant } from '../../domain/grants.ts';
 import { addMonthsClamped } from '../../domain/periods.ts';
 import { AccountState } from '../../ledger/account-state.ts';
+import type { TxContext } from '../../ledger/context.ts';
 import { addGrant } from '../../ledger/grant-credits.ts';
 import type { AutoTopUpStatus } from '../../store/schema.ts';
-import type { BillingTx } from '../plan-changes.ts';
 import type { AutoTopUpEvents } from './events.ts';
 import { findAttempt, moveAttempt, type TopUpAttempt } from './rows.ts';
+
+/** A step settling an attempt inside the caller's transaction, telling its outcome to `events`. */
+export interface SettleContext extends TxContext {
+  readonly events: AutoTopUpEvents;
+}
 
 export const topUpGrantId = (attemptId: string): string => `auto-top-up:${attemptId}`;
 
@@ -17,12 +22,15 @@ const OPEN: readonly AutoTopUpStatus[] = ['pending', 'paying', 'processing'];
  * a racing second delivery finds the grant. Money that arrives after the attempt was marked failed
  * (a late success) is still granted: credits follow payment.
  */
-export async function grantPaidAttempt(
-  { tx, db, now }: BillingTx,
-  events: AutoTopUpEvents,
-  attemptId: string,
-  paymentId: string,
-): Promise<Grant | null> {
+export async function grantPaidAttempt({
+  ctx,
+  input,
+}: {
+  ctx: SettleContext;
+  input: { attemptId: string; paymentId: string };
+}): Promise<Grant | null> {
+  const { tx, db, now, events } = ctx;
+  const { attemptId, paymentId } = input;
   const found = await findAttempt(db, attemptId);
   if (!found) return null;
   const state = await AccountState.open(tx, found.workspaceId, now);
@@ -68,17 +76,23 @@ export async function grantPaidAttempt(
 }
 
 /** The payment failed or needs the customer: recorded once, with its webhook; never retried by itself. */
-export async function failAttempt(
-  { db, now }: Pick<BillingTx, 'db' | 'now'>,
-  events: AutoTopUpEvents,
-  attempt: TopUpAttempt,
-  outcome: {
-    status: 'failed' | 'requires_action';
-    error: string;
-    actionUrl?: string | null;
-    paymentId?: string | null;
-  },
-): Promise<boolean> {
+export async function failAttempt({
+  ctx,
+  input,
+}: {
+  ctx: Omit<SettleContext, 'tx'>;
+  input: {
+    attempt: TopUpAttempt;
+    outcome: {
+      status: 'failed' | 'requires_action';
+      error: string;
+      actionUrl?: string | null;
+      paymentId?: string | null;
+    };
+  };
+}): Promise<boolean> {
+  const { db, now, events } = ctx;
+  const { attempt, outcome } = input;
   const moved = await moveAttempt(
     db,
     attempt.id,

@@ -1,5 +1,5 @@
 import type { Millicredits } from '../../domain/amounts.ts';
-import type { Store } from '../../store/store.ts';
+import type { Context } from '../../ledger/context.ts';
 
 export type HistoryKind = 'renewal' | 'plan_change' | 'purchase' | 'top_up' | 'payment';
 
@@ -20,16 +20,6 @@ export interface HistoryEntry {
 
 /**
  * Where history entries come from. Each source reads what it owns for one workspace; adding a kind
- * of billing event (top-ups) is one more source in the list given to `billingHistory`.
+ * of billing event (top-ups) is one more source in `HISTORY_SOURCES` (history-service.ts).
  */
-export type HistorySource = (store: Store, workspaceId: string) => Promise<HistoryEntry[]>;
-
-/** Every source's entries, newest first. Its cost grows with the entries shown. */
-export async function billingHistory(
-  store: Store,
-  workspaceId: string,
-  sources: readonly HistorySource[],
-): Promise<HistoryEntry[]> {
-  const entries = (await Promise.all(sources.map((source) => source(store, workspaceId)))).flat();
-  return entries.sort((a, b) => b.at.getTime() - a.at.getTime() || a.id.localeCompare(b.id));
-}
+export type HistorySource = (args: { ctx: Context; input: { workspaceId: string } }) => Promise<HistoryEntry[]>;

@@ -1,6 +1,5 @@
 import type { Grant } from '../../domain/grants.ts';
 import { listWorkspaceGrantsByIdPrefix } from '../../ledger/grant-list.ts';
-import type { Store } from '../../store/store.ts';
 import { purchaseGrantId } from '../purchases.ts';
 import type { HistoryEntry, HistoryKind, HistorySource } from './billing-history.ts';
 
@@ -18,8 +17,8 @@ function fromGrant(kind: HistoryKind, grant: Grant): HistoryEntry {
 
 const grantsStartingWith =
   (kind: HistoryKind, prefixes: readonly string[]): HistorySource =>
-  async (store: Store, workspaceId: string) =>
-    (await listWorkspaceGrantsByIdPrefix({ ctx: { store }, input: { workspaceId, prefixes } })).map((grant) =>
+  async ({ ctx, input }) =>
+    (await listWorkspaceGrantsByIdPrefix({ ctx, input: { workspaceId: input.workspaceId, prefixes } })).map((grant) =>
       fromGrant(kind, grant),
     );
 

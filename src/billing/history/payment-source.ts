@@ -1,6 +1,5 @@
-import type { Store } from '../../store/store.ts';
 import { listStripePayments } from '../stripe/stripe-payment-rows.ts';
-import type { HistoryEntry } from './billing-history.ts';
+import type { HistorySource } from './billing-history.ts';
 
 /** Stripe's zero-decimal currencies: their smallest unit is the unit itself (https://docs.stripe.com/currencies). */
 const ZERO_DECIMAL = new Set('bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf'.split(' '));
@@ -10,8 +9,8 @@ export function fromSmallestUnit(amount: number, currency: string): number {
 }
 
 /** The money Stripe took, each payment with its hosted invoice or receipt. */
-export async function stripePayments(store: Store, workspaceId: string): Promise<HistoryEntry[]> {
-  return (await listStripePayments(store.replica.db, workspaceId)).map((payment) => ({
+export const stripePayments: HistorySource = async ({ ctx, input }) =>
+  (await listStripePayments(ctx.store.replica.db, input.workspaceId)).map((payment) => ({
     id: payment.id,
     at: payment.at,
     kind: 'payment',
@@ -20,4 +19,3 @@ export async function stripePayments(store: Store, workspaceId: string): Promise
     amount: { value: fromSmallestUnit(payment.amount, payment.currency), currency: payment.currency },
     documentUrl: payment.documentUrl,
   }));
-}

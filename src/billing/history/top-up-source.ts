@@ -1,11 +1,10 @@
-import type { Store } from '../../store/store.ts';
 import { listPaidAttempts } from '../auto-top-up/rows.ts';
-import type { HistoryEntry } from './billing-history.ts';
+import type { HistorySource } from './billing-history.ts';
 import { fromSmallestUnit } from './payment-source.ts';
 
 /** Packs bought by auto top-up once paid (by card off-session, or at once when the operator bills by hand). */
-export async function topUps(store: Store, workspaceId: string): Promise<HistoryEntry[]> {
-  return (await listPaidAttempts(store.replica.db, workspaceId)).map((attempt) => ({
+export const topUps: HistorySource = async ({ ctx, input }) =>
+  (await listPaidAttempts(ctx.store.replica.db, input.workspaceId)).map((attempt) => ({
     id: attempt.grantId ?? attempt.id,
     at: attempt.paidAt ?? attempt.createdAt,
     kind: 'top_up',
@@ -14,4 +13,3 @@ export async function topUps(store: Store, workspaceId: string): Promise<History
     amount: { value: fromSmallestUnit(attempt.amount, attempt.currency), currency: attempt.currency },
     documentUrl: null,
   }));
-}

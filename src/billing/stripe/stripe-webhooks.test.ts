@@ -3,6 +3,7 @@ import { parseStripeForm } from '../../../test/fakes/stripe-server.ts';
 import { DAY, TestClock } from '../../../test/support/clock.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { type StripeTestBed, sessionIdOf, startWithStripe } from '../../../test/support/stripe.ts';
+import { renewDue } from '../renewals.ts';
 
 describeStores('payments through Stripe', (ctx) => {
   let bed: StripeTestBed;
@@ -93,14 +94,14 @@ describeStores('payments through Stripe', (ctx) => {
 
     // Tally's next period starts on the 10th at midnight, inside the paid month: granted.
     clock.set('2026-12-10T00:00:00Z');
-    await bed.server.app.billing.renewDue();
+    await renewDue({ ctx: bed.server.app.ctx });
     expect(await available(ws.key)).toBe(1000);
 
     // Stripe fails to collect for the month from 10 December noon; Tally's 10 January period waits.
     clock.set('2026-12-10T12:00:00Z');
     await bed.stripe.renew(subscriptionId ?? '', { fail: true });
     clock.set('2027-01-10T00:00:00Z');
-    expect(await bed.server.app.billing.renewDue()).toMatchObject({ renewed: 0, awaitingPayment: 1 });
+    expect(await renewDue({ ctx: bed.server.app.ctx })).toMatchObject({ renewed: 0, awaitingPayment: 1 });
     expect((await bed.server.call('GET', '/v1/subscription', { key: ws.key })).body.status).toBe('past_due');
     expect(await available(ws.key)).toBe(0);
 
@@ -140,7 +141,7 @@ describeStores('payments through Stripe', (ctx) => {
     );
     expect(update?.params).toEqual({ cancel_at_period_end: 'true' });
     clock.set('2026-12-10T00:00:00Z');
-    await bed.server.app.billing.renewDue();
+    await renewDue({ ctx: bed.server.app.ctx });
     expect((await bed.server.call('GET', '/v1/subscription', { key: ws.key })).body.plan).toBe('free');
     expect(await available(ws.key)).toBe(50);
   });

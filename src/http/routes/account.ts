@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import type { PlanInsightsContext } from '../../billing/context.ts';
+import { checkLowCredit, getAgentAllowance } from '../../billing/insights.ts';
 import { BalanceReply, StatementReply } from '../../contract/ledger.ts';
 import { getBalance } from '../../ledger/balance.ts';
-import type { Context } from '../../ledger/context.ts';
 import { getStatement, MAX_STATEMENT_PAGE } from '../../ledger/statement.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits } from '../convert.ts';
@@ -9,18 +10,8 @@ import type { App } from '../server.ts';
 import { expiringReply } from './expiring-reply.ts';
 import { grantReply } from './replies.ts';
 
-/** What the balance adds beyond the ledger: plan limits and the low-credit rule (billing provides them). */
-export interface AccountInsights {
-  agents(workspaceId: string): Promise<{ used: number; allowed: number | null }>;
-  low(
-    workspaceId: string,
-    available: number,
-    periodGranted: number,
-  ): Promise<{ low: boolean; upgrade?: { url: string; reason: string } }>;
-}
-
 /** The workspace's own view of its credits: balance and statement. */
-export function accountRoutes(ctx: Context, insights: AccountInsights) {
+export function accountRoutes(ctx: PlanInsightsContext) {
   return (app: App) => {
     app.get(
       '/v1/balance',
@@ -37,8 +28,11 @@ export function accountRoutes(ctx: Context, insights: AccountInsights) {
         const workspaceId = workspaceOf(request);
         const balance = await getBalance({ ctx, input: { workspaceId } });
         const [agents, low] = await Promise.all([
-          insights.agents(workspaceId),
-          insights.low(workspaceId, balance.available, balance.period.granted),
+          getAgentAllowance({ ctx, input: { workspaceId } }),
+          checkLowCredit({
+            ctx,
+            input: { workspaceId, available: balance.available, periodGranted: balance.period.granted },
+          }),
         ]);
         return {
           available: toCredits(balance.available),

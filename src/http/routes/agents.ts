@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { Agent, Agents } from '../../billing/agents.ts';
+import { type Agent, createAgent, listAgents, removeAgent } from '../../billing/agents.ts';
+import type { BillingContext } from '../../billing/context.ts';
+import { getAgentAllowance } from '../../billing/insights.ts';
 import { AgentBody, AgentReply, AgentsReply } from '../../contract/billing.ts';
-import type { Clock } from '../../domain/clock.ts';
 import { guard, requireScope, workspaceOf } from '../auth.ts';
 import { iso } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -10,11 +11,7 @@ import type { App } from '../server.ts';
 const agentReply = (agent: Agent) => ({ id: agent.id, name: agent.name, createdAt: iso(agent.createdAt) });
 
 /** The workspace's agents, as many as its plan allows. */
-export function agentRoutes(
-  agents: Agents,
-  limits: { agents(workspaceId: string): Promise<{ used: number; allowed: number | null }> },
-  clock: Clock,
-) {
+export function agentRoutes(ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog'>) {
   return (app: App) => {
     app.get(
       '/v1/agents',
@@ -33,7 +30,10 @@ export function agentRoutes(
       },
       async (request) => {
         const workspaceId = workspaceOf(request);
-        const [list, limit] = await Promise.all([agents.list(workspaceId), limits.agents(workspaceId)]);
+        const [list, limit] = await Promise.all([
+          listAgents({ ctx, input: { workspaceId } }),
+          getAgentAllowance({ ctx, input: { workspaceId } }),
+        ]);
         return { agents: list.map(agentReply), used: limit.used, allowed: limit.allowed ?? 0 };
       },
     );
@@ -53,7 +53,10 @@ export function agentRoutes(
         },
       },
       async (request, reply) => {
-        const { agent, created } = await agents.create(workspaceOf(request), request.body, clock());
+        const { agent, created } = await createAgent({
+          ctx,
+          input: { workspaceId: workspaceOf(request), ...request.body },
+        });
         return reply.code(created ? 201 : 200).send(agentReply(agent));
       },
     );
@@ -71,7 +74,7 @@ export function agentRoutes(
         },
       },
       async (request, reply) => {
-        await agents.remove(workspaceOf(request), request.params.id);
+        await removeAgent({ ctx, input: { workspaceId: workspaceOf(request), id: request.params.id } });
         return reply.code(204).send(null);
       },
     );

@@ -1,4 +1,5 @@
-import type { AutoTopUps, AutoTopUpView } from '../../billing/auto-top-up/auto-top-ups.ts';
+import { type AutoTopUpView, getAutoTopUp, setAutoTopUp } from '../../billing/auto-top-up/auto-top-ups.ts';
+import type { BillingContext } from '../../billing/context.ts';
 import { AutoTopUpBody, AutoTopUpReply } from '../../contract/auto-top-up.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits, toMillicredits } from '../convert.ts';
@@ -29,7 +30,7 @@ function autoTopUpReply(view: AutoTopUpView): AutoTopUpReply {
 }
 
 /** The workspace's auto top-up: read it (scope read), set it (scope admin). */
-export function autoTopUpRoutes(autoTopUps: Pick<AutoTopUps, 'view' | 'set'>) {
+export function autoTopUpRoutes(ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog' | 'payments'>) {
   return (app: App) => {
     app.get(
       '/v1/auto-top-up',
@@ -42,7 +43,7 @@ export function autoTopUpRoutes(autoTopUps: Pick<AutoTopUps, 'view' | 'set'>) {
           response: { 200: AutoTopUpReply },
         },
       },
-      async (request) => autoTopUpReply(await autoTopUps.view(workspaceOf(request))),
+      async (request) => autoTopUpReply(await getAutoTopUp({ ctx, input: { workspaceId: workspaceOf(request) } })),
     );
 
     app.put(
@@ -62,11 +63,12 @@ export function autoTopUpRoutes(autoTopUps: Pick<AutoTopUps, 'view' | 'set'>) {
       async (request) => {
         const { enabled, threshold, pack, maxPerMonth } = request.body;
         return autoTopUpReply(
-          await autoTopUps.set(workspaceOf(request), {
-            enabled,
-            threshold: toMillicredits(threshold, 'threshold'),
-            pack,
-            maxPerMonth,
+          await setAutoTopUp({
+            ctx,
+            input: {
+              workspaceId: workspaceOf(request),
+              settings: { enabled, threshold: toMillicredits(threshold, 'threshold'), pack, maxPerMonth },
+            },
           }),
         );
       },

@@ -1,12 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import type { BillingHistory } from '../../billing/history/history-service.ts';
+import { exportBillingHistoryCsv, listBillingHistory } from '../../billing/history/history-service.ts';
 import { BillingHistoryReply } from '../../contract/billing-history.ts';
+import type { Context } from '../../ledger/context.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import { iso, toCredits } from '../convert.ts';
 import type { App } from '../server.ts';
 
 /** The Plans page's billing history: plan changes, renewals and purchases, as JSON and as CSV. */
-export function billingHistoryRoutes(history: BillingHistory) {
+export function billingHistoryRoutes(ctx: Context) {
   return (app: App) => {
     app.get(
       '/v1/billing/history',
@@ -21,7 +22,7 @@ export function billingHistoryRoutes(history: BillingHistory) {
         },
       },
       async (request) => ({
-        items: (await history.entries(workspaceOf(request))).map((entry) => ({
+        items: (await listBillingHistory({ ctx, input: { workspaceId: workspaceOf(request) } })).map((entry) => ({
           ...entry,
           at: iso(entry.at),
           credits: toCredits(entry.credits),
@@ -50,7 +51,7 @@ export function billingHistoryRoutes(history: BillingHistory) {
         reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="tally-billing-history.csv"')
-          .send(await history.csv(workspaceOf(request))),
+          .send(await exportBillingHistoryCsv({ ctx, input: { workspaceId: workspaceOf(request) } })),
     );
   };
 }

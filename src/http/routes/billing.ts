@@ -1,8 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Billing } from '../../billing/billing.ts';
 import type { Pack, Plan } from '../../billing/catalog.ts';
+import type { BillingContext } from '../../billing/context.ts';
+import { listManualBilling } from '../../billing/manual-billing.ts';
+import { getUpgradeOptions, requestPack, requestPlan } from '../../billing/plan-requests.ts';
+import { renewDue } from '../../billing/renewals.ts';
 import type { Subscription } from '../../billing/subscription-rows.ts';
+import { getSubscription } from '../../billing/subscriptions.ts';
 import {
   CatalogReply,
   ManualBillingQuery,
@@ -66,7 +70,7 @@ const subscriptionReply = (subscription: Subscription) => ({
  * Plans, the subscription, packs, the upgrade page's options and the operator's list of what to
  * invoice. `publicUrl` is where Checkout returns to; `upgradeUrl` the operator's own upgrade page.
  */
-export function billingRoutes(billing: Billing, urls: { publicUrl: string | null; upgradeUrl: string | null }) {
+export function billingRoutes(ctx: BillingContext, urls: { publicUrl: string | null; upgradeUrl: string | null }) {
   const { publicUrl, upgradeUrl } = urls;
   const requester = (request: FastifyRequest, asOperator: boolean, idempotencyKey?: string) => ({
     asOperator,
@@ -74,8 +78,11 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
     ...(idempotencyKey ? { idempotencyKey } : {}),
   });
 
-  const requestPlan = async (workspaceId: string, plan: string, request: FastifyRequest, asOperator: boolean) => {
-    const result = await billing.requestPlan(workspaceId, plan, requester(request, asOperator));
+  const changePlan = async (workspaceId: string, planId: string, request: FastifyRequest, asOperator: boolean) => {
+    const result = await requestPlan({
+      ctx,
+      input: { workspaceId, planId, requester: requester(request, asOperator) },
+    });
     if (result.kind === 'checkout') {
       return { checkoutUrl: result.checkoutUrl, subscription: subscriptionReply(result.subscription) };
     }
@@ -99,8 +106,8 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
         },
       },
       async () => ({
-        plans: billing.catalog.plans.map(planReply),
-        packs: billing.catalog.packs.map(packReply),
+        plans: ctx.catalog.plans.map(planReply),
+        packs: ctx.catalog.packs.map(packReply),
       }),
     );
 
@@ -115,7 +122,8 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
           response: { 200: SubscriptionReply },
         },
       },
-      async (request) => subscriptionReply(await billing.subscription(workspaceOf(request))),
+      async (request) =>
+        subscriptionReply(await getSubscription({ ctx, input: { workspaceId: workspaceOf(request) } })),
     );
 
     app.post(
@@ -132,7 +140,7 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
           response: { 200: PlanRequestReply, ...serviceErrors(409, 502) },
         },
       },
-      async (request) => requestPlan(workspaceOf(request), request.body.plan, request, false),
+      async (request) => changePlan(workspaceOf(request), request.body.plan, request, false),
     );
 
     app.post(
@@ -151,11 +159,14 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
         },
       },
       async (request, reply) => {
-        const result = await billing.requestPack(
-          workspaceOf(request),
-          request.body.pack,
-          requester(request, false, request.headers['idempotency-key']),
-        );
+        const result = await requestPack({
+          ctx,
+          input: {
+            workspaceId: workspaceOf(request),
+            packId: request.body.pack,
+            requester: requester(request, false, request.headers['idempotency-key']),
+          },
+        });
         if (result.kind === 'checkout') return reply.code(200).send({ checkoutUrl: result.checkoutUrl });
         return reply.code(201).send({ grant: grantReply(result.grant) });
       },
@@ -174,7 +185,7 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
         },
       },
       async (request) => {
-        const options = await billing.upgradeOptions(workspaceOf(request));
+        const options = await getUpgradeOptions({ ctx, input: { workspaceId: workspaceOf(request) } });
         return {
           current: planReply(options.current),
           pendingPlan: options.pendingPlan ? planReply(options.pendingPlan) : null,
@@ -198,7 +209,7 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
           response: { 200: SubscriptionReply },
         },
       },
-      async (request) => subscriptionReply(await billing.subscription(request.params.id)),
+      async (request) => subscriptionReply(await getSubscription({ ctx, input: { workspaceId: request.params.id } })),
     );
 
     app.post(
@@ -216,7 +227,7 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
           response: { 200: PlanRequestReply, ...serviceErrors(502) },
         },
       },
-      async (request) => requestPlan(request.params.id, request.body.plan, request, true),
+      async (request) => changePlan(request.params.id, request.body.plan, request, true),
     );
 
     app.post(
@@ -234,11 +245,14 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
         },
       },
       async (request, reply) => {
-        const result = await billing.requestPack(
-          request.params.id,
-          request.body.pack,
-          requester(request, true, request.body.id),
-        );
+        const result = await requestPack({
+          ctx,
+          input: {
+            workspaceId: request.params.id,
+            packId: request.body.pack,
+            requester: requester(request, true, request.body.id),
+          },
+        });
         if (result.kind === 'checkout') throw new Error('an operator purchase never goes through checkout');
         return reply.code(201).send({ grant: grantReply(result.grant) });
       },
@@ -261,7 +275,7 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
       async (request) => {
         const to = parseTime(request.query.to, 'to') ?? new Date();
         const from = parseTime(request.query.from, 'from') ?? new Date(to.getTime() - 31 * 24 * 3600_000);
-        const listed = await billing.manualBilling(from, to);
+        const listed = await listManualBilling({ ctx, input: { from, to } });
         return {
           from: iso(from),
           to: iso(to),
@@ -299,7 +313,7 @@ export function billingRoutes(billing: Billing, urls: { publicUrl: string | null
           },
         },
       },
-      async () => billing.renewDue(),
+      async () => renewDue({ ctx }),
     );
   };
 }

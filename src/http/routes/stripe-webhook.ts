@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { StripeWebhooks } from '../../billing/stripe/stripe-webhooks.ts';
+import type { BillingContext } from '../../billing/context.ts';
+import { receiveStripeEvent } from '../../billing/stripe/stripe-webhooks.ts';
 import { ErrorReply } from '../../contract/common.ts';
 import { TallyError } from '../../domain/errors.ts';
 import type { App } from '../server.ts';
@@ -8,7 +9,7 @@ import type { App } from '../server.ts';
  * Stripe's events. No bearer key: the Stripe-Signature header over the raw body is the proof, so
  * this route keeps the body as bytes (its own parser, in its own plugin scope) and never re-encodes it.
  */
-export function stripeWebhookRoutes(webhooks: StripeWebhooks | null) {
+export function stripeWebhookRoutes(ctx: BillingContext) {
   return (app: App) =>
     app.register(async (scope) => {
       scope.removeAllContentTypeParsers();
@@ -38,10 +39,14 @@ export function stripeWebhookRoutes(webhooks: StripeWebhooks | null) {
           },
         },
         async (request) => {
-          if (!webhooks) throw new TallyError('not_found', 'Stripe is not configured on this Tally.');
+          const { stripe } = ctx;
+          if (!stripe) throw new TallyError('not_found', 'Stripe is not configured on this Tally.');
           if (!Buffer.isBuffer(request.body)) throw new TallyError('invalid_request', 'Send the event as the body.');
           const signature = request.headers['stripe-signature'];
-          const outcome = await webhooks.receive(request.body, typeof signature === 'string' ? signature : undefined);
+          const outcome = await receiveStripeEvent({
+            ctx: { ...ctx, stripe },
+            input: { rawBody: request.body, signature: typeof signature === 'string' ? signature : undefined },
+          });
           return { received: true, ...outcome };
         },
       );

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
+import type { BillingContext } from '../../billing/context.ts';
+import { openWorkspace } from '../../billing/subscriptions.ts';
 import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../../keys/api-keys.ts';
-import type { Context } from '../../ledger/context.ts';
 import { grantCredits } from '../../ledger/grant-credits.ts';
-import { getWorkspace, listWorkspaces, type NewWorkspace, type Workspace } from '../../ledger/workspaces.ts';
+import { getWorkspace, listWorkspaces, type Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
 import { iso, parseTime, toCredits, toMillicredits } from '../convert.ts';
 import { serviceErrors } from '../openapi.ts';
@@ -23,9 +24,8 @@ const workspaceReply = (workspace: Workspace) => ({
 
 /** The operator's routes: workspaces, their keys, and credits granted by hand. */
 export function workspaceRoutes(
-  ctx: Context,
-  /** Billing: creates the workspace with its subscription and first period's credits. */
-  workspaces: { openWorkspace(input: NewWorkspace): Promise<Workspace> },
+  /** Billing's parts too: a new workspace starts with its subscription and first period's credits. */
+  ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog'>,
 ) {
   return (app: App) => {
     app.post(
@@ -43,13 +43,16 @@ export function workspaceRoutes(
         },
       },
       async (request, reply) => {
-        const workspace = await workspaces.openWorkspace({
-          name: request.body.name,
-          plan: request.body.plan,
-          overageLimit:
-            request.body.overageLimit === undefined
-              ? undefined
-              : toMillicredits(request.body.overageLimit, 'overageLimit'),
+        const workspace = await openWorkspace({
+          ctx,
+          input: {
+            name: request.body.name,
+            plan: request.body.plan,
+            overageLimit:
+              request.body.overageLimit === undefined
+                ? undefined
+                : toMillicredits(request.body.overageLimit, 'overageLimit'),
+          },
         });
         return reply.code(201).send(workspaceReply(workspace));
       },
