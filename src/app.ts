@@ -35,12 +35,11 @@ import { webhookRoutes } from './http/routes/webhooks.ts';
 import { workspaceRoutes } from './http/routes/workspaces.ts';
 import { buildServer } from './http/server.ts';
 import { sessionAuthenticator } from './http/session-auth.ts';
-import { ApiKeys } from './keys/api-keys.ts';
+import { authenticateKey, hashKey } from './keys/api-keys.ts';
 import { ChargeCoalescer } from './ledger/charge-coalescer.ts';
 import { listWorkspaces } from './ledger/workspaces.ts';
 import type { Store } from './store/store.ts';
 import { TwilioService, type TwilioServiceOptions } from './twilio/twilio-service.ts';
-import { DashboardAuth } from './users/dashboard-auth.ts';
 
 export interface AppDeps {
   store: Store;
@@ -100,8 +99,21 @@ export async function buildApp(deps: AppDeps) {
     events: billingWebhooks,
     upgradeUrl,
     lowCreditThreshold: getThreshold,
+    adminKeyHash: config.adminKey ? hashKey(config.adminKey) : null,
+    sessionLimits: {
+      idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
+      maxMs: (config.sessionMaxHours ?? DEFAULT_CONFIG.sessionMaxHours) * 3_600_000,
+    },
+    signInLimit: { attempts: config.signInAttempts ?? DEFAULT_CONFIG.signInAttempts, windowMs: 15 * 60_000 },
+    // A component: its caches of Twilio figures live as long as the app.
+    twilio: new TwilioService({
+      ctx: { store, clock },
+      secretKey,
+      baseUrl: config.twilioApiUrl,
+      ...deps.twilio,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
   };
-  const keys = new ApiKeys(store, config.adminKey);
   const metrics = createMetrics();
   // Watches every ledger transaction on this store, so credit crossings reach the outbox in the same commit.
   observeCreditAlerts({ ctx });
@@ -109,20 +121,6 @@ export async function buildApp(deps: AppDeps) {
   observeAlertLevels({ ctx });
   // Decides top-ups in every ledger transaction on this store; main.ts starts its payer.
   observeAutoTopUps({ ctx });
-  const twilio = new TwilioService({
-    store,
-    secretKey,
-    baseUrl: config.twilioApiUrl,
-    ...deps.twilio,
-    ...(deps.logger ? { logger: deps.logger } : {}),
-  });
-  const dashboardAuth = new DashboardAuth(store, clock, {
-    sessions: {
-      idleMs: (config.sessionIdleMinutes ?? DEFAULT_CONFIG.sessionIdleMinutes) * 60_000,
-      maxMs: (config.sessionMaxHours ?? DEFAULT_CONFIG.sessionMaxHours) * 3_600_000,
-    },
-    signInLimit: { attempts: config.signInAttempts ?? DEFAULT_CONFIG.signInAttempts, windowMs: 15 * 60_000 },
-  });
 
   const cookiePolicy = { publicUrl: config.publicUrl ?? null, embedOrigins: config.embedOrigins ?? [] };
   const server = await buildServer({
@@ -138,12 +136,12 @@ export async function buildApp(deps: AppDeps) {
       async (request) => {
         const header = request.headers.authorization;
         if (!header?.startsWith('Bearer ')) return null;
-        return keys.authenticate(header.slice(7).trim());
+        return authenticateKey({ ctx, input: { key: header.slice(7).trim() } });
       },
-      sessionAuthenticator(dashboardAuth),
+      sessionAuthenticator(ctx),
     ],
     routes: [
-      workspaceRoutes(ctx, keys, clock),
+      workspaceRoutes(ctx),
       ingestRoutes(ctx),
       responseRoutes(ctx, metrics),
       accountRoutes(ctx),
@@ -155,16 +153,16 @@ export async function buildApp(deps: AppDeps) {
       conversationRoutes(ctx),
       billingHistoryRoutes(ctx),
       settingsRoutes(ctx),
-      twilioRoutes(twilio, clock),
+      twilioRoutes(ctx),
       alertRoutes(ctx),
       spendLimitRoutes(ctx),
       autoTopUpRoutes(ctx),
       alertLevelRoutes(ctx),
       emailNoticeRoutes(ctx, cookiePolicy.embedOrigins),
       webhookRoutes(ctx),
-      sessionRoutes(dashboardAuth, cookiePolicy),
+      sessionRoutes(ctx, cookiePolicy),
       // After sessionRoutes, which registers the cookie plugin it sets cookies with.
-      dashboardSessionRoutes(dashboardAuth, cookiePolicy),
+      dashboardSessionRoutes(ctx, cookiePolicy),
       // Last: its catch-all serves the page for every path no other route claims.
       dashboardRoutes(config.webDir ?? DEFAULT_CONFIG.webDir, cookiePolicy.embedOrigins),
     ],
@@ -172,11 +170,8 @@ export async function buildApp(deps: AppDeps) {
   return {
     ctx,
     server,
-    keys,
     catalog,
     metrics,
-    twilio,
-    dashboardAuth,
     secretKey,
   };
 }

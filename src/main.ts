@@ -66,10 +66,10 @@ export async function startTally(config: Config, say: (line: string) => void = c
     const demo = await seedDemo(store, tally, clock());
     say(`Demo workspace ${demo.workspaceId}: ${demo.summary}`);
     const password = loadOrCreateDemoPassword(config.demoPassword, config.dataDir);
-    const user = await ensureDemoUser(store, demo.workspaceId, password, clock());
+    const user = await ensureDemoUser({ ctx: tally.ctx, input: { workspaceId: demo.workspaceId, password } });
     say(`Open ${url} and sign in as ${user.email} with password ${password}`);
     if (demoTwilio) {
-      await connectDemoTwilio(tally, demo.workspaceId, clock());
+      await connectDemoTwilio(tally, demo.workspaceId);
       say(
         `Demo mode: Twilio calls go to a local fake Twilio at ${demoTwilio.url} (set TALLY_DEMO=0 to use Twilio's API).`,
       );

@@ -47,7 +47,7 @@ describeStores('e-mail notices', (ctx) => {
     expect(start.line).not.toContain(SMTP_PASSWORD);
     const ws = await server.workspace(10);
     for (const email of ['ada@example.com', 'grace@example.com']) {
-      await createUser(ctx.store, { workspaceId: ws.id, email, password: PASSWORD });
+      await createUser({ ctx: server.app.ctx, input: { workspaceId: ws.id, email, password: PASSWORD } });
     }
     return ws;
   }

@@ -191,7 +191,7 @@ export async function sendDueEmails({
     .execute();
   const [names, users] = await Promise.all([
     workspaceNames({ ctx: { store }, input: { workspaceIds: [...new Set(claimed.map((row) => row.workspace_id))] } }),
-    usersById(store, [...new Set(claimed.map((row) => row.user_id))]),
+    usersById(store.db, [...new Set(claimed.map((row) => row.user_id))]),
   ]);
   const rows = claimed.flatMap((row) => {
     const workspaceName = names.get(row.workspace_id);

@@ -22,7 +22,7 @@ export async function getEmailNotices({
   input: Recipient;
 }): Promise<NoticeSetting | null> {
   const { store } = ctx;
-  const user = (await usersById(store, [input.userId])).get(input.userId);
+  const user = (await usersById(store.db, [input.userId])).get(input.userId);
   if (user?.workspaceId !== input.workspaceId) return null;
   const [workspace, optedOut] = await Promise.all([
     findWorkspace({ ctx, input: { workspaceId: input.workspaceId } }),

@@ -9,7 +9,7 @@ import { seedDemo } from '../demo/seed.ts';
 import { creditsToMillicredits, millicreditsToCredits } from '../domain/amounts.ts';
 import { TallyError } from '../domain/errors.ts';
 import type { Grant } from '../domain/grants.ts';
-import { SCOPES, type Scope } from '../keys/api-keys.ts';
+import { issueApiKey, revokeApiKey, SCOPES, type Scope } from '../keys/api-keys.ts';
 import { grantCredits } from '../ledger/grant-credits.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { listWorkspaces, type Workspace } from '../ledger/workspaces.ts';
@@ -169,7 +169,9 @@ key
   .option('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, scopes, ['ingest', 'read'] as Scope[])
   .option('--name <name>', 'a label for the key', '')
   .action(async (workspaceId: string, options: { scopes: Scope[]; name: string }) =>
-    withApp(async (app, store) => print(await app.keys.issue(workspaceId, options.scopes, options.name, store.now()))),
+    withApp(async (app) =>
+      print(await issueApiKey({ ctx: app.ctx, input: { workspaceId, scopes: options.scopes, name: options.name } })),
+    ),
   );
 key
   .command('revoke')
@@ -177,8 +179,8 @@ key
   .argument('<workspaceId>')
   .argument('<keyId>')
   .action(async (workspaceId: string, keyId: string) =>
-    withApp(async (app, store) => {
-      await app.keys.revoke(workspaceId, keyId, store.now());
+    withApp(async (app) => {
+      await revokeApiKey({ ctx: app.ctx, input: { workspaceId, keyId } });
       console.log(`Key ${keyId} revoked.`);
     }),
   );
@@ -264,9 +266,9 @@ program
   .requiredOption('--email <email>', 'the address the user signs in with')
   .option('--password-stdin', 'read the password from standard input instead of generating one')
   .action(async (workspaceId: string, options: { email: string; passwordStdin?: boolean }) =>
-    withApp(async (_app, store) => {
+    withApp(async (app) => {
       const password = options.passwordStdin ? (await readStdin()).trim() : generatePassword();
-      const user = await createUser(store, { workspaceId, email: options.email, password });
+      const user = await createUser({ ctx: app.ctx, input: { workspaceId, email: options.email, password } });
       print({ id: user.id, email: user.email, workspaceId, ...(options.passwordStdin ? {} : { password }) });
     }),
   );

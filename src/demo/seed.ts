@@ -1,6 +1,7 @@
 import type { TallyApp } from '../app.ts';
 import { createAgent } from '../billing/agents.ts';
 import { addMonthsClamped, periodAt } from '../domain/periods.ts';
+import { issueApiKey } from '../keys/api-keys.ts';
 import { chargeBatch, type ResponseInput } from '../ledger/charge-response.ts';
 import { grantCredits } from '../ledger/grant-credits.ts';
 import { createWorkspace, findWorkspace } from '../ledger/workspaces.ts';
@@ -104,7 +105,10 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
       responses += results.filter((result) => result.ok).length;
     }
   }
-  const issued = await tally.keys.issue(workspace.id, ['ingest', 'read', 'admin'], 'demo', now);
+  const issued = await issueApiKey({
+    ctx: tally.ctx,
+    input: { workspaceId: workspace.id, scopes: ['ingest', 'read', 'admin'], name: 'demo' },
+  });
   return {
     workspaceId: workspace.id,
     created: true,

@@ -18,13 +18,12 @@ export async function startDemoTwilio(): Promise<DemoTwilio> {
 }
 
 /** Connects the demo workspace to the demo Twilio account, once. */
-export async function connectDemoTwilio(tally: TallyApp, workspaceId: string, now: Date): Promise<void> {
-  const card = await tally.twilio.card(workspaceId, now);
+export async function connectDemoTwilio(tally: TallyApp, workspaceId: string): Promise<void> {
+  const card = await tally.ctx.twilio.card({ workspaceId });
   if (card.connected) return;
   const { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN } = await import('../../test/fakes/twilio-demo-account.ts');
-  await tally.twilio.connect(
+  await tally.ctx.twilio.connect({
     workspaceId,
-    { accountSid: DEMO_TWILIO_ACCOUNT_SID, authToken: DEMO_TWILIO_AUTH_TOKEN },
-    now,
-  );
+    credentials: { accountSid: DEMO_TWILIO_ACCOUNT_SID, authToken: DEMO_TWILIO_AUTH_TOKEN },
+  });
 }

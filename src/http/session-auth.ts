@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { TallyError } from '../domain/errors.ts';
-import type { Session } from '../users/sessions.ts';
+import type { SessionsContext } from '../users/context.ts';
+import { findSession, type Session } from '../users/sessions.ts';
 import type { Authenticator } from './auth.ts';
 
 export const SESSION_COOKIE = 'tally_session';
@@ -12,10 +13,6 @@ declare module 'fastify' {
     /** Set when the caller is a signed-in dashboard rather than an API key. */
     dashboardSession: { session: Session; token: string } | null;
   }
-}
-
-export interface SessionLookup {
-  current(token: string): Promise<Session | null>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -67,7 +64,7 @@ export function sessionToken(request: FastifyRequest): string | null {
  * session's CSRF token in a header, which another site's page cannot read or set; a viewer's
  * writes are refused whatever the route, except signing out.
  */
-export function sessionAuthenticator(sessions: SessionLookup): Authenticator {
+export function sessionAuthenticator(ctx: SessionsContext): Authenticator {
   return async (request) => {
     // A bearer key decides on its own, and signing in again needs no old session.
     if (request.headers.authorization) return null;
@@ -76,7 +73,7 @@ export function sessionAuthenticator(sessions: SessionLookup): Authenticator {
     if (request.url.startsWith('/v1/email/unsubscribe/')) return null;
     const token = sessionToken(request);
     if (!token) return null;
-    const session = await sessions.current(token);
+    const session = await findSession({ ctx, input: { token } });
     if (!session) return null;
     if (!SAFE_METHODS.has(request.method)) {
       const sent = request.headers[CSRF_HEADER];

@@ -159,7 +159,7 @@ describeStores('one workspace never sees another', (ctx) => {
     });
     expectStatus(connected, 200, 'A Twilio');
 
-    await createUser(ctx.store, { workspaceId: A.id, email: EMAIL, password: PASSWORD });
+    await createUser({ ctx: server.app.ctx, input: { workspaceId: A.id, email: EMAIL, password: PASSWORD } });
     const signedIn = await call('POST', '/v1/session', { body: { email: EMAIL, password: PASSWORD } });
     expectStatus(signedIn, 200, 'sign in');
     A.cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';

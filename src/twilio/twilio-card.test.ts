@@ -9,14 +9,14 @@ describeStores('the Twilio card', (ctx) => {
   const credentials = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN };
 
   it('says not connected, without asking Twilio, for a workspace that has not connected', async () => {
-    expect(await t.service().card(t.workspaceId, t.clock.now())).toEqual({ connected: false, stale: false });
+    expect(await t.service().card({ workspaceId: t.workspaceId })).toEqual({ connected: false, stale: false });
     expect(t.fake.totalRequests).toBe(0);
   });
 
   it('shows the balance, the 30-day spend split by category, calls and minutes, and a daily series with zero days', async () => {
     const service = t.service();
-    await service.connect(t.workspaceId, credentials, t.clock.now());
-    const card = await service.card(t.workspaceId, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
+    const card = await service.card({ workspaceId: t.workspaceId });
     expect(card).toMatchObject({
       connected: true,
       accountSid: ACCOUNT_SID,
@@ -53,7 +53,7 @@ describeStores('the Twilio card', (ctx) => {
   it.each(['relative', 'absolute'] as const)('follows Twilio paging with %s page links', async (pageLinks) => {
     await t.fake.set({ maxPageSize: 4, pageLinks });
     const service = t.service();
-    const card = await service.connect(t.workspaceId, credentials, t.clock.now());
+    const card = await service.connect({ workspaceId: t.workspaceId, credentials });
     expect(t.fake.count(PATHS.daily)).toBe(8); // 30 days in pages of 4
     expect(t.fake.count(PATHS.records)).toBe(2); // 7 categories in pages of 4
     expect(card.daily).toHaveLength(30);
@@ -62,7 +62,7 @@ describeStores('the Twilio card', (ctx) => {
   });
 
   it('asks Twilio only for the three resources of a refresh, each once, in ways it describes', async () => {
-    await t.service().connect(t.workspaceId, credentials, t.clock.now());
+    await t.service().connect({ workspaceId: t.workspaceId, credentials });
     const refresh = t.fake.requests.filter((r) => r.path !== PATHS.account);
     expect(refresh.map((r) => ({ path: r.path, query: r.query }))).toEqual(
       expect.arrayContaining([
@@ -88,22 +88,26 @@ describeStores('the Twilio card', (ctx) => {
 
   it('answers from the cache within the TTL and asks Twilio again after it', async () => {
     const service = t.service();
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     expect(t.refreshCounts()).toEqual([1, 1, 1]);
-    for (let i = 0; i < 5; i++) await service.card(t.workspaceId, t.clock.advance(10 * SECOND));
+    for (let i = 0; i < 5; i++) {
+      t.clock.advance(10 * SECOND);
+      await service.card({ workspaceId: t.workspaceId });
+    }
     expect(t.refreshCounts()).toEqual([1, 1, 1]);
-    const later = await service.card(t.workspaceId, t.clock.advance(TWILIO_DEFAULTS.ttlMs));
+    t.clock.advance(TWILIO_DEFAULTS.ttlMs);
+    const later = await service.card({ workspaceId: t.workspaceId });
     expect(t.refreshCounts()).toEqual([2, 2, 2]);
     expect(later).toMatchObject({ stale: false, asOf: t.clock.now().toISOString() });
   });
 
   it('sends one request per resource however many cards are asked for at once', async () => {
     const service = t.service();
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     t.fake.resetCounts();
     await t.fake.set({ delayMs: 100 });
-    const now = t.clock.advance(TWILIO_DEFAULTS.ttlMs + SECOND);
-    const cards = await Promise.all(Array.from({ length: 20 }, () => service.card(t.workspaceId, now)));
+    t.clock.advance(TWILIO_DEFAULTS.ttlMs + SECOND);
+    const cards = await Promise.all(Array.from({ length: 20 }, () => service.card({ workspaceId: t.workspaceId })));
     expect(t.refreshCounts()).toEqual([1, 1, 1]);
     expect(t.fake.totalRequests).toBe(3);
     expect(new Set(cards.map((c) => JSON.stringify(c))).size).toBe(1);
@@ -111,17 +115,19 @@ describeStores('the Twilio card', (ctx) => {
   });
 
   it('shares fresh figures through the database with another process, and keeps them across a restart', async () => {
-    await t.service().connect(t.workspaceId, credentials, t.clock.now());
+    await t.service().connect({ workspaceId: t.workspaceId, credentials });
     t.fake.resetCounts();
 
     const otherProcess = t.service();
-    const shared = await otherProcess.card(t.workspaceId, t.clock.advance(10 * SECOND));
+    t.clock.advance(10 * SECOND);
+    const shared = await otherProcess.card({ workspaceId: t.workspaceId });
     expect(shared).toMatchObject({ stale: false, balance: 42.17, asOf: '2026-11-01T12:00:00.000Z' });
     expect(t.fake.totalRequests).toBe(0);
 
     await t.fake.set({ failure: 'refused' });
     const restarted = t.service();
-    const card = await restarted.card(t.workspaceId, t.clock.advance(TWILIO_DEFAULTS.ttlMs));
+    t.clock.advance(TWILIO_DEFAULTS.ttlMs);
+    const card = await restarted.card({ workspaceId: t.workspaceId });
     expect(card).toMatchObject({
       connected: true,
       balance: 42.17,

@@ -23,7 +23,7 @@ describeStores('connecting a Twilio account', (ctx) => {
     it('verifies an Account SID and Auth Token with Twilio, stores them and shows the card', async () => {
       const card = await t
         .service()
-        .connect(t.workspaceId, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, t.clock.now());
+        .connect({ workspaceId: t.workspaceId, credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } });
       expect(t.fake.count(PATHS.account)).toBe(1);
       expect(card).toMatchObject({
         connected: true,
@@ -44,11 +44,10 @@ describeStores('connecting a Twilio account', (ctx) => {
 
     it('connects with an API key SID and secret, and reads figures with it', async () => {
       const service = t.service();
-      const card = await service.connect(
-        t.workspaceId,
-        { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
-        t.clock.now(),
-      );
+      const card = await service.connect({
+        workspaceId: t.workspaceId,
+        credentials: { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
+      });
       expect(card).toMatchObject({ connected: true, authKind: 'api_key', balance: 42.17, stale: false });
       expect((await storedConnections())[0]).toMatchObject({ auth_kind: 'api_key', api_key_sid: API_KEY_SID });
       expect(t.fake.requests.every((r) => r.user === API_KEY_SID)).toBe(true);
@@ -56,14 +55,17 @@ describeStores('connecting a Twilio account', (ctx) => {
 
     it('replaces an earlier connection and drops the old account figures', async () => {
       const service = t.service();
-      await service.connect(t.workspaceId, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, t.clock.now());
+      await service.connect({
+        workspaceId: t.workspaceId,
+        credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+      });
       const otherToken = 'abcdefabcdefabcdefabcdefabcdef12';
       t.fake.addAccount({ sid: OTHER_ACCOUNT_SID, authToken: otherToken, balance: '7.00' });
-      const card = await service.connect(
-        t.workspaceId,
-        { accountSid: OTHER_ACCOUNT_SID, authToken: otherToken },
-        t.clock.advance(1000),
-      );
+      t.clock.advance(1000);
+      const card = await service.connect({
+        workspaceId: t.workspaceId,
+        credentials: { accountSid: OTHER_ACCOUNT_SID, authToken: otherToken },
+      });
       expect(card).toMatchObject({ accountSid: OTHER_ACCOUNT_SID, balance: 7, stale: false });
       expect(await storedConnections()).toHaveLength(1);
       const figures = await ctx.store.db.selectFrom('twilio_figures').selectAll().execute();
@@ -72,10 +74,13 @@ describeStores('connecting a Twilio account', (ctx) => {
 
     it('disconnects: the card says not connected and nothing is left stored', async () => {
       const service = t.service();
-      await service.connect(t.workspaceId, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, t.clock.now());
-      await service.disconnect(t.workspaceId);
-      await service.disconnect(t.workspaceId);
-      expect(await service.card(t.workspaceId, t.clock.now())).toEqual({ connected: false, stale: false });
+      await service.connect({
+        workspaceId: t.workspaceId,
+        credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+      });
+      await service.disconnect({ workspaceId: t.workspaceId });
+      await service.disconnect({ workspaceId: t.workspaceId });
+      expect(await service.card({ workspaceId: t.workspaceId })).toEqual({ connected: false, stale: false });
       expect(await storedConnections()).toHaveLength(0);
       expect(await ctx.store.db.selectFrom('twilio_figures').selectAll().execute()).toHaveLength(0);
     });
@@ -84,13 +89,10 @@ describeStores('connecting a Twilio account', (ctx) => {
   describe('error', () => {
     it('refuses a wrong Auth Token with a clear 4xx code and stores nothing', async () => {
       const error = await refusal(
-        t
-          .service()
-          .connect(
-            t.workspaceId,
-            { accountSid: ACCOUNT_SID, authToken: 'ffffffffffffffffffffffffffffffff' },
-            t.clock.now(),
-          ),
+        t.service().connect({
+          workspaceId: t.workspaceId,
+          credentials: { accountSid: ACCOUNT_SID, authToken: 'ffffffffffffffffffffffffffffffff' },
+        }),
       );
       expect(error.code).toBe('twilio_credentials_rejected');
       expect(error.message).toContain('Auth Token');
@@ -102,13 +104,10 @@ describeStores('connecting a Twilio account', (ctx) => {
       const otherToken = 'abcdefabcdefabcdefabcdefabcdef12';
       t.fake.addAccount({ sid: OTHER_ACCOUNT_SID, authToken: otherToken });
       const error = await refusal(
-        t
-          .service()
-          .connect(
-            t.workspaceId,
-            { accountSid: OTHER_ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
-            t.clock.now(),
-          ),
+        t.service().connect({
+          workspaceId: t.workspaceId,
+          credentials: { accountSid: OTHER_ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
+        }),
       );
       expect(error.code).toBe('twilio_credentials_rejected');
       expect(await storedConnections()).toHaveLength(0);
@@ -117,7 +116,9 @@ describeStores('connecting a Twilio account', (ctx) => {
     it('says Twilio is unavailable, and stores nothing, when it cannot verify', async () => {
       await t.fake.set({ failure: 'unavailable' });
       const error = await refusal(
-        t.service().connect(t.workspaceId, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, t.clock.now()),
+        t
+          .service()
+          .connect({ workspaceId: t.workspaceId, credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } }),
       );
       expect(error.code).toBe('twilio_unavailable');
       expect(error.details).toMatchObject({ reason: 'twilio_error' });
@@ -130,7 +131,7 @@ describeStores('connecting a Twilio account', (ctx) => {
       const error = await refusal(
         t
           .service({ verifyTimeoutMs: 200 })
-          .connect(t.workspaceId, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, t.clock.now()),
+          .connect({ workspaceId: t.workspaceId, credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } }),
       );
       expect(performance.now() - started).toBeLessThan(2000);
       expect(error.code).toBe('twilio_unavailable');
@@ -149,7 +150,7 @@ describeStores('connecting a Twilio account', (ctx) => {
       [{ accountSid: ACCOUNT_SID, apiKeySid: 'AK1', apiKeySecret: API_KEY_SECRET }, 'apiKeySid'],
       [{ accountSid: ACCOUNT_SID, authToken: 'short' }, 'authToken'],
     ])('refuses malformed input %j before asking Twilio', async (input, field) => {
-      const error = await refusal(t.service().connect(t.workspaceId, input, t.clock.now()));
+      const error = await refusal(t.service().connect({ workspaceId: t.workspaceId, credentials: input }));
       expect(error.code).toBe('invalid_request');
       if (field) expect(error.details).toMatchObject({ field });
       expect(t.fake.totalRequests).toBe(0);
@@ -157,7 +158,9 @@ describeStores('connecting a Twilio account', (ctx) => {
 
     it('refuses an unknown workspace with not_found', async () => {
       const error = await refusal(
-        t.service().connect('ws_nope', { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, t.clock.now()),
+        t
+          .service()
+          .connect({ workspaceId: 'ws_nope', credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } }),
       );
       expect(error.code).toBe('not_found');
       expect(t.fake.totalRequests).toBe(0);
@@ -167,11 +170,10 @@ describeStores('connecting a Twilio account', (ctx) => {
   describe('security', () => {
     it('stores the secret sealed, never in clear, and never shows it in the card, errors or logs', async () => {
       const service = t.service();
-      const card = await service.connect(
-        t.workspaceId,
-        { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
-        t.clock.now(),
-      );
+      const card = await service.connect({
+        workspaceId: t.workspaceId,
+        credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+      });
       const [row] = await storedConnections();
       expect(row?.secret_sealed.startsWith('v1.')).toBe(true);
       expect(row?.secret_sealed).not.toContain(AUTH_TOKEN);
@@ -179,11 +181,12 @@ describeStores('connecting a Twilio account', (ctx) => {
 
       const wrong = 'ffffffffffffffffffffffffffffffff';
       const error = await refusal(
-        service.connect(t.workspaceId, { accountSid: ACCOUNT_SID, authToken: wrong }, t.clock.now()),
+        service.connect({ workspaceId: t.workspaceId, credentials: { accountSid: ACCOUNT_SID, authToken: wrong } }),
       );
       expect(`${error.message} ${JSON.stringify(error.details)}`).not.toContain(wrong);
       await t.fake.set({ failure: 'reject_credentials' });
-      await service.card(t.workspaceId, t.clock.advance(120_000));
+      t.clock.advance(120_000);
+      await service.card({ workspaceId: t.workspaceId });
       expect(t.logs.length).toBeGreaterThan(0);
       const logged = JSON.stringify(t.logs);
       expect(logged).not.toContain(AUTH_TOKEN);
@@ -193,14 +196,18 @@ describeStores('connecting a Twilio account', (ctx) => {
     it('keeps the Auth Token out of the database file itself', async () => {
       if (ctx.location.kind !== 'sqlite') {
         // PostgreSQL's files are not ours to read; the stored row is what it keeps.
-        await t.service().connect(t.workspaceId, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, t.clock.now());
+        await t
+          .service()
+          .connect({ workspaceId: t.workspaceId, credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } });
         const rows = await ctx.store.db.selectFrom('twilio_connections').selectAll().execute();
         expect(JSON.stringify(rows)).toContain(ACCOUNT_SID);
         expect(JSON.stringify(rows)).not.toContain(AUTH_TOKEN);
         return;
       }
       const file = ctx.location.file;
-      await t.service().connect(t.workspaceId, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, t.clock.now());
+      await t
+        .service()
+        .connect({ workspaceId: t.workspaceId, credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } });
       // The WAL holds recent writes until a checkpoint; both files are what sits on disk.
       const bytes = Buffer.concat([readFileSync(file), readIfThere(`${file}-wal`)]);
       expect(bytes.includes(ACCOUNT_SID)).toBe(true); // proves the search sees what was written

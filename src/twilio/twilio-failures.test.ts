@@ -26,9 +26,10 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
 
   it.each(modes)('shows the last figures, stale, when Twilio %s', async (_name, settings, code) => {
     const service = t.service({ timeoutMs: 200 });
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     await t.fake.set(settings);
-    const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    t.clock.advance(PAST_TTL);
+    const card = await service.card({ workspaceId: t.workspaceId });
     expect(card).toMatchObject({
       connected: true,
       accountSid: ACCOUNT_SID,
@@ -42,9 +43,10 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
 
   it('tells the customer to reconnect when the credentials are rejected', async () => {
     const service = t.service();
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     await t.fake.set({ failure: 'reject_credentials' });
-    const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    t.clock.advance(PAST_TTL);
+    const card = await service.card({ workspaceId: t.workspaceId });
     expect(card.problem?.message).toMatch(/Reconnect Twilio/);
   });
 
@@ -63,9 +65,10 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
   describe.each(parts)('when only the %s fails', (failing, working) => {
     it.each(partModes)('and Twilio %s, the %s stays current beside it', async (_name, settings, code) => {
       const service = t.service({ timeoutMs: 300 });
-      await service.connect(t.workspaceId, credentials, t.clock.now());
+      await service.connect({ workspaceId: t.workspaceId, credentials });
       await t.fake.set({ ...settings, affects: failing });
-      const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+      t.clock.advance(PAST_TTL);
+      const card = await service.card({ workspaceId: t.workspaceId });
       const now = t.clock.now().toISOString();
       expect(card.parts?.[working]).toEqual({ asOf: now, stale: false });
       expect(card.parts?.[failing]).toMatchObject({ asOf: '2026-11-01T12:00:00.000Z', stale: true, problem: { code } });
@@ -76,7 +79,7 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
 
     it('shows the other part even when this one never answered', async () => {
       await t.fake.set({ failure: 'not_found', affects: failing });
-      const card = await t.service().connect(t.workspaceId, credentials, t.clock.now());
+      const card = await t.service().connect({ workspaceId: t.workspaceId, credentials });
       expect(card.parts?.[working]).toEqual({ asOf: '2026-11-01T12:00:00.000Z', stale: false });
       expect(card.parts?.[failing]).toEqual({ stale: true, problem: expect.objectContaining({ code: 'not_found' }) });
       if (working === 'balance') expect(card).toMatchObject({ balance: 42.17, currency: 'USD' });
@@ -87,10 +90,11 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
 
   it('answers within the timeout setting while Twilio hangs', async () => {
     const service = t.service({ timeoutMs: 150 });
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     await t.fake.set({ delayMs: 10_000 });
     const started = performance.now();
-    const card = await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    t.clock.advance(PAST_TTL);
+    const card = await service.card({ workspaceId: t.workspaceId });
     const elapsed = performance.now() - started;
     expect(card.problem?.code).toBe('timeout');
     // Bounded by the 150 ms budget, far under the fake's 10 s; the slack only absorbs a loaded machine.
@@ -99,50 +103,56 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
 
   it('does not ask Twilio again right after a failure, and recovers once it answers', async () => {
     const service = t.service();
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     await t.fake.set({ failure: 'unavailable' });
-    await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    t.clock.advance(PAST_TTL);
+    await service.card({ workspaceId: t.workspaceId });
     const afterFailure = t.fake.totalRequests;
 
-    const during = await service.card(t.workspaceId, t.clock.advance(TWILIO_DEFAULTS.retryAfterFailureMs - SECOND));
+    t.clock.advance(TWILIO_DEFAULTS.retryAfterFailureMs - SECOND);
+    const during = await service.card({ workspaceId: t.workspaceId });
     expect(during).toMatchObject({ stale: true, problem: { code: 'twilio_error' } });
     expect(t.fake.totalRequests).toBe(afterFailure);
 
     await t.fake.set({ failure: 'none' });
-    const recovered = await service.card(t.workspaceId, t.clock.advance(2 * SECOND));
+    t.clock.advance(2 * SECOND);
+    const recovered = await service.card({ workspaceId: t.workspaceId });
     expect(recovered).toMatchObject({ stale: false, asOf: t.clock.now().toISOString() });
     expect(recovered.problem).toBeUndefined();
   });
 
   it("waits as long as Twilio's Retry-After asks when rate limited", async () => {
     const service = t.service();
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     await t.fake.set({ failure: 'rate_limited', retryAfterSeconds: 120 });
-    await service.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    t.clock.advance(PAST_TTL);
+    await service.card({ workspaceId: t.workspaceId });
     const afterFailure = t.fake.totalRequests;
-    await service.card(t.workspaceId, t.clock.advance(100 * SECOND));
+    t.clock.advance(100 * SECOND);
+    await service.card({ workspaceId: t.workspaceId });
     expect(t.fake.totalRequests).toBe(afterFailure);
-    await service.card(t.workspaceId, t.clock.advance(30 * SECOND));
+    t.clock.advance(30 * SECOND);
+    await service.card({ workspaceId: t.workspaceId });
     expect(t.fake.totalRequests).toBeGreaterThan(afterFailure);
   });
 
   it('shares one failing request among concurrent cards', async () => {
     const service = t.service({ timeoutMs: 200 });
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     t.fake.resetCounts();
     await t.fake.set({ failure: 'rate_limited', delayMs: 50 });
-    const now = t.clock.advance(PAST_TTL);
-    const cards = await Promise.all(Array.from({ length: 20 }, () => service.card(t.workspaceId, now)));
+    t.clock.advance(PAST_TTL);
+    const cards = await Promise.all(Array.from({ length: 20 }, () => service.card({ workspaceId: t.workspaceId })));
     expect(cards.every((c) => c.problem?.code === 'rate_limited' && c.stale)).toBe(true);
     expect(t.fake.totalRequests).toBeLessThanOrEqual(3);
   });
 
   it('shows the problem without figures when Twilio fails before any figures were kept', async () => {
     const service = t.service();
-    await service.connect(t.workspaceId, credentials, t.clock.now());
+    await service.connect({ workspaceId: t.workspaceId, credentials });
     await ctx.store.db.deleteFrom('twilio_figures').execute();
     await t.fake.set({ failure: 'refused' });
-    const card = await t.service().card(t.workspaceId, t.clock.now());
+    const card = await t.service().card({ workspaceId: t.workspaceId });
     const unreachable = expect.objectContaining({ code: 'unreachable' });
     expect(card).toEqual({
       connected: true,
@@ -157,10 +167,11 @@ describeStores('the Twilio card when Twilio fails', (ctx) => {
   });
 
   it('asks for a reconnect, without calling Twilio, when the secret key no longer opens the stored secret', async () => {
-    await t.service().connect(t.workspaceId, credentials, t.clock.now());
+    await t.service().connect({ workspaceId: t.workspaceId, credentials });
     t.fake.resetCounts();
     const withOtherKey = t.service({ secretKey: randomBytes(32) });
-    const card = await withOtherKey.card(t.workspaceId, t.clock.advance(PAST_TTL));
+    t.clock.advance(PAST_TTL);
+    const card = await withOtherKey.card({ workspaceId: t.workspaceId });
     expect(card).toMatchObject({ stale: true, balance: 42.17, problem: { code: 'secret_unreadable' } });
     expect(t.fake.totalRequests).toBe(0);
   });

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import type { Db, Trx } from '../store/schema.ts';
 import type { BalanceFigures, TwilioFigures, UsageFigures } from './twilio-figures.ts';
 
 export type TwilioAuthKind = 'auth_token' | 'api_key';
@@ -14,7 +13,7 @@ export interface TwilioConnection {
   connectedAt: Date;
 }
 
-export async function findConnection(db: Kysely<Database>, workspaceId: string): Promise<TwilioConnection | null> {
+export async function findConnection(db: Db, workspaceId: string): Promise<TwilioConnection | null> {
   const row = await db
     .selectFrom('twilio_connections')
     .selectAll()
@@ -32,10 +31,11 @@ export async function findConnection(db: Kysely<Database>, workspaceId: string):
 }
 
 /**
- * Replaces the workspace's connection. Figures of another account are dropped with it, so the card
- * never shows one account's balance under another's SID; figures of the same account stay as a fallback.
+ * Replaces the workspace's connection, in the caller's transaction `trx`. Figures of another account
+ * are dropped with it, so the card never shows one account's balance under another's SID; figures
+ * of the same account stay as a fallback.
  */
-export async function saveConnection(db: Kysely<Database>, connection: TwilioConnection): Promise<void> {
+export async function saveConnection(trx: Trx, connection: TwilioConnection): Promise<void> {
   const values = {
     workspace_id: connection.workspaceId,
     account_sid: connection.accountSid,
@@ -44,44 +44,37 @@ export async function saveConnection(db: Kysely<Database>, connection: TwilioCon
     secret_sealed: connection.secretSealed,
     connected_at: connection.connectedAt.getTime(),
   };
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .deleteFrom('twilio_figures')
-      .where('workspace_id', '=', connection.workspaceId)
-      .where('account_sid', '<>', connection.accountSid)
-      .execute();
-    await trx
-      .insertInto('twilio_connections')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('workspace_id').doUpdateSet({
-          account_sid: values.account_sid,
-          auth_kind: values.auth_kind,
-          api_key_sid: values.api_key_sid,
-          secret_sealed: values.secret_sealed,
-          connected_at: values.connected_at,
-        }),
-      )
-      .execute();
-  });
+  await trx
+    .deleteFrom('twilio_figures')
+    .where('workspace_id', '=', connection.workspaceId)
+    .where('account_sid', '<>', connection.accountSid)
+    .execute();
+  await trx
+    .insertInto('twilio_connections')
+    .values(values)
+    .onConflict((oc) =>
+      oc.column('workspace_id').doUpdateSet({
+        account_sid: values.account_sid,
+        auth_kind: values.auth_kind,
+        api_key_sid: values.api_key_sid,
+        secret_sealed: values.secret_sealed,
+        connected_at: values.connected_at,
+      }),
+    )
+    .execute();
 }
 
-/** Removes the connection and its figures; true when there was one. */
-export async function deleteConnection(db: Kysely<Database>, workspaceId: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('twilio_figures').where('workspace_id', '=', workspaceId).execute();
-    const result = await trx
-      .deleteFrom('twilio_connections')
-      .where('workspace_id', '=', workspaceId)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
-  });
+/** Removes the connection and its figures, in the caller's transaction `trx`; true when there was one. */
+export async function deleteConnection(trx: Trx, workspaceId: string): Promise<boolean> {
+  await trx.deleteFrom('twilio_figures').where('workspace_id', '=', workspaceId).execute();
+  const result = await trx.deleteFrom('twilio_connections').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 /** The usage part as stored: its figures without the time, which has a column of its own. */
 type StoredUsage = Omit<UsageFigures, 'fetchedAt'>;
 
-export async function findFigures(db: Kysely<Database>, workspaceId: string): Promise<TwilioFigures | null> {
+export async function findFigures(db: Db, workspaceId: string): Promise<TwilioFigures | null> {
   const row = await db
     .selectFrom('twilio_figures')
     .selectAll()
@@ -103,7 +96,7 @@ export async function findFigures(db: Kysely<Database>, workspaceId: string): Pr
 
 /** Keeps the newest balance only: a slow refresh finishing after a quicker one never overwrites it. */
 export async function saveBalance(
-  db: Kysely<Database>,
+  db: Db,
   workspaceId: string,
   accountSid: string,
   figures: BalanceFigures,
@@ -139,12 +132,7 @@ export async function saveBalance(
 }
 
 /** Keeps the newest usage only, as saveBalance does for the balance. */
-export async function saveUsage(
-  db: Kysely<Database>,
-  workspaceId: string,
-  accountSid: string,
-  figures: UsageFigures,
-): Promise<void> {
+export async function saveUsage(db: Db, workspaceId: string, accountSid: string, figures: UsageFigures): Promise<void> {
   const { fetchedAt, ...stored } = figures;
   const at = fetchedAt.getTime();
   await db

@@ -1,7 +1,7 @@
 import { TallyError } from '../domain/errors.ts';
+import type { Context } from '../ledger/context.ts';
 import { requireWorkspace } from '../ledger/workspaces.ts';
 import { openSecret, SecretBoxError, sealSecret } from '../secrets/secret-box.ts';
-import type { Store } from '../store/store.ts';
 import { SingleFlight } from './single-flight.ts';
 import {
   drawCard,
@@ -31,7 +31,8 @@ export interface TwilioLogger {
 }
 
 export interface TwilioServiceOptions {
-  store: Store;
+  /** The store the connections and figures are kept in, and the clock the card's freshness is judged by. */
+  ctx: Context;
   /** 32 bytes from `loadSecretKey`. */
   secretKey: Uint8Array;
   /** Twilio's API host; only tests and the demo point it elsewhere (`TALLY_TWILIO_API_URL`). */
@@ -80,7 +81,7 @@ const SILENT: TwilioLogger = { warn: () => {} };
  * and the usage are two parts, refreshed, cached and failing each on its own.
  */
 export class TwilioService {
-  private readonly store: Store;
+  private readonly ctx: Context;
   private readonly secretKey: Uint8Array;
   private readonly baseUrl: string | undefined;
   private readonly timeoutMs: number;
@@ -93,7 +94,7 @@ export class TwilioService {
   private readonly refreshes = new SingleFlight<void>();
 
   constructor(options: TwilioServiceOptions) {
-    this.store = options.store;
+    this.ctx = options.ctx;
     this.secretKey = options.secretKey;
     this.baseUrl = options.baseUrl;
     this.timeoutMs = options.timeoutMs ?? TWILIO_DEFAULTS.timeoutMs;
@@ -108,33 +109,43 @@ export class TwilioService {
    * Verifies the credentials with Twilio, then stores them (the secret sealed) in place of any
    * earlier connection. Nothing is stored when Twilio refuses them or cannot be asked.
    */
-  async connect(workspaceId: string, input: unknown, now: Date): Promise<TwilioCard> {
+  async connect({
+    workspaceId,
+    credentials: input,
+  }: {
+    workspaceId: string;
+    credentials: unknown;
+  }): Promise<TwilioCard> {
+    const now = this.ctx.clock();
     const credentials = validateCredentials(input);
-    await requireWorkspace({ ctx: { store: this.store }, input: { workspaceId } });
+    await requireWorkspace({ ctx: this.ctx, input: { workspaceId } });
 
     await this.verify(workspaceId, credentials);
     const secret = credentials.kind === 'auth_token' ? credentials.authToken : credentials.apiKeySecret;
-    await saveConnection(this.store.db, {
+    const connection = {
       workspaceId,
       accountSid: credentials.accountSid,
       authKind: credentials.kind,
       apiKeySid: credentials.kind === 'api_key' ? credentials.apiKeySid : null,
       secretSealed: sealSecret(this.secretKey, secret, sealContext(workspaceId, credentials.accountSid)),
       connectedAt: now,
-    });
+    };
+    await this.ctx.store.transaction((_tx, db) => saveConnection(db, connection));
     this.cache.delete(workspaceId);
-    return this.card(workspaceId, now);
+    return this.card({ workspaceId });
   }
 
   /** Forgets the connection and its figures; disconnecting twice is not an error. */
-  async disconnect(workspaceId: string): Promise<void> {
-    await deleteConnection(this.store.db, workspaceId);
+  async disconnect({ workspaceId }: { workspaceId: string }): Promise<void> {
+    await this.ctx.store.transaction((_tx, db) => deleteConnection(db, workspaceId));
     this.cache.delete(workspaceId);
   }
 
   /** The dashboard's Twilio card. Always answers; a Twilio failure shows in `problem`, never as an error. */
-  async card(workspaceId: string, now: Date): Promise<TwilioCard> {
-    const connection = await findConnection(this.store.db, workspaceId);
+  async card({ workspaceId }: { workspaceId: string }): Promise<TwilioCard> {
+    const now = this.ctx.clock();
+    const { db } = this.ctx.store;
+    const connection = await findConnection(db, workspaceId);
     if (!connection) {
       this.cache.delete(workspaceId);
       return NOT_CONNECTED;
@@ -143,7 +154,7 @@ export class TwilioService {
     if (this.partsToAsk(entry, now).length === 0) return this.draw(connection, entry, now);
 
     // Another process, or this one before a restart, may have stored newer figures.
-    const stored = await findFigures(this.store.db, workspaceId);
+    const stored = await findFigures(db, workspaceId);
     if (stored && stored.accountSid === connection.accountSid) {
       if (isNewer(stored.balance, entry.balance.figures)) entry.balance.figures = stored.balance;
       if (isNewer(stored.usage, entry.usage.figures)) entry.usage.figures = stored.usage;
@@ -219,7 +230,7 @@ export class TwilioService {
     const client = this.client(credentials);
     // One deadline for the whole refresh, both parts and every page.
     const deadline = AbortSignal.timeout(this.timeoutMs);
-    const { db } = this.store;
+    const { db } = this.ctx.store;
     const { workspaceId, accountSid } = connection;
     await Promise.all([
       parts.includes('balance')
@@ -271,7 +282,7 @@ export class TwilioService {
     state.failure = null;
     try {
       // A disconnect or reconnect while Twilio was answering makes these figures another connection's.
-      const current = await findConnection(this.store.db, connection.workspaceId);
+      const current = await findConnection(this.ctx.store.db, connection.workspaceId);
       if (current && connectionKey(current) === entry.connectionKey) await io.save(figures);
     } catch (error) {
       // The figures are still served from memory; only the restart fallback misses this refresh.

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { TallyError } from '../domain/errors.ts';
+import type { Context } from '../ledger/context.ts';
 import { getWorkspace } from '../ledger/workspaces.ts';
-import type { DashboardRole } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
-import { createSession, hashToken, type SessionLimits } from './sessions.ts';
+import type { DashboardRole, Db } from '../store/schema.ts';
+import type { SessionsContext } from './context.ts';
+import { createSession, hashToken } from './sessions.ts';
 
 export const LINK_TTL_SECONDS = { default: 300, max: 3600 } as const;
 
@@ -31,20 +32,25 @@ function checkReturnUrl(returnUrl: string): void {
 
 /**
  * A one-time link into the workspace's dashboard, for a host platform to hand its signed-in user.
- * The token is 32 random bytes; only its SHA-256 is stored.
+ * The token is 32 random bytes; only its SHA-256 is stored. Expired links are dropped on the way.
  */
-export async function issueDashboardLink(
-  store: Store,
-  input: NewDashboardLink,
-  now: Date,
-): Promise<{ token: string; expiresAt: Date }> {
+export async function issueDashboardLink({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: NewDashboardLink;
+}): Promise<{ token: string; expiresAt: Date }> {
+  const now = ctx.clock();
+  const { store } = ctx;
   if (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds < 1 || input.ttlSeconds > LINK_TTL_SECONDS.max) {
     throw new TallyError('invalid_request', `ttlSeconds must be a whole number from 1 to ${LINK_TTL_SECONDS.max}.`, {
       field: 'ttlSeconds',
     });
   }
   if (input.returnUrl !== null) checkReturnUrl(input.returnUrl);
-  await getWorkspace({ ctx: { store }, input: { workspaceId: input.workspaceId } });
+  await dropExpiredDashboardLinks(store.db, now);
+  await getWorkspace({ ctx, input: { workspaceId: input.workspaceId } });
   const token = randomBytes(32).toString('base64url');
   const expiresAt = now.getTime() + input.ttlSeconds * 1000;
   await store.db
@@ -67,17 +73,20 @@ export async function issueDashboardLink(
  * unexpired, so of two concurrent opens exactly one gets the row back. The session is created in
  * the same transaction, so a link is never spent without a session to show for it.
  */
-export async function openDashboardLink(
-  store: Store,
-  limits: SessionLimits,
-  workspaceId: string,
-  token: string,
-  now: Date,
-): Promise<OpenedLink> {
+export async function openDashboardLink({
+  ctx,
+  input,
+}: {
+  ctx: SessionsContext;
+  input: { workspaceId: string; token: string };
+}): Promise<OpenedLink> {
+  const now = ctx.clock();
+  const { store } = ctx;
+  const { workspaceId } = input;
   const at = now.getTime();
-  const tokenHash = hashToken(token);
-  const opened = await store.db.transaction().execute(async (trx) => {
-    const link = await trx
+  const tokenHash = hashToken(input.token);
+  const opened = await store.transaction(async (_tx, db) => {
+    const link = await db
       .updateTable('dashboard_links')
       .set({ used_at: at })
       .where('workspace_id', '=', workspaceId)
@@ -88,8 +97,8 @@ export async function openDashboardLink(
       .executeTakeFirst();
     if (!link) return null;
     const session = await createSession(
-      trx,
-      limits,
+      db,
+      ctx.sessionLimits,
       { workspaceId, userId: null, role: link.role, returnUrl: link.return_url },
       now,
     );
@@ -105,7 +114,7 @@ export async function openDashboardLink(
   return { opened: false, returnUrl: spent?.return_url ?? null };
 }
 
-/** Links past their expiry can no longer open anything; their rows go with the session sweep. */
-export async function dropExpiredDashboardLinks(store: Store, now: Date): Promise<void> {
-  await store.db.deleteFrom('dashboard_links').where('expires_at', '<=', now.getTime()).execute();
+/** Links past their expiry can no longer open anything; their rows go when a new link is made. */
+async function dropExpiredDashboardLinks(db: Db, now: Date): Promise<void> {
+  await db.deleteFrom('dashboard_links').where('expires_at', '<=', now.getTime()).execute();
 }

@@ -8,17 +8,19 @@ const now = new Date('2026-11-01T12:00:00Z');
 
 describeStores('dashboard sessions keyed by workspace', (ctx) => {
   const owner = (workspaceId: string) => ({ workspaceId, userId: null, role: 'viewer' as const, returnUrl: null });
+  const find = (token: string, at: Date) =>
+    findSession({ ctx: { ...contextAt(ctx.store, at), sessionLimits: DEFAULT_SESSION_LIMITS }, input: { token } });
 
   it('finds a session by a token that names its workspace, and by no other workspace', async () => {
     const ws = await createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Acme', plan: 'starter' } });
     const other = await createWorkspace({ ctx: contextAt(ctx.store, now), input: { name: 'Other', plan: 'starter' } });
     const { token } = await createSession(ctx.store.db, DEFAULT_SESSION_LIMITS, owner(ws.id), now);
     expect(token.startsWith(`${ws.id}.`)).toBe(true);
-    expect(await findSession(ctx.store, DEFAULT_SESSION_LIMITS, token, now)).toMatchObject({ workspaceId: ws.id });
+    expect(await find(token, now)).toMatchObject({ workspaceId: ws.id });
     const moved = `${other.id}${token.slice(ws.id.length)}`;
-    expect(await findSession(ctx.store, DEFAULT_SESSION_LIMITS, moved, now)).toBeNull();
-    await destroySession(ctx.store, token);
-    expect(await findSession(ctx.store, DEFAULT_SESSION_LIMITS, token, now)).toBeNull();
+    expect(await find(moved, now)).toBeNull();
+    await destroySession({ ctx: contextAt(ctx.store, now), input: { token } });
+    expect(await find(token, now)).toBeNull();
   });
 
   it('still signs in a browser whose token predates the workspace in the token, until it expires', async () => {
@@ -38,11 +40,9 @@ describeStores('dashboard sessions keyed by workspace', (ctx) => {
         return_url: null,
       })
       .execute();
-    expect(await findSession(ctx.store, DEFAULT_SESSION_LIMITS, legacyToken, now)).toMatchObject({
+    expect(await find(legacyToken, now)).toMatchObject({
       workspaceId: ws.id,
     });
-    expect(
-      await findSession(ctx.store, DEFAULT_SESSION_LIMITS, legacyToken, new Date(now.getTime() + 60_000)),
-    ).toBeNull();
+    expect(await find(legacyToken, new Date(now.getTime() + 60_000))).toBeNull();
   });
 });

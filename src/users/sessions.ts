@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Context } from '../ledger/context.ts';
 import { findWorkspace } from '../ledger/workspaces.ts';
-import type { DashboardRole, Database } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import type { DashboardRole, Db } from '../store/schema.ts';
+import type { SessionsContext } from './context.ts';
 
 export interface SessionLimits {
   /** A session unused this long ends. */
@@ -60,7 +60,7 @@ function expiry(limits: SessionLimits, createdAt: number, lastSeenAt: number): n
 
 /** A new session; the token goes in the cookie, only its hash is stored. `db` may be a transaction. */
 export async function createSession(
-  db: Kysely<Database>,
+  db: Db,
   limits: SessionLimits,
   owner: SessionOwner,
   now: Date,
@@ -87,13 +87,16 @@ export async function createSession(
 }
 
 /** The live session a token stands for, its idle clock moved on; null when unknown or expired. */
-export async function findSession(
-  store: Store,
-  limits: SessionLimits,
-  token: string,
-  now: Date,
-): Promise<Session | null> {
-  const { workspaceId, id } = sessionKey(token);
+export async function findSession({
+  ctx,
+  input,
+}: {
+  ctx: SessionsContext;
+  input: { token: string };
+}): Promise<Session | null> {
+  const now = ctx.clock();
+  const { store } = ctx;
+  const { workspaceId, id } = sessionKey(input.token);
   let query = store.db
     .selectFrom('sessions')
     .leftJoin('users', 'users.id', 'sessions.user_id')
@@ -118,11 +121,11 @@ export async function findSession(
     await store.db.deleteFrom('sessions').where('workspace_id', '=', row.workspace_id).where('id', '=', id).execute();
     return null;
   }
-  const workspace = await findWorkspace({ ctx: { store }, input: { workspaceId: row.workspace_id } });
+  const workspace = await findWorkspace({ ctx, input: { workspaceId: row.workspace_id } });
   if (!workspace) return null;
   let expiresAt = Number(row.expires_at);
   if (at - Number(row.last_seen_at) >= TOUCH_EVERY_MS) {
-    expiresAt = expiry(limits, Number(row.created_at), at);
+    expiresAt = expiry(ctx.sessionLimits, Number(row.created_at), at);
     await store.db
       .updateTable('sessions')
       .set({ last_seen_at: at, expires_at: expiresAt })
@@ -143,13 +146,14 @@ export async function findSession(
   };
 }
 
-export async function destroySession(store: Store, token: string): Promise<void> {
-  const { workspaceId, id } = sessionKey(token);
-  let query = store.db.deleteFrom('sessions').where('id', '=', id);
+/** Signs the session out: its token opens nothing from now on. */
+export async function destroySession({ ctx, input }: { ctx: Context; input: { token: string } }): Promise<void> {
+  const { workspaceId, id } = sessionKey(input.token);
+  let query = ctx.store.db.deleteFrom('sessions').where('id', '=', id);
   if (workspaceId !== null) query = query.where('workspace_id', '=', workspaceId);
   await query.execute();
 }
 
-export async function dropExpiredSessions(store: Store, now: Date): Promise<void> {
-  await store.db.deleteFrom('sessions').where('expires_at', '<=', now.getTime()).execute();
+export async function dropExpiredSessions(db: Db, now: Date): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', now.getTime()).execute();
 }

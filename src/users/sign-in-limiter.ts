@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Store } from '../store/store.ts';
+import type { Db } from '../store/schema.ts';
 
 export interface SignInLimit {
   /** Attempts allowed per email and address in one window. */
@@ -21,7 +21,7 @@ function attemptKey(email: string, address: string): string {
  * this attempt is over the limit, else null.
  */
 export async function countSignInAttempt(
-  store: Store,
+  db: Db,
   limit: SignInLimit,
   email: string,
   address: string,
@@ -29,7 +29,7 @@ export async function countSignInAttempt(
 ): Promise<{ retryAfterMs: number } | null> {
   const at = now.getTime();
   const windowOpen = at - limit.windowMs;
-  const row = await store.db
+  const row = await db
     .insertInto('sign_in_attempts')
     .values({ key: attemptKey(email, address), window_start: at, attempts: 1 })
     .onConflict((conflict) =>
@@ -46,13 +46,13 @@ export async function countSignInAttempt(
 
 /** A successful sign-in starts the count afresh; stale counters of anyone are dropped on the way. */
 export async function clearSignInAttempts(
-  store: Store,
+  db: Db,
   limit: SignInLimit,
   email: string,
   address: string,
   now: Date,
 ): Promise<void> {
-  await store.db
+  await db
     .deleteFrom('sign_in_attempts')
     .where((eb) =>
       eb.or([eb('key', '=', attemptKey(email, address)), eb('window_start', '<=', now.getTime() - limit.windowMs)]),

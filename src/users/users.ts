@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { TallyError } from '../domain/errors.ts';
+import type { Context } from '../ledger/context.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { requireWorkspace } from '../ledger/workspaces.ts';
 import type { Db } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
 import { hashPassword, PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
 
 export const DEMO_USER_EMAIL = 'demo@tally.local';
@@ -52,10 +52,12 @@ function checkPassword(password: string): void {
 }
 
 /** A person who can sign in to the workspace's dashboard. An email belongs to one user only. */
-export async function createUser(store: Store, input: NewUser, now: Date = new Date()): Promise<User> {
+export async function createUser({ ctx, input }: { ctx: Context; input: NewUser }): Promise<User> {
+  const now = ctx.clock();
+  const { store } = ctx;
   const email = validEmail(input.email);
   checkPassword(input.password);
-  await requireWorkspace({ ctx: { store }, input: { workspaceId: input.workspaceId } });
+  await requireWorkspace({ ctx, input: { workspaceId: input.workspaceId } });
   const user: User = { id: randomId('usr'), workspaceId: input.workspaceId, email, createdAt: now };
   const passwordHash = await hashPassword(input.password);
   const inserted = await store.db
@@ -79,46 +81,45 @@ export async function createUser(store: Store, input: NewUser, now: Date = new D
  * time, and when the password differs sets it and signs out the old sessions, so the password
  * printed at start is the one that works. Calling it again with the same password changes nothing.
  */
-export async function ensureDemoUser(
-  store: Store,
-  workspaceId: string,
-  password: string,
-  now: Date = new Date(),
-): Promise<{ email: string; created: boolean }> {
+export async function ensureDemoUser({
+  ctx,
+  input,
+}: {
+  ctx: Context;
+  input: { workspaceId: string; password: string };
+}): Promise<{ email: string; created: boolean }> {
+  const { store } = ctx;
+  const { workspaceId, password } = input;
   checkPassword(password);
-  await requireWorkspace({ ctx: { store }, input: { workspaceId } });
-  const existing = await findUserByEmail(store, DEMO_USER_EMAIL);
+  await requireWorkspace({ ctx, input: { workspaceId } });
+  const existing = await findUserByEmail(store.db, DEMO_USER_EMAIL);
   if (!existing) {
     try {
-      await createUser(store, { workspaceId, email: DEMO_USER_EMAIL, password }, now);
+      await createUser({ ctx, input: { workspaceId, email: DEMO_USER_EMAIL, password } });
       return { email: DEMO_USER_EMAIL, created: true };
     } catch (error) {
       // Another process created it first: fall through to setting the password on that one.
       if (!(error instanceof TallyError) || error.code !== 'conflict') throw error;
-      return ensureDemoUser(store, workspaceId, password, now);
+      return ensureDemoUser({ ctx, input });
     }
   }
   if (existing.workspaceId === workspaceId && (await verifyPassword(password, existing.passwordHash))) {
     return { email: DEMO_USER_EMAIL, created: false };
   }
   const passwordHash = await hashPassword(password);
-  await store.db.transaction().execute(async (trx) => {
-    await trx
+  await store.transaction(async (_tx, db) => {
+    await db
       .updateTable('users')
       .set({ password_hash: passwordHash, workspace_id: workspaceId })
       .where('id', '=', existing.id)
       .execute();
-    await trx.deleteFrom('sessions').where('user_id', '=', existing.id).execute();
+    await db.deleteFrom('sessions').where('user_id', '=', existing.id).execute();
   });
   return { email: DEMO_USER_EMAIL, created: false };
 }
 
-export async function findUserByEmail(store: Store, email: string): Promise<(User & { passwordHash: string }) | null> {
-  const row = await store.db
-    .selectFrom('users')
-    .selectAll()
-    .where('email', '=', normalizeEmail(email))
-    .executeTakeFirst();
+export async function findUserByEmail(db: Db, email: string): Promise<(User & { passwordHash: string }) | null> {
+  const row = await db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
   if (!row) return null;
   return {
     id: row.id,
@@ -137,11 +138,11 @@ export async function userIdsOf(db: Db, workspaceId: string): Promise<string[]> 
 
 /** Each of `userIds` that still exists, with its workspace and e-mail address. */
 export async function usersById(
-  store: Store,
+  db: Db,
   userIds: readonly string[],
 ): Promise<Map<string, Pick<User, 'workspaceId' | 'email'>>> {
   if (userIds.length === 0) return new Map();
-  const rows = await store.db
+  const rows = await db
     .selectFrom('users')
     .select(['id', 'workspace_id', 'email'])
     .where('id', 'in', userIds)

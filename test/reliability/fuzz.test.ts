@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/users/users.ts';
+import { contextAt } from '../support/context.ts';
 import { call, field } from '../support/http-call.ts';
 import { edgeRequests, invalidRequests } from './fuzz/break-generators.ts';
 import { type OpenApiOperation, type Operation, operationsOf } from './fuzz/description.ts';
@@ -98,7 +99,10 @@ describe.each(STORES)('malformed requests from the OpenAPI description, on %s', 
     // A dashboard user for the primary workspace, so cookie-and-CSRF writes are fuzzed too.
     const store = await openBooks(books);
     const password = 'correct horse battery staple';
-    await createUser(store, { workspaceId: primary.id, email: 'fuzz-owner@example.com', password });
+    await createUser({
+      ctx: contextAt(store, new Date()),
+      input: { workspaceId: primary.id, email: 'fuzz-owner@example.com', password },
+    });
     await store.close();
     const signIn = await call(url, 'POST', '/v1/session', { body: { email: 'fuzz-owner@example.com', password } });
     expect(signIn.status, signIn.text).toBe(200);

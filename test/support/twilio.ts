@@ -73,7 +73,13 @@ export function useTwilioHarness(ctx: { store: Store }): TwilioHarness {
       logs: [],
       workspaceId: workspace.id,
       service: (overrides: Partial<TwilioServiceOptions> = {}) =>
-        new TwilioService({ store: ctx.store, secretKey: key, baseUrl: fake.url, logger, ...overrides }),
+        new TwilioService({
+          ctx: { store: ctx.store, clock: clock.now },
+          secretKey: key,
+          baseUrl: fake.url,
+          logger,
+          ...overrides,
+        }),
       refreshCounts: () => [fake.count(PATHS.balance), fake.count(PATHS.records), fake.count(PATHS.daily)],
     });
   });

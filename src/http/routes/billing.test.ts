@@ -190,7 +190,10 @@ describeStores('payments off: the default without Stripe keys outside the demo',
   it('refuses a dashboard session the same way', async () => {
     await start();
     const ws = await server.workspace(0, 'free');
-    await createUser(ctx.store, { workspaceId: ws.id, email: 'owner@example.com', password: 'correct horse battery' });
+    await createUser({
+      ctx: server.app.ctx,
+      input: { workspaceId: ws.id, email: 'owner@example.com', password: 'correct horse battery' },
+    });
     const session = await server.call('POST', '/v1/session', {
       body: { email: 'owner@example.com', password: 'correct horse battery' },
     });

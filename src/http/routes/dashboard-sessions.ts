@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DashboardSessionBody, DashboardSessionReply } from '../../contract/session.ts';
 import { workspaceNotFound } from '../../domain/workspace-exists.ts';
-import type { DashboardAuth } from '../../users/dashboard-auth.ts';
-import { LINK_TTL_SECONDS } from '../../users/dashboard-links.ts';
+import type { SessionsContext } from '../../users/context.ts';
+import { issueDashboardLink, LINK_TTL_SECONDS, openDashboardLink } from '../../users/dashboard-links.ts';
 import { guard, requireScope, workspaceOf } from '../auth.ts';
 import { iso } from '../convert.ts';
 import { pageHeaders } from '../page-headers.ts';
@@ -45,15 +45,18 @@ const requireOperatorOrOwnAdmin = guard(
 );
 
 /** Dashboard sessions a host platform opens for its signed-in users (like billing-portal sessions). */
-export function dashboardSessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
+export function dashboardSessionRoutes(ctx: SessionsContext, cookiePolicy: CookiePolicy) {
   const setPageHeaders = pageHeaders(cookiePolicy.embedOrigins);
   return (app: App) => {
     const issue = async (request: FastifyRequest, workspaceId: string, body: DashboardSessionBody) => {
-      const link = await auth.issueLink({
-        workspaceId,
-        role: body.role ?? 'viewer',
-        returnUrl: body.returnUrl ?? null,
-        ttlSeconds: body.ttlSeconds ?? LINK_TTL_SECONDS.default,
+      const link = await issueDashboardLink({
+        ctx,
+        input: {
+          workspaceId,
+          role: body.role ?? 'viewer',
+          returnUrl: body.returnUrl ?? null,
+          ttlSeconds: body.ttlSeconds ?? LINK_TTL_SECONDS.default,
+        },
       });
       const base = cookiePolicy.publicUrl ?? `${request.protocol}://${request.host}`;
       return {
@@ -103,14 +106,17 @@ export function dashboardSessionRoutes(auth: DashboardAuth, cookiePolicy: Cookie
         schema: { hide: true, params: LinkParams },
       },
       async (request, reply) => {
-        const opened = await auth.openLink(request.params.workspaceId, request.params.token);
+        const opened = await openDashboardLink({
+          ctx,
+          input: { workspaceId: request.params.workspaceId, token: request.params.token },
+        });
         if (!opened.opened) {
           setPageHeaders(reply);
           return unshared(reply).code(410).type('text/html; charset=utf-8').send(linkExpiredPage(opened.returnUrl));
         }
         reply.setCookie(SESSION_COOKIE, opened.sessionToken, {
           ...sessionCookieOptions(request, cookiePolicy),
-          maxAge: Math.floor(auth.limits.maxMs / 1000),
+          maxAge: Math.floor(ctx.sessionLimits.maxMs / 1000),
         });
         return unshared(reply).code(303).header('location', '/').send(null);
       },

@@ -27,7 +27,10 @@ describeStores('dashboard sign-in', (ctx) => {
     clock = new TestClock();
     server = await startServer(ctx.store, { clock: clock.now, ...overrides, config: { webDir, ...overrides.config } });
     const ws = await server.workspace(25);
-    await createUser(ctx.store, { workspaceId: ws.id, email: 'Owner@Example.com', password: PASSWORD });
+    await createUser({
+      ctx: server.app.ctx,
+      input: { workspaceId: ws.id, email: 'Owner@Example.com', password: PASSWORD },
+    });
     return ws;
   }
 

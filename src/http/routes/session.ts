@@ -4,8 +4,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorReply } from '../../contract/common.ts';
 import { SessionBody, SessionReply } from '../../contract/session.ts';
 import { TallyError } from '../../domain/errors.ts';
-import type { DashboardAuth } from '../../users/dashboard-auth.ts';
-import type { Session } from '../../users/sessions.ts';
+import type { UsersContext } from '../../users/context.ts';
+import { destroySession, type Session } from '../../users/sessions.ts';
+import { signIn } from '../../users/sign-in.ts';
 import { iso } from '../convert.ts';
 import type { App } from '../server.ts';
 import { type CookiePolicy, SESSION_COOKIE, sessionCookieOptions } from '../session-auth.ts';
@@ -25,7 +26,7 @@ function signedInSession(request: FastifyRequest) {
 }
 
 /** Dashboard sign-in, who-am-I and sign-out, with an httpOnly SameSite session cookie. */
-export function sessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
+export function sessionRoutes(ctx: UsersContext, cookiePolicy: CookiePolicy) {
   return async (app: App) => {
     await app.register(cookie, { hook: false });
     app.decorateRequest('dashboardSession', null);
@@ -50,10 +51,13 @@ export function sessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
       async (request, reply) => {
         noStore(reply);
         try {
-          const signedIn = await auth.signIn(request.body.email, request.body.password, request.ip);
+          const signedIn = await signIn({
+            ctx,
+            input: { email: request.body.email, password: request.body.password, address: request.ip },
+          });
           reply.setCookie(SESSION_COOKIE, signedIn.token, {
             ...cookieOptions(request),
-            maxAge: Math.floor(auth.limits.maxMs / 1000),
+            maxAge: Math.floor(ctx.sessionLimits.maxMs / 1000),
           });
           return sessionReply(signedIn.session);
         } catch (error) {
@@ -94,7 +98,7 @@ export function sessionRoutes(auth: DashboardAuth, cookiePolicy: CookiePolicy) {
         },
       },
       async (request, reply) => {
-        await auth.signOut(signedInSession(request).token);
+        await destroySession({ ctx, input: { token: signedInSession(request).token } });
         reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
         return reply.code(204).send(null);
       },

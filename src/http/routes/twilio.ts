@@ -1,18 +1,18 @@
 import { Type } from '@sinclair/typebox';
 import { TwilioCardReply, TwilioConnectBody } from '../../contract/twilio.ts';
-import type { Clock } from '../../domain/clock.ts';
 import { requireScope, workspaceOf } from '../auth.ts';
 import type { App } from '../server.ts';
 
-/** What these routes need from the Twilio service (src/twilio/twilio-service.ts). */
+/** What these routes need from the Twilio component in the context (src/twilio/twilio-service.ts). */
 export interface TwilioAccounts {
-  card(workspaceId: string, now: Date): Promise<TwilioCardReply>;
-  connect(workspaceId: string, credentials: unknown, now: Date): Promise<TwilioCardReply>;
-  disconnect(workspaceId: string): Promise<void>;
+  card(input: { workspaceId: string }): Promise<TwilioCardReply>;
+  connect(input: { workspaceId: string; credentials: unknown }): Promise<TwilioCardReply>;
+  disconnect(input: { workspaceId: string }): Promise<void>;
 }
 
 /** The workspace's own Twilio account: the dashboard card, and connecting or disconnecting it. */
-export function twilioRoutes(twilio: TwilioAccounts, clock: Clock) {
+export function twilioRoutes(ctx: { readonly twilio: TwilioAccounts }) {
+  const { twilio } = ctx;
   return (app: App) => {
     app.get(
       '/v1/twilio',
@@ -27,7 +27,7 @@ export function twilioRoutes(twilio: TwilioAccounts, clock: Clock) {
           response: { 200: TwilioCardReply },
         },
       },
-      async (request) => twilio.card(workspaceOf(request), clock()),
+      async (request) => twilio.card({ workspaceId: workspaceOf(request) }),
     );
 
     app.put(
@@ -44,7 +44,7 @@ export function twilioRoutes(twilio: TwilioAccounts, clock: Clock) {
           response: { 200: TwilioCardReply },
         },
       },
-      async (request) => twilio.connect(workspaceOf(request), request.body, clock()),
+      async (request) => twilio.connect({ workspaceId: workspaceOf(request), credentials: request.body }),
     );
 
     app.delete(
@@ -59,7 +59,7 @@ export function twilioRoutes(twilio: TwilioAccounts, clock: Clock) {
         },
       },
       async (request, reply) => {
-        await twilio.disconnect(workspaceOf(request));
+        await twilio.disconnect({ workspaceId: workspaceOf(request) });
         return reply.code(204).send(null);
       },
     );

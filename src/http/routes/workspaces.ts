@@ -3,8 +3,7 @@ import type { BillingContext } from '../../billing/context.ts';
 import { openWorkspace } from '../../billing/subscriptions.ts';
 import { GrantBody, GrantReply } from '../../contract/ledger.ts';
 import { KeyBody, KeyReply, KeySummaryReply, WorkspaceBody, WorkspaceReply } from '../../contract/workspaces.ts';
-import type { Clock } from '../../domain/clock.ts';
-import type { ApiKeys } from '../../keys/api-keys.ts';
+import { issueApiKey, listApiKeys, revokeApiKey } from '../../keys/api-keys.ts';
 import { grantCredits } from '../../ledger/grant-credits.ts';
 import { getWorkspace, listWorkspaces, type Workspace } from '../../ledger/workspaces.ts';
 import { requireOperator } from '../auth.ts';
@@ -27,8 +26,6 @@ const workspaceReply = (workspace: Workspace) => ({
 export function workspaceRoutes(
   /** Billing's parts too: a new workspace starts with its subscription and first period's credits. */
   ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog'>,
-  keys: ApiKeys,
-  clock: Clock,
 ) {
   return (app: App) => {
     app.post(
@@ -125,7 +122,10 @@ export function workspaceRoutes(
         },
       },
       async (request, reply) => {
-        const issued = await keys.issue(request.params.id, request.body.scopes, request.body.name ?? '', clock());
+        const issued = await issueApiKey({
+          ctx,
+          input: { workspaceId: request.params.id, scopes: request.body.scopes, name: request.body.name ?? '' },
+        });
         return reply.code(201).send({ ...issued, createdAt: iso(issued.createdAt) });
       },
     );
@@ -144,7 +144,7 @@ export function workspaceRoutes(
       },
       async (request) => {
         await getWorkspace({ ctx, input: { workspaceId: request.params.id } });
-        const list = await keys.list(request.params.id);
+        const list = await listApiKeys({ ctx, input: { workspaceId: request.params.id } });
         return {
           keys: list.map((key) => ({
             ...key,
@@ -168,7 +168,7 @@ export function workspaceRoutes(
         },
       },
       async (request, reply) => {
-        await keys.revoke(request.params.id, request.params.keyId, clock());
+        await revokeApiKey({ ctx, input: { workspaceId: request.params.id, keyId: request.params.keyId } });
         return reply.code(204).send(null);
       },
     );

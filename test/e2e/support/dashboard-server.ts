@@ -111,13 +111,12 @@ export async function startDashboardServer(
   const server = await listen(app);
   const now = options.now ?? new Date();
   const demo = await seedDemo(store, server.app, now);
-  await ensureDemoUser(store, demo.workspaceId, DEMO_PASSWORD);
+  await ensureDemoUser({ ctx: app.ctx, input: { workspaceId: demo.workspaceId, password: DEMO_PASSWORD } });
   if (options.connectTwilio !== false) {
-    await server.app.twilio.connect(
-      demo.workspaceId,
-      { accountSid: DEMO_TWILIO_ACCOUNT_SID, authToken: DEMO_TWILIO_AUTH_TOKEN },
-      now,
-    );
+    await server.app.ctx.twilio.connect({
+      workspaceId: demo.workspaceId,
+      credentials: { accountSid: DEMO_TWILIO_ACCOUNT_SID, authToken: DEMO_TWILIO_AUTH_TOKEN },
+    });
   }
   const issued = await server.call('POST', `/v1/workspaces/${demo.workspaceId}/keys`, {
     key: TEST_ADMIN_KEY,
