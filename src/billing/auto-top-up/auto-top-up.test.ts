@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { available, chargeChats, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { PAYER_LEASE_MS } from './payer.ts';
 import { claimDue } from './rows.ts';
@@ -9,17 +8,11 @@ import { claimDue } from './rows.ts';
 const RETURN_URL = 'http://127.0.0.1:9/upgrade';
 
 describeStores('auto top-up with manual payments', (ctx) => {
-  let server: TestServer;
-  let clock: TestClock;
-  beforeEach(async () => {
-    clock = new TestClock('2026-11-20T12:00:00Z');
-    server = await startServer(ctx.store, {
-      clock: clock.now,
-      catalog: SMALL_PACK_CATALOG,
-      config: { payments: 'manual' },
-    });
+  const { server, clock } = serveEachTest(ctx, {
+    startsAt: '2026-11-20T12:00:00Z',
+    catalog: SMALL_PACK_CATALOG,
+    config: { payments: 'manual' },
   });
-  afterEach(() => server.close());
 
   const pay = () => server.app.autoTopUps.payDue(RETURN_URL, clock.now());
   const view = async (key: string) => (await server.call('GET', '/v1/auto-top-up', { key })).body;

@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('usage levels over HTTP', (ctx) => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startServer(ctx.store);
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx);
 
   const spend = async (key: string, count: number) => {
     for (let i = 0; i < count; i += 1) {
@@ -91,11 +87,7 @@ describeStores('usage levels over HTTP', (ctx) => {
 
   it('needs the admin scope to change levels and the read scope to see them', async () => {
     const ws = await server.workspace(10);
-    const readOnly = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['read'] },
-    });
-    const key = readOnly.body.key;
+    const key = await server.key(ws.id, ['read']);
     expect((await server.call('GET', '/v1/alerts/levels', { key })).status).toBe(200);
     const put = await server.call('PUT', '/v1/alerts/levels', { key, body: { levels: [] } });
     expect(put.status).toBe(403);

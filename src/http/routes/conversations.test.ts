@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('conversations', (ctx) => {
-  let server: TestServer;
-  const clock = new TestClock();
-  beforeEach(async () => {
-    clock.set('2026-11-25T15:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx, { startsAt: '2026-11-25T15:00:00Z' });
 
   async function respond(
     key: string,

@@ -141,11 +141,8 @@ describeStores('dashboard sessions for a host platform', (ctx) => {
     });
     expect(unknown.status).toBe(404);
 
-    const readKey = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['read'] },
-    });
-    const withRead = await server.call('POST', '/v1/dashboard-sessions', { key: readKey.body.key, body: {} });
+    const readKey = await server.key(ws.id, ['read']);
+    const withRead = await server.call('POST', '/v1/dashboard-sessions', { key: readKey, body: {} });
     expect(withRead.status).toBe(403);
     expect((await server.call('POST', '/v1/dashboard-sessions', { body: {} })).status).toBe(401);
     expect(await linkCount()).toBe(2);

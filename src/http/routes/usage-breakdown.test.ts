@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 const VOICE = 'voice:elevenlabs';
 type Figures = { creditsUsed: number; calls: number; chats: number; responses: number };
 
 describeStores("usage in the workspace's time zone, and broken down", (ctx) => {
-  let server: TestServer;
-  const clock = new TestClock();
-  beforeEach(async () => {
-    clock.set('2026-11-25T15:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx, { startsAt: '2026-11-25T15:00:00Z' });
 
   async function record(key: string, id: string, fields: Record<string, unknown>) {
     const res = await server.call('POST', '/v1/responses', { key, body: { id, ...fields } });
