@@ -102,39 +102,42 @@ export async function startServer(store: Store, overrides: ServerOverrides = {})
   };
 }
 
-type EachTest<Options> = Options | (() => Options);
+let chats = 0;
+
+/** Charges `count` 1-credit chats at once; returns their statuses. */
+export async function chargeChats(server: TestServer, key: string, count: number): Promise<number[]> {
+  const replies = await Promise.all(
+    Array.from({ length: count }, () =>
+      server.call('POST', '/v1/responses', {
+        key,
+        body: { id: `chat-${++chats}`, conversationId: `c-${chats}`, channel: 'chat', agentId: 'a1' },
+      }),
+    ),
+  );
+  return replies.map((reply) => reply.status);
+}
+
+/** What a test's server is started with; with `startsAt`, the server reads a TestClock set to it. */
+export type ServeOptions = ServerOverrides & { startsAt?: string };
 
 /**
- * A server on the test's store, started before each test and closed after it. `server` stands for the
- * server of the test running. With `startsAt`, the server reads `clock`, set back to `startsAt` before
- * each test. Options given as a function are read before each test, after the hooks registered before
- * this call (a fake the server calls, started first).
+ * A server on the test's store that each test starts with `start`, with what it needs, and that is
+ * closed after the test. `server` stands for the running test's server; `clock` is the server's when
+ * it was started with `startsAt`.
  */
-export function serveEachTest(
-  ctx: { store: Store },
-  options: EachTest<Omit<ServerOverrides, 'clock'> & { startsAt: string }>,
-): { server: TestServer; clock: TestClock };
-export function serveEachTest(ctx: { store: Store }, options?: EachTest<ServerOverrides>): { server: TestServer };
-export function serveEachTest(
-  ctx: { store: Store },
-  options: EachTest<ServerOverrides & { startsAt?: string }> = {},
-): { server: TestServer; clock: TestClock } {
+export function serverPerTest(ctx: { store: Store }): {
+  server: TestServer;
+  clock: TestClock;
+  start(options?: ServeOptions): Promise<TestServer>;
+} {
   const clock = new TestClock();
   let running: TestServer | undefined;
-  beforeEach(async () => {
-    const { startsAt, ...overrides } = typeof options === 'function' ? options() : options;
-    if (startsAt !== undefined) {
-      clock.set(startsAt);
-      overrides.clock = clock.now;
-    }
-    running = await startServer(ctx.store, overrides);
-  });
   afterEach(async () => {
     await running?.close();
     running = undefined;
   });
   const current = (): TestServer => {
-    if (!running) throw new Error('serveEachTest: no server outside a test');
+    if (!running) throw new Error('no server: the test has not started one');
     return running;
   };
   const server: TestServer = {
@@ -149,5 +152,35 @@ export function serveEachTest(
     workspace: (...args) => current().workspace(...args),
     key: (...args) => current().key(...args),
   };
+  async function start({ startsAt, ...overrides }: ServeOptions = {}) {
+    if (startsAt !== undefined) {
+      clock.set(startsAt);
+      overrides.clock = clock.now;
+    }
+    running = await startServer(ctx.store, overrides);
+    return running;
+  }
+  return { server, clock, start };
+}
+
+type EachTest<Options> = Options | (() => Options);
+
+/**
+ * serverPerTest with the server started before each test. Options given as a function are read
+ * before each test, after the hooks registered before this call (a fake the server calls, started first).
+ */
+export function serveEachTest(
+  ctx: { store: Store },
+  options: EachTest<Omit<ServerOverrides, 'clock'> & { startsAt: string }>,
+): { server: TestServer; clock: TestClock };
+export function serveEachTest(ctx: { store: Store }, options?: EachTest<ServerOverrides>): { server: TestServer };
+export function serveEachTest(
+  ctx: { store: Store },
+  options: EachTest<ServeOptions> = {},
+): { server: TestServer; clock: TestClock } {
+  const { server, clock, start } = serverPerTest(ctx);
+  beforeEach(async () => {
+    await start(typeof options === 'function' ? options() : options);
+  });
   return { server, clock };
 }

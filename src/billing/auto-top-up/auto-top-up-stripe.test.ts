@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TEST_CARDS } from '../../../test/fakes/stripe-payment-intents.ts';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../../../test/fakes/stripe-server.ts';
-import { available, chargeChats, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
+import { available, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
 import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { chargeChats, startServer, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { sessionIdOf } from '../../../test/support/stripe.ts';
 

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { available, chargeChats, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
-import { serveEachTest } from '../../../test/support/http.ts';
+import { available, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
+import { chargeChats, serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { PAYER_LEASE_MS } from './payer.ts';
 import { claimDue } from './rows.ts';

@@ -1,22 +1,13 @@
 import { expect, it } from 'vitest';
-import { serveEachTest } from '../../../test/support/http.ts';
+import { chargeChats, serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('usage levels over HTTP', (ctx) => {
   const { server } = serveEachTest(ctx);
 
-  const spend = async (key: string, count: number) => {
-    for (let i = 0; i < count; i += 1) {
-      await server.call('POST', '/v1/responses', {
-        key,
-        body: { id: `r${Math.random()}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' },
-      });
-    }
-  };
-
   it('starts at 50%, 80% and 100% used and says where the period stands', async () => {
     const ws = await server.workspace(20);
-    await spend(ws.key, 11);
+    await chargeChats(server, ws.key, 11);
     const res = await server.call('GET', '/v1/alerts/levels', { key: ws.key });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -45,7 +36,7 @@ describeStores('usage levels over HTTP', (ctx) => {
       ],
       default: false,
     });
-    await spend(ws.key, 8); // 40% used, 12 left
+    await chargeChats(server, ws.key, 8); // 40% used, 12 left
     const events = await ctx.store.db
       .selectFrom('webhook_events')
       .select('data')

@@ -1,18 +1,9 @@
 import { expect, it } from 'vitest';
-import { serveEachTest } from '../../../test/support/http.ts';
+import { chargeChats, serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('the low-credit threshold over HTTP', (ctx) => {
   const { server } = serveEachTest(ctx);
-
-  const spend = async (key: string, count: number) => {
-    for (let i = 0; i < count; i += 1) {
-      await server.call('POST', '/v1/responses', {
-        key,
-        body: { id: `r${Math.random()}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' },
-      });
-    }
-  };
 
   it('starts at 20% of the period and says where the balance stands', async () => {
     const ws = await server.workspace(50);
@@ -23,7 +14,7 @@ describeStores('the low-credit threshold over HTTP', (ctx) => {
 
   it('sets a fixed number of credits, and GET /v1/balance measures low against it', async () => {
     const ws = await server.workspace(50);
-    await spend(ws.key, 20); // 30 left: not low by the default line of 10
+    await chargeChats(server, ws.key, 20); // 30 left: not low by the default line of 10
     expect((await server.call('GET', '/v1/balance', { key: ws.key })).body.low).toBe(false);
 
     const set = await server.call('PUT', '/v1/alerts/threshold', { key: ws.key, body: { credits: 30.5 } });
