@@ -163,6 +163,17 @@ export function serverPerTest(ctx: { store: Store }): {
   return { server, clock, start };
 }
 
+/** Charges one response of an agent, a call (voiced: voice:elevenlabs) or a chat; throws unless it is charged. */
+export async function chargeOverHttp(
+  server: TestServer,
+  key: string,
+  response: { id: string; conversationId: string; channel: 'call' | 'chat'; agentId: string; occurredAt: string },
+): Promise<void> {
+  const voiced = response.channel === 'call' ? { features: ['voice:elevenlabs'] } : {};
+  const reply = await server.call('POST', '/v1/responses', { key, body: { ...response, ...voiced } });
+  if (reply.status !== 201) throw new Error(`chargeOverHttp: ${reply.status} ${JSON.stringify(reply.body)}`);
+}
+
 type EachTest<Options> = Options | (() => Options);
 
 /**
