@@ -15,6 +15,12 @@ describeStores('auto top-up with manual payments', (ctx) => {
   });
 
   const pay = () => server.app.autoTopUps.payDue(RETURN_URL, clock.now());
+  /** Charges `chats` 1-credit chats and runs the payer; answers the balance after. */
+  const chargeAndPay = async (key: string, chats: number) => {
+    await chargeChats(server, key, chats);
+    await pay();
+    return available(server, key);
+  };
   const view = async (key: string) => (await server.call('GET', '/v1/auto-top-up', { key })).body;
   const events = (type: string) =>
     ctx.store.db.selectFrom('webhook_events').select(['data']).where('type', '=', type).execute();
@@ -56,50 +62,34 @@ describeStores('auto top-up with manual payments', (ctx) => {
     const ws = await server.workspace(10);
     await setAutoTopUp(server, ws.key, { threshold: 5 });
     await chargeChats(server, ws.key, 6);
-    await chargeChats(server, ws.key, 1);
-    await pay();
-    expect(await available(server, ws.key)).toBe(8);
+    expect(await chargeAndPay(ws.key, 1)).toBe(8);
     expect((await view(ws.key)).thisMonth.count).toBe(1);
 
-    await chargeChats(server, ws.key, 4);
-    await pay();
-    expect(await available(server, ws.key)).toBe(9);
+    expect(await chargeAndPay(ws.key, 4)).toBe(9);
     expect((await view(ws.key)).thisMonth.count).toBe(2);
   });
 
   it('buys at most maxPerMonth packs a calendar month, and the next month buys again', async () => {
     const ws = await server.workspace(10);
     await setAutoTopUp(server, ws.key, { threshold: 5, maxPerMonth: 1 });
-    await chargeChats(server, ws.key, 6);
-    await pay();
-    expect(await available(server, ws.key)).toBe(9);
+    expect(await chargeAndPay(ws.key, 6)).toBe(9);
 
-    await chargeChats(server, ws.key, 6);
-    await pay();
-    expect(await available(server, ws.key)).toBe(3);
+    expect(await chargeAndPay(ws.key, 6)).toBe(3);
     expect((await view(ws.key)).thisMonth.count).toBe(1);
 
     clock.set('2026-12-01T00:00:00Z');
-    await chargeChats(server, ws.key, 1);
-    await pay();
-    expect(await available(server, ws.key)).toBe(7);
+    expect(await chargeAndPay(ws.key, 1)).toBe(7);
     expect((await view(ws.key)).thisMonth.count).toBe(1);
   });
 
   it('counts a balance that rose by other credits as back above the threshold', async () => {
     const ws = await server.workspace(10);
     await setAutoTopUp(server, ws.key, { threshold: 20, pack: 'pack-5' });
-    await chargeChats(server, ws.key, 1);
-    await pay();
-    expect(await available(server, ws.key)).toBe(14);
-    await chargeChats(server, ws.key, 1);
-    await pay();
-    expect(await available(server, ws.key)).toBe(13);
+    expect(await chargeAndPay(ws.key, 1)).toBe(14);
+    expect(await chargeAndPay(ws.key, 1)).toBe(13);
 
     await grant(server, ws.id, 'more', 10);
-    await chargeChats(server, ws.key, 4);
-    await pay();
-    expect(await available(server, ws.key)).toBe(24);
+    expect(await chargeAndPay(ws.key, 4)).toBe(24);
   });
 
   it('buys nothing while auto top-up is off', async () => {
