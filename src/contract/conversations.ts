@@ -21,11 +21,16 @@ export const ConversationsQuery = Type.Object(
 );
 export type ConversationsQuery = Static<typeof ConversationsQuery>;
 
-export const ConversationItem = Type.Object({
+/** What a conversation is, in the list and on its own page. */
+const ConversationHead = {
   id: Type.String(),
   channel: Channel,
   agentId: Type.String(),
   startedAt: Timestamp,
+};
+
+export const ConversationItem = Type.Object({
+  ...ConversationHead,
   responses: Type.Integer({ description: 'Responses charged in it, refunded ones included.' }),
   creditsUsed: Credits,
 });
@@ -57,10 +62,7 @@ export const ConversationResponse = Type.Object({
 export type ConversationResponse = Static<typeof ConversationResponse>;
 
 export const ConversationReply = Type.Object({
-  id: Type.String(),
-  channel: Channel,
-  agentId: Type.String(),
-  startedAt: Timestamp,
+  ...ConversationHead,
   responseCount: Type.Integer({ description: 'All its responses, refunded ones included.' }),
   creditsUsed: Credits,
   responses: Type.Array(ConversationResponse, { description: 'Oldest first, at most `limit` of them.' }),

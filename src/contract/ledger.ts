@@ -2,16 +2,18 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Channel, Credits, Features, Id, Timestamp } from './common.ts';
 import { ExpiringReply } from './expiring.ts';
 
+/** A response as charged: on its own, or as the commit of the reservation made for it. */
+const ResponseFields = {
+  id: Id,
+  conversationId: Id,
+  channel: Channel,
+  agentId: Id,
+  features: Type.Optional(Features),
+  occurredAt: Type.Optional(Timestamp),
+};
+
 export const ResponseBody = Type.Object(
-  {
-    id: Id,
-    conversationId: Id,
-    channel: Channel,
-    agentId: Id,
-    features: Type.Optional(Features),
-    occurredAt: Type.Optional(Timestamp),
-    reservationId: Type.Optional(Type.String({ maxLength: 128 })),
-  },
+  { ...ResponseFields, reservationId: Type.Optional(Type.String({ maxLength: 128 })) },
   { additionalProperties: false },
 );
 export type ResponseBody = Static<typeof ResponseBody>;
@@ -64,14 +66,13 @@ const ForAgent = Type.Optional(
   Type.String({ ...Id, description: 'The agent about to respond: its own spend limit is checked too.' }),
 );
 
-export const CheckBody = Type.Object(
-  {
-    features: Type.Optional(Features),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
-    agentId: ForAgent,
-  },
-  { additionalProperties: false },
-);
+/** What a check or a reservation is priced for: `count` responses with these features. */
+const PricedFor = {
+  features: Type.Optional(Features),
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+};
+
+export const CheckBody = Type.Object({ ...PricedFor, agentId: ForAgent }, { additionalProperties: false });
 export const CheckReply = Type.Object({
   allowed: Type.Boolean(),
   cost: Credits,
@@ -86,8 +87,7 @@ export type CheckReply = Static<typeof CheckReply>;
 
 export const ReservationBody = Type.Object(
   {
-    features: Type.Optional(Features),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    ...PricedFor,
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     agentId: ForAgent,
   },
@@ -100,17 +100,7 @@ export const ReservationReply = Type.Object({
   status: Type.Union([Type.Literal('held'), Type.Literal('committed'), Type.Literal('released')]),
 });
 
-export const CommitBody = Type.Object(
-  {
-    id: Id,
-    conversationId: Id,
-    channel: Channel,
-    agentId: Id,
-    features: Type.Optional(Features),
-    occurredAt: Type.Optional(Timestamp),
-  },
-  { additionalProperties: false },
-);
+export const CommitBody = Type.Object(ResponseFields, { additionalProperties: false });
 
 export const RefundBody = Type.Object(
   { reason: Type.String({ minLength: 1, maxLength: 500 }) },

@@ -40,13 +40,15 @@ export const HistoryQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const UsagePoint = Type.Object({
-  start: Day,
+/** What a history point and a breakdown row each count, for their day or week and for their key. */
+const UsageFigures = {
   creditsUsed: Credits,
   calls: Type.Integer(),
   chats: Type.Integer(),
   responses: Type.Integer(),
-});
+};
+
+export const UsagePoint = Type.Object({ start: Day, ...UsageFigures });
 export type UsagePoint = Static<typeof UsagePoint>;
 
 export const UsageHistoryReply = Type.Object({
@@ -78,10 +80,7 @@ export const BreakdownQuery = Type.Object(
 
 export const BreakdownRow = Type.Object({
   key: Type.String({ description: 'The agent id, the channel (call or chat), or the feature set.' }),
-  creditsUsed: Credits,
-  calls: Type.Integer(),
-  chats: Type.Integer(),
-  responses: Type.Integer(),
+  ...UsageFigures,
 });
 export type BreakdownRow = Static<typeof BreakdownRow>;
 

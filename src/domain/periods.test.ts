@@ -5,14 +5,13 @@ import { periodAt, periodsStartedBetween } from './periods.ts';
 
 const d = (iso: string) => new Date(iso);
 const iso = (period: { start: Date; end: Date }) => [period.start.toISOString(), period.end.toISOString()];
+/** The period of `anchor` that `at` falls in, as its start and end instants. */
+const periodOf = (anchor: Date, at: string) => iso(periodAt(anchor, d(at)));
 
 describe('the monthly period a subscription is in', () => {
   it('runs from the anchor day of one month to the same day of the next', () => {
     const anchor = d('2026-01-15T00:00:00Z');
-    expect(iso(periodAt(anchor, d('2026-03-20T08:00:00Z')))).toEqual([
-      '2026-03-15T00:00:00.000Z',
-      '2026-04-15T00:00:00.000Z',
-    ]);
+    expect(periodOf(anchor, '2026-03-20T08:00:00Z')).toEqual(['2026-03-15T00:00:00.000Z', '2026-04-15T00:00:00.000Z']);
   });
 
   it('starts a new period at the anchor instant exactly, not a millisecond later', () => {
@@ -23,26 +22,14 @@ describe('the monthly period a subscription is in', () => {
 
   it('keeps the anchor time of day', () => {
     const anchor = d('2026-01-15T09:30:00Z');
-    expect(iso(periodAt(anchor, d('2026-02-15T09:29:59Z')))).toEqual([
-      '2026-01-15T09:30:00.000Z',
-      '2026-02-15T09:30:00.000Z',
-    ]);
+    expect(periodOf(anchor, '2026-02-15T09:29:59Z')).toEqual(['2026-01-15T09:30:00.000Z', '2026-02-15T09:30:00.000Z']);
   });
 
   it('moves an anchor on the 31st to the last day of shorter months and back to the 31st after', () => {
     const anchor = d('2026-01-31T00:00:00Z');
-    expect(iso(periodAt(anchor, d('2026-02-10T00:00:00Z')))).toEqual([
-      '2026-01-31T00:00:00.000Z',
-      '2026-02-28T00:00:00.000Z',
-    ]);
-    expect(iso(periodAt(anchor, d('2026-03-10T00:00:00Z')))).toEqual([
-      '2026-02-28T00:00:00.000Z',
-      '2026-03-31T00:00:00.000Z',
-    ]);
-    expect(iso(periodAt(anchor, d('2026-04-30T12:00:00Z')))).toEqual([
-      '2026-04-30T00:00:00.000Z',
-      '2026-05-31T00:00:00.000Z',
-    ]);
+    expect(periodOf(anchor, '2026-02-10T00:00:00Z')).toEqual(['2026-01-31T00:00:00.000Z', '2026-02-28T00:00:00.000Z']);
+    expect(periodOf(anchor, '2026-03-10T00:00:00Z')).toEqual(['2026-02-28T00:00:00.000Z', '2026-03-31T00:00:00.000Z']);
+    expect(periodOf(anchor, '2026-04-30T12:00:00Z')).toEqual(['2026-04-30T00:00:00.000Z', '2026-05-31T00:00:00.000Z']);
   });
 
   it('uses February 29th in a leap year', () => {
@@ -52,10 +39,7 @@ describe('the monthly period a subscription is in', () => {
 
   it('crosses a year end', () => {
     const anchor = d('2026-01-20T00:00:00Z');
-    expect(iso(periodAt(anchor, d('2027-01-05T00:00:00Z')))).toEqual([
-      '2026-12-20T00:00:00.000Z',
-      '2027-01-20T00:00:00.000Z',
-    ]);
+    expect(periodOf(anchor, '2027-01-05T00:00:00Z')).toEqual(['2026-12-20T00:00:00.000Z', '2027-01-20T00:00:00.000Z']);
   });
 
   it('always contains the instant asked about, for any anchor and instant (property)', () => {

@@ -150,45 +150,45 @@ function reachedOf(counter: LimitCounter, period: Period): LimitReached {
   };
 }
 
-/**
- * Counts a charge of `agentId` against the limits it falls under. Returns the limits after it and
- * the limits it reached for the first time this period (used at or past the limit).
- */
-export function spendAgainstLimits(
+/** The limits after a change to their counters, and the limits it reached for the first time this period. */
+export interface LimitsChanged {
+  limits: SpendLimits;
+  reached: LimitReached[];
+}
+
+function changeCounters(
   limits: SpendLimits,
-  agentId: string,
-  cost: Millicredits,
   period: Period,
-): { limits: SpendLimits; reached: LimitReached[] } {
+  change: (counter: LimitCounter) => LimitCounter,
+): LimitsChanged {
   const reached: LimitReached[] = [];
   const counters = limits.counters.map((counter) => {
-    if (!applies(counter, agentId)) return counter;
-    const next = { ...counter, used: counter.used + cost };
-    if (next.reached || next.used < next.limit) return next;
-    next.reached = true;
-    reached.push(reachedOf(next, period));
+    const next = change(counter);
+    if (next.reached && !counter.reached) reached.push(reachedOf(next, period));
     return next;
   });
   return { limits: { ...limits, counters }, reached };
 }
 
-/**
- * A block limit refused a spend: that is reaching it, announced once per period. Returns the limits
- * with it marked, and the notice when it is the first time.
- */
-export function refusedByLimit(
+/** Counts a charge of `agentId` against the limits it falls under: one is reached when used at or past it. */
+export function spendAgainstLimits(
   limits: SpendLimits,
-  refusal: LimitRefusal,
+  agentId: string,
+  cost: Millicredits,
   period: Period,
-): { limits: SpendLimits; reached: LimitReached[] } {
-  const reached: LimitReached[] = [];
-  const counters = limits.counters.map((counter) => {
-    if (counter.agentId !== refusal.agentId || counter.reached) return counter;
-    const next = { ...counter, reached: true };
-    reached.push(reachedOf(next, period));
-    return next;
+): LimitsChanged {
+  return changeCounters(limits, period, (counter) => {
+    if (!applies(counter, agentId)) return counter;
+    const used = counter.used + cost;
+    return { ...counter, used, reached: counter.reached || used >= counter.limit };
   });
-  return { limits: { ...limits, counters }, reached };
+}
+
+/** A block limit refused a spend: that is reaching it, announced once per period. */
+export function refusedByLimit(limits: SpendLimits, refusal: LimitRefusal, period: Period): LimitsChanged {
+  return changeCounters(limits, period, (counter) =>
+    counter.agentId === refusal.agentId && !counter.reached ? { ...counter, reached: true } : counter,
+  );
 }
 
 /**

@@ -26,6 +26,7 @@ export function featureKey(features: readonly string[]): string {
 export interface UsageFiguresRow {
   channel: string;
   agent_id: string;
+  /** The response's sorted feature set as JSON; `[]` for a conversation recorded on its own. */
   features: string;
   credits_used: number;
   responses: number;

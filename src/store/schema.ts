@@ -1,4 +1,5 @@
 import type { Generated, Kysely, Transaction } from 'kysely';
+import type { UsageFiguresRow } from '../domain/usage-slots.ts';
 
 /**
  * One interface per table. Times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite);
@@ -97,30 +98,16 @@ export interface DailyRollupsTable {
 }
 
 /** Usage by UTC quarter hour (src/domain/usage-slots.ts), so any time zone's days are exact sums of rows. */
-export interface UsageSlotsTable {
+export interface UsageSlotsTable extends UsageFiguresRow {
   workspace_id: string;
   slot: number;
-  channel: string;
-  agent_id: string;
-  /** The response's sorted feature set as JSON; `[]` for a conversation recorded on its own. */
-  features: string;
-  credits_used: number;
-  responses: number;
-  conversations: number;
 }
 
 /** Usage by local day in the workspace's zone, rebuilt from `usage_slots` when the zone changes. */
-export interface UsageDaysTable {
+export interface UsageDaysTable extends UsageFiguresRow {
   workspace_id: string;
   /** `YYYY-MM-DD` in the workspace's zone. */
   day: string;
-  channel: string;
-  agent_id: string;
-  /** As in `usage_slots.features`. */
-  features: string;
-  credits_used: number;
-  responses: number;
-  conversations: number;
 }
 
 /** A workspace's own choices; no row means the defaults. */

@@ -10,21 +10,6 @@ export const SMALL_PACK_CATALOG = new Catalog({
   ],
 });
 
-let chats = 0;
-
-/** Charges `count` 1-credit chats at once; returns their statuses. */
-export async function chargeChats(server: TestServer, key: string, count: number): Promise<number[]> {
-  const replies = await Promise.all(
-    Array.from({ length: count }, () =>
-      server.call('POST', '/v1/responses', {
-        key,
-        body: { id: `chat-${++chats}`, conversationId: `c-${chats}`, channel: 'chat', agentId: 'a1' },
-      }),
-    ),
-  );
-  return replies.map((reply) => reply.status);
-}
-
 export async function available(server: TestServer, key: string): Promise<number> {
   return (await server.call('GET', '/v1/balance', { key })).body.available;
 }

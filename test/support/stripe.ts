@@ -1,7 +1,8 @@
+import { afterEach, beforeEach } from 'vitest';
 import { Catalog, DEFAULT_CATALOG } from '../../src/billing/catalog.ts';
 import type { Store } from '../../src/store/store.ts';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../fakes/stripe-server.ts';
-import type { TestClock } from './clock.ts';
+import { TestClock } from './clock.ts';
 import { startServer, type TestServer } from './http.ts';
 
 export interface StripeTestBed {
@@ -31,6 +32,34 @@ export async function startWithStripe(store: Store, clock: TestClock): Promise<S
       await server.close();
     },
   };
+}
+
+/** startWithStripe before each test, with `clock` set to `startsAt`, closed after it; `bed` is the running test's. */
+export function stripeEachTest(ctx: { store: Store }, startsAt: string): { bed: StripeTestBed; clock: TestClock } {
+  const clock = new TestClock();
+  let running: StripeTestBed | undefined;
+  beforeEach(async () => {
+    clock.set(startsAt);
+    running = await startWithStripe(ctx.store, clock);
+  });
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  const current = (): StripeTestBed => {
+    if (!running) throw new Error('no Stripe test bed outside a test');
+    return running;
+  };
+  const bed: StripeTestBed = {
+    get server() {
+      return current().server;
+    },
+    get stripe() {
+      return current().stripe;
+    },
+    close: () => current().close(),
+  };
+  return { bed, clock };
 }
 
 /** The Checkout Session id at the end of a checkout URL the fake made. */

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TEST_CARDS } from '../../../test/fakes/stripe-payment-intents.ts';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe } from '../../../test/fakes/stripe-server.ts';
-import { available, chargeChats, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
+import { available, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
 import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { chargeChats, startServer, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { sessionIdOf } from '../../../test/support/stripe.ts';
 import { payDue } from './payer.ts';
@@ -48,6 +48,20 @@ describeStores('auto top-up paid with Stripe', (ctx) => {
     await stripe.settled();
     return round;
   };
+
+  /**
+   * A customer with 10 credits and auto top-up at 5, paying with `card` (else the card its Checkout
+   * saved), after six chats crossed the threshold and the payer ran.
+   */
+  async function crossedThreshold(card?: string) {
+    const ws = await customerWorkspace(10);
+    if (card) stripe.paymentIntents.saveCard(ws.customer, card);
+    await setAutoTopUp(server, ws.key, { threshold: 5 });
+    await chargeChats(server, ws.key, 6);
+    await pay();
+    return ws;
+  }
+
   const last = async (key: string) => (await server.call('GET', '/v1/auto-top-up', { key })).body.last;
   const paymentIntentRequests = () => stripe.requests.filter((r) => r.path === '/v1/payment_intents');
   const events = async (type: string) =>
@@ -56,11 +70,7 @@ describeStores('auto top-up paid with Stripe', (ctx) => {
     );
 
   it('charges the saved card off-session and grants the pack once Stripe confirms the payment', async () => {
-    const ws = await customerWorkspace(10);
-    await setAutoTopUp(server, ws.key, { threshold: 5 });
-    await chargeChats(server, ws.key, 6);
-    await pay();
-
+    const ws = await crossedThreshold();
     const [request] = paymentIntentRequests();
     const attemptId = (await events('auto_top_up.succeeded'))[0]?.attemptId;
     expect(request?.params).toMatchObject({
@@ -82,11 +92,7 @@ describeStores('auto top-up paid with Stripe', (ctx) => {
   });
 
   it('shows a declined card in last, sends auto_top_up.failed once, and does not retry until a new crossing', async () => {
-    const ws = await customerWorkspace(10);
-    stripe.paymentIntents.saveCard(ws.customer, TEST_CARDS.declined);
-    await setAutoTopUp(server, ws.key, { threshold: 5 });
-    await chargeChats(server, ws.key, 6);
-    await pay();
+    const ws = await crossedThreshold(TEST_CARDS.declined);
     expect(await last(ws.key)).toMatchObject({ status: 'failed', error: 'Your card was declined.' });
     expect(await events('auto_top_up.failed')).toEqual([
       { attemptId: expect.stringMatching(/^atu_/), pack: 'pack-5', error: 'Your card was declined.' },
@@ -107,11 +113,7 @@ describeStores('auto top-up paid with Stripe', (ctx) => {
   });
 
   it('turns a card that needs authentication into requires_action with a Checkout link that buys the pack', async () => {
-    const ws = await customerWorkspace(10);
-    stripe.paymentIntents.saveCard(ws.customer, TEST_CARDS.authenticationRequired);
-    await setAutoTopUp(server, ws.key, { threshold: 5 });
-    await chargeChats(server, ws.key, 6);
-    await pay();
+    const ws = await crossedThreshold(TEST_CARDS.authenticationRequired);
 
     const shown = await last(ws.key);
     expect(shown).toMatchObject({
@@ -135,11 +137,7 @@ describeStores('auto top-up paid with Stripe', (ctx) => {
   });
 
   it('grants nothing for a payment_intent.succeeded that Stripe did not sign', async () => {
-    const ws = await customerWorkspace(10);
-    stripe.paymentIntents.saveCard(ws.customer, TEST_CARDS.declined);
-    await setAutoTopUp(server, ws.key, { threshold: 5 });
-    await chargeChats(server, ws.key, 6);
-    await pay();
+    const ws = await crossedThreshold(TEST_CARDS.declined);
     const failed = [...stripe.events.values()].find((event) => event.type === 'payment_intent.payment_failed');
     const forged = JSON.stringify({ ...failed, id: 'evt_forged', type: 'payment_intent.succeeded' });
     const res = await fetch(`${server.url}/v1/stripe/webhook`, {

@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { available, chargeChats, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { available, grant, SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
+import { chargeChats, serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { PAYER_LEASE_MS, payDue } from './payer.ts';
 import { claimDue } from './rows.ts';
@@ -9,19 +8,19 @@ import { claimDue } from './rows.ts';
 const RETURN_URL = 'http://127.0.0.1:9/upgrade';
 
 describeStores('auto top-up with manual payments', (ctx) => {
-  let server: TestServer;
-  let clock: TestClock;
-  beforeEach(async () => {
-    clock = new TestClock('2026-11-20T12:00:00Z');
-    server = await startServer(ctx.store, {
-      clock: clock.now,
-      catalog: SMALL_PACK_CATALOG,
-      config: { payments: 'manual' },
-    });
+  const { server, clock } = serveEachTest(ctx, {
+    startsAt: '2026-11-20T12:00:00Z',
+    catalog: SMALL_PACK_CATALOG,
+    config: { payments: 'manual' },
   });
-  afterEach(() => server.close());
 
   const pay = () => payDue({ ctx: server.app.ctx, input: { returnUrl: RETURN_URL } });
+  /** Charges `chats` 1-credit chats and runs the payer; answers the balance after. */
+  const chargeAndPay = async (key: string, chats: number) => {
+    await chargeChats(server, key, chats);
+    await pay();
+    return available(server, key);
+  };
   const view = async (key: string) => (await server.call('GET', '/v1/auto-top-up', { key })).body;
   const events = (type: string) =>
     ctx.store.db.selectFrom('webhook_events').select(['data']).where('type', '=', type).execute();
@@ -63,50 +62,34 @@ describeStores('auto top-up with manual payments', (ctx) => {
     const ws = await server.workspace(10);
     await setAutoTopUp(server, ws.key, { threshold: 5 });
     await chargeChats(server, ws.key, 6);
-    await chargeChats(server, ws.key, 1);
-    await pay();
-    expect(await available(server, ws.key)).toBe(8);
+    expect(await chargeAndPay(ws.key, 1)).toBe(8);
     expect((await view(ws.key)).thisMonth.count).toBe(1);
 
-    await chargeChats(server, ws.key, 4);
-    await pay();
-    expect(await available(server, ws.key)).toBe(9);
+    expect(await chargeAndPay(ws.key, 4)).toBe(9);
     expect((await view(ws.key)).thisMonth.count).toBe(2);
   });
 
   it('buys at most maxPerMonth packs a calendar month, and the next month buys again', async () => {
     const ws = await server.workspace(10);
     await setAutoTopUp(server, ws.key, { threshold: 5, maxPerMonth: 1 });
-    await chargeChats(server, ws.key, 6);
-    await pay();
-    expect(await available(server, ws.key)).toBe(9);
+    expect(await chargeAndPay(ws.key, 6)).toBe(9);
 
-    await chargeChats(server, ws.key, 6);
-    await pay();
-    expect(await available(server, ws.key)).toBe(3);
+    expect(await chargeAndPay(ws.key, 6)).toBe(3);
     expect((await view(ws.key)).thisMonth.count).toBe(1);
 
     clock.set('2026-12-01T00:00:00Z');
-    await chargeChats(server, ws.key, 1);
-    await pay();
-    expect(await available(server, ws.key)).toBe(7);
+    expect(await chargeAndPay(ws.key, 1)).toBe(7);
     expect((await view(ws.key)).thisMonth.count).toBe(1);
   });
 
   it('counts a balance that rose by other credits as back above the threshold', async () => {
     const ws = await server.workspace(10);
     await setAutoTopUp(server, ws.key, { threshold: 20, pack: 'pack-5' });
-    await chargeChats(server, ws.key, 1);
-    await pay();
-    expect(await available(server, ws.key)).toBe(14);
-    await chargeChats(server, ws.key, 1);
-    await pay();
-    expect(await available(server, ws.key)).toBe(13);
+    expect(await chargeAndPay(ws.key, 1)).toBe(14);
+    expect(await chargeAndPay(ws.key, 1)).toBe(13);
 
     await grant(server, ws.id, 'more', 10);
-    await chargeChats(server, ws.key, 4);
-    await pay();
-    expect(await available(server, ws.key)).toBe(24);
+    expect(await chargeAndPay(ws.key, 4)).toBe(24);
   });
 
   it('buys nothing while auto top-up is off', async () => {

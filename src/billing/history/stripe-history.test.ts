@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { DAY, TestClock } from '../../../test/support/clock.ts';
+import { expect, it } from 'vitest';
+import { DAY } from '../../../test/support/clock.ts';
 import { describeStores } from '../../../test/support/stores.ts';
-import { type StripeTestBed, sessionIdOf, startWithStripe } from '../../../test/support/stripe.ts';
+import { sessionIdOf, stripeEachTest } from '../../../test/support/stripe.ts';
 
 describeStores('billing history of a workspace Stripe bills', (ctx) => {
-  let bed: StripeTestBed;
-  let clock: TestClock;
-  beforeEach(async () => {
-    clock = new TestClock('2026-11-10T12:00:00Z');
-    bed = await startWithStripe(ctx.store, clock);
-  });
-  afterEach(() => bed.close());
+  const { bed, clock } = stripeEachTest(ctx, '2026-11-10T12:00:00Z');
 
   it('lists what Stripe took with its receipt or invoice, beside the credits each payment granted', async () => {
     const ws = await bed.server.workspace(0, 'free');

@@ -1,18 +1,12 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseStripeForm } from '../../../test/fakes/stripe-server.ts';
-import { DAY, TestClock } from '../../../test/support/clock.ts';
+import { DAY } from '../../../test/support/clock.ts';
 import { describeStores } from '../../../test/support/stores.ts';
-import { type StripeTestBed, sessionIdOf, startWithStripe } from '../../../test/support/stripe.ts';
+import { sessionIdOf, stripeEachTest } from '../../../test/support/stripe.ts';
 import { renewDue } from '../renewals.ts';
 
 describeStores('payments through Stripe', (ctx) => {
-  let bed: StripeTestBed;
-  let clock: TestClock;
-  beforeEach(async () => {
-    clock = new TestClock('2026-11-10T12:00:00Z');
-    bed = await startWithStripe(ctx.store, clock);
-  });
-  afterEach(() => bed.close());
+  const { bed, clock } = stripeEachTest(ctx, '2026-11-10T12:00:00Z');
   const available = async (key: string) => (await bed.server.call('GET', '/v1/balance', { key })).body.available;
   const buy = (key: string, pack: string) => bed.server.call('POST', '/v1/purchases', { key, body: { pack } });
 

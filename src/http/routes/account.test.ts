@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('balance, statement, checks and reservations over HTTP', (ctx) => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startServer(ctx.store);
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx);
   const chat = (id: string) => ({ id, conversationId: 'c1', channel: 'chat', agentId: 'a1' });
 
   it('shows the balance with the period, per-grant figures and the low flag with an upgrade link', async () => {
@@ -82,14 +78,11 @@ describeStores('balance, statement, checks and reservations over HTTP', (ctx) =>
   it('refunds a response once, with the admin scope only', async () => {
     const ws = await server.workspace(2);
     await server.call('POST', '/v1/responses', { key: ws.key, body: chat('r1') });
-    const ingestOnly = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['ingest'] },
-    });
+    const ingestOnly = await server.key(ws.id, ['ingest']);
     expect(
       (
         await server.call('POST', '/v1/responses/r1/refund', {
-          key: ingestOnly.body.key,
+          key: ingestOnly,
           body: { reason: 'bad answer' },
         })
       ).status,

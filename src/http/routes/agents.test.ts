@@ -1,14 +1,10 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { Catalog, DEFAULT_CATALOG } from '../../billing/catalog.ts';
 
 describeStores('agents', (ctx) => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startServer(ctx.store, { catalog: new Catalog(DEFAULT_CATALOG) });
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx, { catalog: new Catalog(DEFAULT_CATALOG) });
 
   const create = (key: string, body: Record<string, unknown>) => server.call('POST', '/v1/agents', { key, body });
 
@@ -62,11 +58,8 @@ describeStores('agents', (ctx) => {
 
   it('lets a read key list agents but not create them', async () => {
     const ws = await server.workspace(0, 'starter');
-    const read = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['read'] },
-    });
-    expect((await server.call('GET', '/v1/agents', { key: read.body.key })).status).toBe(200);
-    expect((await create(read.body.key, { name: 'x' })).status).toBe(403);
+    const read = await server.key(ws.id, ['read']);
+    expect((await server.call('GET', '/v1/agents', { key: read })).status).toBe(200);
+    expect((await create(read, { name: 'x' })).status).toBe(403);
   });
 });

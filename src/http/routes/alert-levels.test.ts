@@ -1,26 +1,13 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { chargeChats, serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('usage levels over HTTP', (ctx) => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startServer(ctx.store);
-  });
-  afterEach(() => server.close());
-
-  const spend = async (key: string, count: number) => {
-    for (let i = 0; i < count; i += 1) {
-      await server.call('POST', '/v1/responses', {
-        key,
-        body: { id: `r${Math.random()}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' },
-      });
-    }
-  };
+  const { server } = serveEachTest(ctx);
 
   it('starts at 50%, 80% and 100% used and says where the period stands', async () => {
     const ws = await server.workspace(20);
-    await spend(ws.key, 11);
+    await chargeChats(server, ws.key, 11);
     const res = await server.call('GET', '/v1/alerts/levels', { key: ws.key });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -49,7 +36,7 @@ describeStores('usage levels over HTTP', (ctx) => {
       ],
       default: false,
     });
-    await spend(ws.key, 8); // 40% used, 12 left
+    await chargeChats(server, ws.key, 8); // 40% used, 12 left
     const events = await ctx.store.db
       .selectFrom('webhook_events')
       .select('data')
@@ -91,11 +78,7 @@ describeStores('usage levels over HTTP', (ctx) => {
 
   it('needs the admin scope to change levels and the read scope to see them', async () => {
     const ws = await server.workspace(10);
-    const readOnly = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['read'] },
-    });
-    const key = readOnly.body.key;
+    const key = await server.key(ws.id, ['read']);
     expect((await server.call('GET', '/v1/alerts/levels', { key })).status).toBe(200);
     const put = await server.call('PUT', '/v1/alerts/levels', { key, body: { levels: [] } });
     expect(put.status).toBe(403);

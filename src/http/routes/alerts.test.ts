@@ -1,22 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { chargeChats, serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('the low-credit threshold over HTTP', (ctx) => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startServer(ctx.store);
-  });
-  afterEach(() => server.close());
-
-  const spend = async (key: string, count: number) => {
-    for (let i = 0; i < count; i += 1) {
-      await server.call('POST', '/v1/responses', {
-        key,
-        body: { id: `r${Math.random()}`, conversationId: 'c1', channel: 'chat', agentId: 'a1' },
-      });
-    }
-  };
+  const { server } = serveEachTest(ctx);
 
   it('starts at 20% of the period and says where the balance stands', async () => {
     const ws = await server.workspace(50);
@@ -27,7 +14,7 @@ describeStores('the low-credit threshold over HTTP', (ctx) => {
 
   it('sets a fixed number of credits, and GET /v1/balance measures low against it', async () => {
     const ws = await server.workspace(50);
-    await spend(ws.key, 20); // 30 left: not low by the default line of 10
+    await chargeChats(server, ws.key, 20); // 30 left: not low by the default line of 10
     expect((await server.call('GET', '/v1/balance', { key: ws.key })).body.low).toBe(false);
 
     const set = await server.call('PUT', '/v1/alerts/threshold', { key: ws.key, body: { credits: 30.5 } });
@@ -55,11 +42,7 @@ describeStores('the low-credit threshold over HTTP', (ctx) => {
 
   it('needs the admin scope to change it and the read scope to see it', async () => {
     const ws = await server.workspace(10);
-    const readOnly = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: 'test-operator-key-0123456789abcdef',
-      body: { scopes: ['read'] },
-    });
-    const key = readOnly.body.key;
+    const key = await server.key(ws.id, ['read']);
     expect((await server.call('GET', '/v1/alerts/threshold', { key })).status).toBe(200);
     expect((await server.call('PUT', '/v1/alerts/threshold', { key, body: { percent: 5 } })).status).toBe(403);
     expect((await server.call('DELETE', '/v1/alerts/threshold', { key })).status).toBe(403);

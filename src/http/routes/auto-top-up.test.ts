@@ -1,14 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SMALL_PACK_CATALOG, setAutoTopUp } from '../../../test/support/auto-top-up.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { serveEachTest, startServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('GET and PUT /v1/auto-top-up', (ctx) => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startServer(ctx.store, { catalog: SMALL_PACK_CATALOG, config: { payments: 'manual' } });
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx, { catalog: SMALL_PACK_CATALOG, config: { payments: 'manual' } });
 
   it('shows auto top-up off until the workspace sets it', async () => {
     const ws = await server.workspace(10);
@@ -48,12 +44,9 @@ describeStores('GET and PUT /v1/auto-top-up', (ctx) => {
 
   it('needs the admin scope to change it, and read to see it', async () => {
     const ws = await server.workspace(10);
-    const reader = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['read'] },
-    });
-    expect((await setAutoTopUp(server, reader.body.key, { threshold: 5 })).status).toBe(403);
-    expect((await server.call('GET', '/v1/auto-top-up', { key: reader.body.key })).status).toBe(200);
+    const reader = await server.key(ws.id, ['read']);
+    expect((await setAutoTopUp(server, reader, { threshold: 5 })).status).toBe(403);
+    expect((await server.call('GET', '/v1/auto-top-up', { key: reader })).status).toBe(200);
   });
 });
 

@@ -1,21 +1,14 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest, TEST_ADMIN_KEY } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { Catalog, DEFAULT_CATALOG } from '../../billing/catalog.ts';
 
 describeStores('billing history', (ctx) => {
-  let server: TestServer;
-  let clock: TestClock;
-  beforeEach(async () => {
-    clock = new TestClock('2026-11-10T12:00:00Z');
-    server = await startServer(ctx.store, {
-      clock: clock.now,
-      catalog: new Catalog(DEFAULT_CATALOG),
-      config: { payments: 'manual' },
-    });
+  const { server, clock } = serveEachTest(ctx, {
+    startsAt: '2026-11-10T12:00:00Z',
+    catalog: new Catalog(DEFAULT_CATALOG),
+    config: { payments: 'manual' },
   });
-  afterEach(() => server.close());
 
   async function history() {
     const ws = await server.workspace(0, 'free');

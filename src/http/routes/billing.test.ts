@@ -1,23 +1,17 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { FAKE_STRIPE_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET } from '../../../test/fakes/stripe-server.ts';
 import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { serveEachTest, startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { Catalog, DEFAULT_CATALOG } from '../../billing/catalog.ts';
 import { createUser } from '../../users/users.ts';
 
 describeStores('plans, subscription and purchases with TALLY_PAYMENTS=manual', (ctx) => {
-  let server: TestServer;
-  let clock: TestClock;
-  beforeEach(async () => {
-    clock = new TestClock('2026-11-10T12:00:00Z');
-    server = await startServer(ctx.store, {
-      clock: clock.now,
-      catalog: new Catalog(DEFAULT_CATALOG),
-      config: { payments: 'manual' },
-    });
+  const { server, clock } = serveEachTest(ctx, {
+    startsAt: '2026-11-10T12:00:00Z',
+    catalog: new Catalog(DEFAULT_CATALOG),
+    config: { payments: 'manual' },
   });
-  afterEach(() => server.close());
   const available = async (key: string) => (await server.call('GET', '/v1/balance', { key })).body.available;
 
   it('shows the catalog to the operator and to any workspace key, and to no one else', async () => {

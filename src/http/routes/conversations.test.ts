@@ -1,38 +1,17 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { chargeOverHttp, serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('conversations', (ctx) => {
-  let server: TestServer;
-  const clock = new TestClock();
-  beforeEach(async () => {
-    clock.set('2026-11-25T15:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx, { startsAt: '2026-11-25T15:00:00Z' });
 
-  async function respond(
+  const respond = (
     key: string,
     id: string,
     conversationId: string,
     occurredAt: string,
-    options: { channel?: 'call' | 'chat'; agentId?: string } = {},
-  ) {
-    const channel = options.channel ?? 'chat';
-    const res = await server.call('POST', '/v1/responses', {
-      key,
-      body: {
-        id,
-        conversationId,
-        channel,
-        agentId: options.agentId ?? 'a1',
-        occurredAt,
-        ...(channel === 'call' ? { features: ['voice:elevenlabs'] } : {}),
-      },
-    });
-    if (res.status !== 201) throw new Error(JSON.stringify(res.body));
-  }
+    { channel = 'chat', agentId = 'a1' }: { channel?: 'call' | 'chat'; agentId?: string } = {},
+  ) => chargeOverHttp(server, key, { id, conversationId, channel, agentId, occurredAt });
 
   async function seeded() {
     const ws = await server.workspace(1000);

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SECOND, TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECOND } from '../../../test/support/clock.ts';
+import { type ServeOptions, serverPerTest, TEST_ADMIN_KEY } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { createLogger } from '../../logger.ts';
 import { linkExpiredPage } from './link-expired-page.ts';
@@ -25,13 +25,10 @@ async function open(url: string) {
 }
 
 describeStores('dashboard sessions for a host platform', (ctx) => {
-  let server: TestServer;
-  let clock: TestClock;
-  afterEach(() => server.close());
+  const { server, clock, start: serve } = serverPerTest(ctx);
 
-  async function start(overrides: Parameters<typeof startServer>[1] = {}) {
-    clock = new TestClock();
-    server = await startServer(ctx.store, { clock: clock.now, ...overrides, config: { webDir, ...overrides.config } });
+  async function start(overrides: ServeOptions = {}) {
+    await serve({ startsAt: '2026-11-01T12:00:00Z', ...overrides, config: { webDir, ...overrides.config } });
     return server.workspace(10);
   }
 
@@ -141,11 +138,8 @@ describeStores('dashboard sessions for a host platform', (ctx) => {
     });
     expect(unknown.status).toBe(404);
 
-    const readKey = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['read'] },
-    });
-    const withRead = await server.call('POST', '/v1/dashboard-sessions', { key: readKey.body.key, body: {} });
+    const readKey = await server.key(ws.id, ['read']);
+    const withRead = await server.call('POST', '/v1/dashboard-sessions', { key: readKey, body: {} });
     expect(withRead.status).toBe(403);
     expect((await server.call('POST', '/v1/dashboard-sessions', { body: {} })).status).toBe(401);
     expect(await linkCount()).toBe(2);
@@ -238,18 +232,17 @@ describeStores('dashboard sessions for a host platform', (ctx) => {
 });
 
 describeStores('framing and cookies when the dashboard is embedded', (ctx) => {
-  let server: TestServer;
-  afterEach(() => server.close());
+  const { server, start } = serverPerTest(ctx);
 
   it('may not be framed at all when no embed origins are set', async () => {
-    server = await startServer(ctx.store, { config: { webDir } });
+    await start({ config: { webDir } });
     const page = await server.call('GET', '/');
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(page.headers.get('x-frame-options')).toBe('DENY');
   });
 
   it('may be framed by the embed origins only, with a SameSite=None; Secure cookie over https', async () => {
-    server = await startServer(ctx.store, {
+    await start({
       config: {
         webDir,
         embedOrigins: ['https://app.example.com', 'http://localhost:5173'],
@@ -271,7 +264,7 @@ describeStores('framing and cookies when the dashboard is embedded', (ctx) => {
   });
 
   it('describes both routes in /openapi.json, and not the browser page of a link', async () => {
-    server = await startServer(ctx.store, { config: { webDir } });
+    await start({ config: { webDir } });
     const spec = (await server.call('GET', '/openapi.json')).body;
     const byKey = spec.paths['/v1/dashboard-sessions'].post;
     const byOperator = spec.paths['/v1/workspaces/{id}/dashboard-sessions'].post;
@@ -284,7 +277,7 @@ describeStores('framing and cookies when the dashboard is embedded', (ctx) => {
   });
 
   it('keeps SameSite=Lax when embedding is on but the public URL is not https', async () => {
-    server = await startServer(ctx.store, { config: { webDir, embedOrigins: ['http://localhost:5173'] } });
+    await start({ config: { webDir, embedOrigins: ['http://localhost:5173'] } });
     const ws = await server.workspace();
     const created = await server.call('POST', '/v1/dashboard-sessions', { key: ws.key, body: {} });
     const opened = await open(created.body.url);

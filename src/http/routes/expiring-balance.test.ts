@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest, TEST_ADMIN_KEY } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('credits expiring this period on the balance', (ctx) => {
-  let server: TestServer;
-  const clock = new TestClock();
-  beforeEach(async () => {
-    clock.set('2026-11-25T15:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server, clock } = serveEachTest(ctx, { startsAt: '2026-11-25T15:00:00Z' });
 
   async function grant(workspaceId: string, id: string, amount: number, expiresAt?: string) {
     const res = await server.call('POST', `/v1/workspaces/${workspaceId}/grants`, {

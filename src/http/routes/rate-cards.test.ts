@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { MINUTE, TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { MINUTE } from '../../../test/support/clock.ts';
+import { serveEachTest, TEST_ADMIN_KEY } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('rate cards', (ctx) => {
-  let server: TestServer;
-  const clock = new TestClock('2026-11-20T10:00:00Z');
-  beforeEach(async () => {
-    clock.set('2026-11-20T10:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server, clock } = serveEachTest(ctx, { startsAt: '2026-11-20T10:00:00Z' });
   const admin = { key: TEST_ADMIN_KEY };
   const call = (id: string, extra: Record<string, unknown> = {}) => ({
     id,

@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('POST /v1/responses', (ctx) => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startServer(ctx.store);
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx);
 
   const chat = (id: string, extra: Record<string, unknown> = {}) => ({
     id,
@@ -96,11 +92,8 @@ describeStores('POST /v1/responses', (ctx) => {
     const ws = await server.workspace(10);
     expect((await server.call('POST', '/v1/responses', { body: chat('r1') })).status).toBe(401);
     expect((await server.call('POST', '/v1/responses', { key: 'tally_nope_nope', body: chat('r1') })).status).toBe(401);
-    const readOnly = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: 'test-operator-key-0123456789abcdef',
-      body: { scopes: ['read'] },
-    });
-    const res = await server.call('POST', '/v1/responses', { key: readOnly.body.key, body: chat('r1') });
+    const readOnly = await server.key(ws.id, ['read']);
+    const res = await server.call('POST', '/v1/responses', { key: readOnly, body: chat('r1') });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
   });

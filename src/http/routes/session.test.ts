@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { HOUR, MINUTE, TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { HOUR, MINUTE } from '../../../test/support/clock.ts';
+import { type ServeOptions, serverPerTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { createUser } from '../../users/users.ts';
 
@@ -19,13 +19,10 @@ beforeAll(() => {
 afterAll(() => rmSync(webDir, { recursive: true, force: true }));
 
 describeStores('dashboard sign-in', (ctx) => {
-  let server: TestServer;
-  let clock: TestClock;
-  afterEach(() => server.close());
+  const { server, clock, start: serve } = serverPerTest(ctx);
 
-  async function start(overrides: Parameters<typeof startServer>[1] = {}) {
-    clock = new TestClock();
-    server = await startServer(ctx.store, { clock: clock.now, ...overrides, config: { webDir, ...overrides.config } });
+  async function start(overrides: ServeOptions = {}) {
+    await serve({ startsAt: '2026-11-01T12:00:00Z', ...overrides, config: { webDir, ...overrides.config } });
     const ws = await server.workspace(25);
     await createUser({
       ctx: server.app.ctx,

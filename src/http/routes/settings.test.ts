@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('workspace settings', (ctx) => {
-  let server: TestServer;
-  const clock = new TestClock();
-  beforeEach(async () => {
-    clock.set('2026-11-25T15:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server, clock } = serveEachTest(ctx, { startsAt: '2026-11-25T15:00:00Z' });
 
   it('counts days in UTC until the workspace chooses a zone, then in that zone', async () => {
     const ws = await server.workspace();
@@ -99,11 +92,7 @@ describeStores('workspace settings', (ctx) => {
   it('lets a read key see the zone but not change it, and keeps workspaces apart', async () => {
     const ws = await server.workspace();
     const other = await server.workspace();
-    const readKey = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['read'] },
-    });
-    const key = readKey.body.key;
+    const key = await server.key(ws.id, ['read']);
     expect((await server.call('GET', '/v1/settings', { key })).status).toBe(200);
     const refused = await server.call('PUT', '/v1/settings', { key, body: { timeZone: 'Europe/Paris' } });
     expect(refused.status).toBe(403);

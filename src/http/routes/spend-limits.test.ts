@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { DAY, TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { DAY } from '../../../test/support/clock.ts';
+import { serveEachTest, TEST_ADMIN_KEY } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('spend limits over HTTP', (ctx) => {
-  let server: TestServer;
-  let clock: TestClock;
-  beforeEach(async () => {
-    clock = new TestClock('2026-11-10T12:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server, clock } = serveEachTest(ctx, { startsAt: '2026-11-10T12:00:00Z' });
 
   let counter = 0;
   const charge = (key: string, agentId = 'a1', features?: string[]) =>
@@ -249,12 +243,9 @@ describeStores('spend limits over HTTP', (ctx) => {
 
   it('needs the admin scope to set limits and the read scope to see them', async () => {
     const ws = await server.workspace(10);
-    const readOnly = await server.call('POST', `/v1/workspaces/${ws.id}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes: ['read'] },
-    });
-    expect((await limits(readOnly.body.key)).status).toBe(200);
-    const write = await setLimits(readOnly.body.key, { workspace: { credits: 1, mode: 'block' } });
+    const readOnly = await server.key(ws.id, ['read']);
+    expect((await limits(readOnly)).status).toBe(200);
+    const write = await setLimits(readOnly, { workspace: { credits: 1, mode: 'block' } });
     expect(write.status).toBe(403);
     expect((await limits(ws.key)).body.workspace).toBeNull();
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeTwilio } from '../../../test/fakes/twilio-server.ts';
-import { MINUTE, TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { MINUTE } from '../../../test/support/clock.ts';
+import { serverPerTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import {
   ACCOUNT_SID,
@@ -13,28 +13,15 @@ import {
 } from '../../../test/support/twilio.ts';
 
 describeStores('/v1/twilio', (ctx) => {
-  let server: TestServer;
+  const { server, clock, start } = serverPerTest(ctx);
   let fake: FakeTwilio;
-  let clock: TestClock;
   beforeEach(async () => {
-    clock = new TestClock('2026-11-01T12:00:00Z');
     fake = await FakeTwilio.start({ accounts: [structuredClone(TEST_ACCOUNT)], now: clock.now });
-    server = await startServer(ctx.store, { clock: clock.now, config: { twilioApiUrl: fake.url } });
+    await start({ startsAt: '2026-11-01T12:00:00Z', config: { twilioApiUrl: fake.url } });
   });
-  afterEach(async () => {
-    await server.close();
-    await fake.stop();
-  });
+  afterEach(() => fake.stop());
 
   const connectBody = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN };
-
-  async function keyWith(workspaceId: string, scopes: string[]): Promise<string> {
-    const res = await server.call('POST', `/v1/workspaces/${workspaceId}/keys`, {
-      key: TEST_ADMIN_KEY,
-      body: { scopes },
-    });
-    return res.body.key;
-  }
 
   describe('happy', () => {
     it('shows an unconnected workspace as not connected, with 200', async () => {
@@ -50,7 +37,7 @@ describeStores('/v1/twilio', (ctx) => {
       expect(put.status).toBe(200);
       expect(put.body).toMatchObject({ connected: true, accountSid: ACCOUNT_SID, balance: 42.17, stale: false });
 
-      const get = await server.call('GET', '/v1/twilio', { key: await keyWith(ws.id, ['read']) });
+      const get = await server.call('GET', '/v1/twilio', { key: await server.key(ws.id, ['read']) });
       expect(get.status).toBe(200);
       expect(get.body).toMatchObject({
         connected: true,
@@ -173,13 +160,13 @@ describeStores('/v1/twilio', (ctx) => {
 
     it('lets a read key see the card but not connect or disconnect (403)', async () => {
       const ws = await server.workspace();
-      const readKey = await keyWith(ws.id, ['read']);
+      const readKey = await server.key(ws.id, ['read']);
       expect((await server.call('GET', '/v1/twilio', { key: readKey })).status).toBe(200);
       const put = await server.call('PUT', '/v1/twilio', { key: readKey, body: connectBody });
       expect(put.status).toBe(403);
       expect(put.body.error.details).toMatchObject({ requiredScope: 'admin' });
       expect((await server.call('DELETE', '/v1/twilio', { key: readKey })).status).toBe(403);
-      const ingestKey = await keyWith(ws.id, ['ingest']);
+      const ingestKey = await server.key(ws.id, ['ingest']);
       expect((await server.call('GET', '/v1/twilio', { key: ingestKey })).status).toBe(403);
       expect(fake.totalRequests).toBe(0);
     });

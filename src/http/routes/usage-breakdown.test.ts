@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 const VOICE = 'voice:elevenlabs';
 type Figures = { creditsUsed: number; calls: number; chats: number; responses: number };
 
 describeStores("usage in the workspace's time zone, and broken down", (ctx) => {
-  let server: TestServer;
-  const clock = new TestClock();
-  beforeEach(async () => {
-    clock.set('2026-11-25T15:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx, { startsAt: '2026-11-25T15:00:00Z' });
 
   async function record(key: string, id: string, fields: Record<string, unknown>) {
     const res = await server.call('POST', '/v1/responses', { key, body: { id, ...fields } });
@@ -23,42 +16,23 @@ describeStores("usage in the workspace's time zone, and broken down", (ctx) => {
   /** Around New York's DST change (2026-11-01 02:00 EDT becomes 01:00 EST: a 25-hour day). */
   async function seeded() {
     const ws = await server.workspace(1000);
-    const call = { channel: 'call', features: [VOICE] };
-    const chat = { channel: 'chat' };
+    /** A call is voiced (1.5 credits here), a chat is not (1 credit). */
+    const response = (channel: 'call' | 'chat', conversationId: string, agentId: string, occurredAt: string) => ({
+      channel,
+      conversationId,
+      agentId,
+      occurredAt,
+      ...(channel === 'call' ? { features: [VOICE] } : {}),
+    });
     // 23:30 on 31 October in New York, 1 November in UTC.
-    await record(ws.key, 'r1', {
-      ...call,
-      conversationId: 'call-1',
-      agentId: 'ag-a',
-      occurredAt: '2026-11-01T03:30:00Z',
-    });
+    await record(ws.key, 'r1', response('call', 'call-1', 'ag-a', '2026-11-01T03:30:00Z'));
     // 01:30 EDT and 01:30 EST: the same local time twice on the DST day.
-    await record(ws.key, 'r2', {
-      ...chat,
-      conversationId: 'chat-1',
-      agentId: 'ag-b',
-      occurredAt: '2026-11-01T05:30:00Z',
-    });
-    await record(ws.key, 'r3', {
-      ...chat,
-      conversationId: 'chat-1',
-      agentId: 'ag-b',
-      occurredAt: '2026-11-01T06:30:00Z',
-    });
+    await record(ws.key, 'r2', response('chat', 'chat-1', 'ag-b', '2026-11-01T05:30:00Z'));
+    await record(ws.key, 'r3', response('chat', 'chat-1', 'ag-b', '2026-11-01T06:30:00Z'));
     // 23:30 on 1 November in New York, 2 November in UTC: the 25th hour of the DST day.
-    await record(ws.key, 'r4', {
-      ...chat,
-      conversationId: 'chat-2',
-      agentId: 'ag-a',
-      occurredAt: '2026-11-02T04:30:00Z',
-    });
+    await record(ws.key, 'r4', response('chat', 'chat-2', 'ag-a', '2026-11-02T04:30:00Z'));
     // Midnight on 2 November in New York.
-    await record(ws.key, 'r5', {
-      ...call,
-      conversationId: 'call-2',
-      agentId: 'ag-a',
-      occurredAt: '2026-11-02T05:00:00Z',
-    });
+    await record(ws.key, 'r5', response('call', 'call-2', 'ag-a', '2026-11-02T05:00:00Z'));
     return ws;
   }
 

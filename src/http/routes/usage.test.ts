@@ -1,31 +1,13 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { DAY, TestClock } from '../../../test/support/clock.ts';
-import { startServer, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { DAY } from '../../../test/support/clock.ts';
+import { chargeOverHttp, serveEachTest } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('usage reads', (ctx) => {
-  let server: TestServer;
-  const clock = new TestClock();
-  beforeEach(async () => {
-    clock.set('2026-11-25T15:00:00Z');
-    server = await startServer(ctx.store, { clock: clock.now });
-  });
-  afterEach(() => server.close());
+  const { server, clock } = serveEachTest(ctx, { startsAt: '2026-11-25T15:00:00Z' });
 
-  async function record(key: string, id: string, channel: 'call' | 'chat', conversationId: string, occurredAt: string) {
-    const res = await server.call('POST', '/v1/responses', {
-      key,
-      body: {
-        id,
-        conversationId,
-        channel,
-        agentId: 'a1',
-        occurredAt,
-        ...(channel === 'call' ? { features: ['voice:elevenlabs'] } : {}),
-      },
-    });
-    if (res.status !== 201) throw new Error(JSON.stringify(res.body));
-  }
+  const record = (key: string, id: string, channel: 'call' | 'chat', conversationId: string, occurredAt: string) =>
+    chargeOverHttp(server, key, { id, conversationId, channel, agentId: 'a1', occurredAt });
 
   async function seeded() {
     const ws = await server.workspace(1000);

@@ -1,23 +1,17 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.ts';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { serveEachTest, TEST_ADMIN_KEY } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 import { startReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver.ts';
 import { deliverDue } from '../../alerts/delivery.ts';
 import { verifyTallySignature } from '../../alerts/signature.ts';
 
 describeStores('webhook subscriptions over HTTP', (ctx) => {
-  let server: TestServer;
+  const { server, clock } = serveEachTest(ctx, { startsAt: '2026-11-01T12:00:00Z' });
   let receiver: WebhookReceiver;
-  const clock = new TestClock();
   beforeEach(async () => {
-    server = await startServer(ctx.store, { clock: clock.now });
     receiver = await startReceiver();
   });
-  afterEach(async () => {
-    await server.close();
-    await receiver.close();
-  });
+  afterEach(() => receiver.close());
 
   const operator = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
     server.call(method, path, { key: TEST_ADMIN_KEY, body, headers });

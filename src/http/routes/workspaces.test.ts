@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, TEST_ADMIN_KEY, type TestServer } from '../../../test/support/http.ts';
+import { expect, it } from 'vitest';
+import { serveEachTest, TEST_ADMIN_KEY } from '../../../test/support/http.ts';
 import { describeStores } from '../../../test/support/stores.ts';
 
 describeStores('operator routes', (ctx) => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startServer(ctx.store);
-  });
-  afterEach(() => server.close());
+  const { server } = serveEachTest(ctx);
   const admin = { key: TEST_ADMIN_KEY };
 
   it('creates a workspace on a plan from the catalog and refuses an unknown plan', async () => {

@@ -207,30 +207,36 @@ export class PostgresLedgerTx extends KyselyLedgerTx {
     return this.opened?.workspaceId === workspaceId && map.has(key);
   }
 
+  /** What the opened account read for `key` (null: read and not there), or else what `query` finds. */
+  private readOr<T>(
+    workspaceId: string,
+    map: Map<string, T | null>,
+    key: string,
+    query: () => Promise<T | null>,
+  ): Promise<T | null> {
+    return this.knows(workspaceId, map, key) ? Promise.resolve(map.get(key) ?? null) : query();
+  }
+
+  override findResponse(workspaceId: string, id: string): Promise<StoredResponse | null> {
+    return this.readOr(workspaceId, this.responses, id, () => super.findResponse(workspaceId, id));
+  }
+
+  override findConversation(workspaceId: string, id: string): Promise<Conversation | null> {
+    return this.readOr(workspaceId, this.conversations, id, () => super.findConversation(workspaceId, id));
+  }
+
   override async findGrant(workspaceId: string, id: string): Promise<StoredGrant | null> {
     if (!this.knows(workspaceId, this.grants, id)) return super.findGrant(workspaceId, id);
     const grant = this.grants.get(id);
     return grant ? { ...grant } : null;
   }
 
-  override async findResponse(workspaceId: string, id: string): Promise<StoredResponse | null> {
-    if (!this.knows(workspaceId, this.responses, id)) return super.findResponse(workspaceId, id);
-    return this.responses.get(id) ?? null;
+  override findHold(workspaceId: string, id: string): Promise<Hold | null> {
+    return this.readOr(workspaceId, this.holds, id, () => super.findHold(workspaceId, id));
   }
 
-  override async findConversation(workspaceId: string, id: string): Promise<Conversation | null> {
-    if (!this.knows(workspaceId, this.conversations, id)) return super.findConversation(workspaceId, id);
-    return this.conversations.get(id) ?? null;
-  }
-
-  override async findHold(workspaceId: string, id: string): Promise<Hold | null> {
-    if (!this.knows(workspaceId, this.holds, id)) return super.findHold(workspaceId, id);
-    return this.holds.get(id) ?? null;
-  }
-
-  override async findHoldByKey(workspaceId: string, key: string): Promise<Hold | null> {
-    if (!this.knows(workspaceId, this.holdKeys, key)) return super.findHoldByKey(workspaceId, key);
-    return this.holdKeys.get(key) ?? null;
+  override findHoldByKey(workspaceId: string, key: string): Promise<Hold | null> {
+    return this.readOr(workspaceId, this.holdKeys, key, () => super.findHoldByKey(workspaceId, key));
   }
 
   override async heldAmount(workspaceId: string, now: Date, exceptHoldId?: string): Promise<Millicredits> {

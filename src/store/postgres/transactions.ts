@@ -19,6 +19,21 @@ export interface PostgresParts {
 
 const ignore = () => {};
 
+/** A pooled connection whose BEGIN (`begin` says which) is sent: what follows goes out with it. */
+async function begun(parts: PostgresParts, begin: string) {
+  const client = await parts.pool.connect();
+  const pipe = new Pipeline(client);
+  pipe.sendNow({ text: begin }).catch(ignore);
+  return { client, pipe, trx: pipe.kysely(parts) };
+}
+
+/** Rolls back after `error` and answers what to throw: the first statement's error, if one failed. */
+async function rolledBack(pipe: Pipeline, error: unknown): Promise<unknown> {
+  pipe.sendNow({ text: 'rollback' }).catch(ignore);
+  await pipe.settled();
+  return pipe.firstError(error);
+}
+
 /**
  * Runs `fn` in one pipelined transaction: BEGIN goes out with `fn`'s first statements (the account
  * lock and reads), and its held-back writes with COMMIT, so a ledger operation is two round trips.
@@ -29,20 +44,15 @@ export async function pipelinedTransaction<T>(
   parts: PostgresParts,
   fn: (tx: LedgerTx, db: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
-  const client = await parts.pool.connect();
-  const pipe = new Pipeline(client);
-  const trx = pipe.kysely(parts);
+  const { client, pipe, trx } = await begun(parts, 'begin');
   const tx = new PostgresLedgerTx(pipe, trx, parts.observers, parts.cards);
-  pipe.sendNow({ text: 'begin' }).catch(ignore);
   try {
     let result: T;
     try {
       result = await fn(tx, trx);
     } catch (error) {
       pipe.beforeEach = null;
-      pipe.sendNow({ text: 'rollback' }).catch(ignore);
-      await pipe.settled();
-      throw pipe.firstError(error);
+      throw await rolledBack(pipe, error);
     }
     tx.applyWrites();
     const commit = pipe.sendNow({ text: 'commit' });
@@ -67,18 +77,14 @@ export async function pipelinedSnapshot<T>(
   parts: PostgresParts,
   fn: (reader: LedgerReader, db: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
-  const client = await parts.pool.connect();
-  const pipe = new Pipeline(client);
-  const trx = pipe.kysely(parts);
-  pipe.sendNow({ text: 'begin isolation level repeatable read read only' }).catch(ignore);
+  const { client, pipe, trx } = await begun(parts, 'begin isolation level repeatable read read only');
   let result: T;
   try {
     result = await fn(new KyselyLedgerTx(trx), trx);
   } catch (error) {
-    pipe.sendNow({ text: 'rollback' }).catch(ignore);
-    await pipe.settled();
+    const failure = await rolledBack(pipe, error);
     client.release();
-    throw pipe.firstError(error);
+    throw failure;
   }
   pipe.sendNow({ text: 'commit' }).then(
     () => client.release(),

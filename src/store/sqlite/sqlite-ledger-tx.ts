@@ -17,6 +17,12 @@ import type {
   StoredResponse,
 } from '../store.ts';
 
+/** The end of a rollup upsert: a charge's figures added to the row its key already has. */
+const ADD_FIGURES = `do update set
+  credits_used = credits_used + excluded.credits_used,
+  responses = responses + excluded.responses,
+  conversations = conversations + excluded.conversations`;
+
 /**
  * The hot path's statements, prepared once per SQLite database. Compiling a query builder per
  * statement cost more than running the statement itself; these run in microseconds.
@@ -87,26 +93,17 @@ export class SqliteStatements {
     this.bumpRollup = database.prepare(
       `insert into daily_rollups (workspace_id, day, channel, agent_id, credits_used, responses, conversations)
        values (?, ?, ?, ?, ?, ?, ?)
-       on conflict (workspace_id, day, channel, agent_id) do update set
-         credits_used = credits_used + excluded.credits_used,
-         responses = responses + excluded.responses,
-         conversations = conversations + excluded.conversations`,
+       on conflict (workspace_id, day, channel, agent_id) ${ADD_FIGURES}`,
     );
     this.bumpSlot = database.prepare(
       `insert into usage_slots (workspace_id, slot, features, channel, agent_id, credits_used, responses, conversations)
        values (?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (workspace_id, slot, channel, agent_id, features) do update set
-         credits_used = credits_used + excluded.credits_used,
-         responses = responses + excluded.responses,
-         conversations = conversations + excluded.conversations`,
+       on conflict (workspace_id, slot, channel, agent_id, features) ${ADD_FIGURES}`,
     );
     this.bumpDay = database.prepare(
       `insert into usage_days (workspace_id, day, features, channel, agent_id, credits_used, responses, conversations)
        values (?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (workspace_id, day, channel, agent_id, features) do update set
-         credits_used = credits_used + excluded.credits_used,
-         responses = responses + excluded.responses,
-         conversations = conversations + excluded.conversations`,
+       on conflict (workspace_id, day, channel, agent_id, features) ${ADD_FIGURES}`,
     );
     this.rateCardVersion = database.prepare<[], { version: number | null }>(
       'select max(version) as version from rate_cards',
