@@ -63,7 +63,7 @@ export async function startTally(config: Config, say: (line: string) => void = c
   say(PAYMENTS_LINE[config.payments]);
   if (admin.created) say(`Operator key (saved in ${config.dataDir}/admin.key, shown once): ${admin.key}`);
   if (config.demo) {
-    const demo = await seedDemo(store, tally, clock());
+    const demo = await seedDemo({ ctx: tally.ctx, input: { asOf: clock() } });
     say(`Demo workspace ${demo.workspaceId}: ${demo.summary}`);
     const password = loadOrCreateDemoPassword(config.demoPassword, config.dataDir);
     const user = await ensureDemoUser({ ctx: tally.ctx, input: { workspaceId: demo.workspaceId, password } });

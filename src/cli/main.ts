@@ -284,7 +284,7 @@ program
   .description('Create the demo workspace with three months of realistic usage (once).')
   .action(async () =>
     withApp(async (app, store) => {
-      const demo = await seedDemo(store, app, store.now());
+      const demo = await seedDemo({ ctx: app.ctx, input: { asOf: store.now() } });
       console.log(`Demo workspace ${demo.workspaceId}: ${demo.summary}`);
     }),
   );

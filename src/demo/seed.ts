@@ -5,7 +5,6 @@ import { issueApiKey } from '../keys/api-keys.ts';
 import { chargeBatch, type ResponseInput } from '../ledger/charge-response.ts';
 import { grantCredits } from '../ledger/grant-credits.ts';
 import { createWorkspace, findWorkspace } from '../ledger/workspaces.ts';
-import type { Store } from '../store/store.ts';
 import { demoDay, seededRandom } from './usage-pattern.ts';
 
 export const DEMO_WORKSPACE_ID = 'ws_demo';
@@ -28,11 +27,20 @@ export interface DemoSeed {
  * Creates the demo workspace with three months of realistic usage, once. Every response goes
  * through the real ledger with the clock set to its day, so the books verify clean.
  */
-export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promise<DemoSeed> {
+export async function seedDemo({
+  ctx,
+  input,
+}: {
+  ctx: TallyApp['ctx'];
+  /** Where the history ends: now, unless a test fixes it for pictures that do not change. */
+  input: { asOf: Date };
+}): Promise<DemoSeed> {
+  const { store } = ctx;
+  const now = input.asOf;
   if (await findWorkspace({ ctx: { store }, input: { workspaceId: DEMO_WORKSPACE_ID } }))
     return { workspaceId: DEMO_WORKSPACE_ID, created: false, key: null, summary: 'already seeded' };
 
-  const plan = tally.catalog.plan('growth');
+  const plan = ctx.catalog.plan('growth');
   const today = Math.floor(now.getTime() / DAY) * DAY;
   const start = addMonthsClamped(new Date(today - DAYS_INTO_PERIOD * DAY), -HISTORY_PERIODS);
   const historyDays = Math.round((today - start.getTime()) / DAY);
@@ -45,7 +53,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
   for (const agentId of AGENTS) {
     const name = agentId.replace('agent-', '');
     await createAgent({
-      ctx: { ...tally.ctx, clock: () => start },
+      ctx: { ...ctx, clock: () => start },
       input: { workspaceId: workspace.id, id: agentId, name: name[0]?.toUpperCase() + name.slice(1) },
     });
   }
@@ -106,7 +114,7 @@ export async function seedDemo(store: Store, tally: TallyApp, now: Date): Promis
     }
   }
   const issued = await issueApiKey({
-    ctx: tally.ctx,
+    ctx: ctx,
     input: { workspaceId: workspace.id, scopes: ['ingest', 'read', 'admin'], name: 'demo' },
   });
   return {

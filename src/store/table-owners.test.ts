@@ -74,6 +74,12 @@ describe('each table has one owner', () => {
     expect(allowed.filter((path) => !owners.has(path))).toEqual(['src/store/**']);
   });
 
+  it('opens every transaction through the store, none with the query builder itself', () => {
+    // Store.transaction is the one way: group commit on SQLite, the pipelined transaction on PostgreSQL.
+    const opened = files.filter((file) => /\.transaction\(\)/.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(opened).toEqual([]);
+  });
+
   it('sees a query on a table in the builder and in raw SQL', () => {
     expect(tablesQueried("await db.selectFrom('grants as g').innerJoin('workspaces', 'workspaces.id', 'g.x')")).toEqual(
       new Set(['grants', 'workspaces']),

@@ -110,7 +110,7 @@ export async function startDashboardServer(
   });
   const server = await listen(app);
   const now = options.now ?? new Date();
-  const demo = await seedDemo(store, server.app, now);
+  const demo = await seedDemo({ ctx: server.app.ctx, input: { asOf: now } });
   await ensureDemoUser({ ctx: app.ctx, input: { workspaceId: demo.workspaceId, password: DEMO_PASSWORD } });
   if (options.connectTwilio !== false) {
     await server.app.ctx.twilio.connect({
