@@ -12,7 +12,7 @@ import {
 import { type Millicredits, millicreditsToCredits } from '../domain/amounts.ts';
 import { type PeriodTotals, totalsAfter } from '../domain/period-totals.ts';
 import type { Period } from '../domain/periods.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { sharedPeriodTotals } from '../ledger/period-totals.ts';
 import type { Database } from '../store/schema.ts';
 import type { BalanceChange, SharedReads } from '../store/store.ts';
@@ -109,13 +109,7 @@ export function observeAlertLevels({ ctx }: { ctx: Context }): void {
   });
 }
 
-export async function viewLevels({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string };
-}): Promise<LevelsView> {
+export async function viewLevels({ ctx, input }: Call<Context, { workspaceId: string }>): Promise<LevelsView> {
   const now = ctx.clock();
   const { store } = ctx;
   const { workspaceId } = input;
@@ -131,10 +125,7 @@ export async function viewLevels({
 export async function setLevels({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string; levels: readonly AlertLevel[] | null };
-}): Promise<LevelsView> {
+}: Call<Context, { workspaceId: string; levels: readonly AlertLevel[] | null }>): Promise<LevelsView> {
   const now = ctx.clock();
   const { workspaceId, levels } = input;
   const own = levels === null ? null : inOrder(validateLevels(levels));

@@ -1,7 +1,7 @@
 import type { BillingEvents } from '../billing/events.ts';
 import { millicreditsToCredits } from '../domain/amounts.ts';
+import { announce } from './announce.ts';
 import { autoTopUpWebhooks } from './auto-top-up-webhooks.ts';
-import { recordEvent } from './events.ts';
 
 /**
  * Billing's events as outgoing webhooks. Billing calls these inside the transaction that renews a
@@ -12,39 +12,27 @@ import { recordEvent } from './events.ts';
 export const billingWebhooks: Required<BillingEvents> = {
   ...autoTopUpWebhooks,
 
-  async subscriptionRenewed(event, { trx, at }) {
-    await recordEvent({
-      ctx: { db: trx, now: at },
-      input: {
-        workspaceId: event.workspaceId,
-        type: 'subscription.renewed',
-        data: {
-          plan: event.plan.id,
-          periodStart: event.period.start.toISOString(),
-          periodEnd: event.period.end.toISOString(),
-          credits: millicreditsToCredits(event.grant?.amount ?? 0),
-          rolledOver: millicreditsToCredits(event.rollover?.amount ?? 0),
-        },
-        key: `renewal:${event.period.start.toISOString()}`,
-      },
-    });
-  },
+  subscriptionRenewed: announce((event) => ({
+    type: 'subscription.renewed',
+    key: `renewal:${event.period.start.toISOString()}`,
+    data: {
+      plan: event.plan.id,
+      periodStart: event.period.start.toISOString(),
+      periodEnd: event.period.end.toISOString(),
+      credits: millicreditsToCredits(event.grant?.amount ?? 0),
+      rolledOver: millicreditsToCredits(event.rollover?.amount ?? 0),
+    },
+  })),
 
-  async purchaseCompleted(event, { trx, at }) {
-    await recordEvent({
-      ctx: { db: trx, now: at },
-      input: {
-        workspaceId: event.workspaceId,
-        type: 'purchase.completed',
-        data: {
-          pack: event.packId,
-          credits: millicreditsToCredits(event.grant.amount),
-          expiresAt: event.grant.expiresAt?.toISOString() ?? null,
-          provider: event.provider,
-          paymentId: event.paymentId,
-        },
-        key: `purchase:${event.provider}:${event.paymentId}`,
-      },
-    });
-  },
+  purchaseCompleted: announce((event) => ({
+    type: 'purchase.completed',
+    key: `purchase:${event.provider}:${event.paymentId}`,
+    data: {
+      pack: event.packId,
+      credits: millicreditsToCredits(event.grant.amount),
+      expiresAt: event.grant.expiresAt?.toISOString() ?? null,
+      provider: event.provider,
+      paymentId: event.paymentId,
+    },
+  })),
 };

@@ -6,7 +6,7 @@ import { DEFAULT_LOW_CREDIT_THRESHOLD, type LowCreditThreshold, lowCreditLine } 
 import { grantedInPeriod } from '../domain/period-totals.ts';
 import type { Period } from '../domain/periods.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { sharedPeriodTotals } from '../ledger/period-totals.ts';
 import type { Database, Db } from '../store/schema.ts';
 import type { BalanceChange, LedgerReader, SharedReads } from '../store/store.ts';
@@ -144,20 +144,11 @@ async function onBalanceChange(change: BalanceChange, standing: AlertStanding, d
 export async function getThreshold({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string };
-}): Promise<LowCreditThreshold> {
+}: Call<Context, { workspaceId: string }>): Promise<LowCreditThreshold> {
   return (await loadAlertRow(ctx.store.db, input.workspaceId)).threshold;
 }
 
-export async function viewThreshold({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string };
-}): Promise<ThresholdView> {
+export async function viewThreshold({ ctx, input }: Call<Context, { workspaceId: string }>): Promise<ThresholdView> {
   const now = ctx.clock();
   const { store } = ctx;
   const { workspaceId } = input;
@@ -180,10 +171,7 @@ export async function viewThreshold({
 export async function setThreshold({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string; threshold: LowCreditThreshold | null };
-}): Promise<ThresholdView> {
+}: Call<Context, { workspaceId: string; threshold: LowCreditThreshold | null }>): Promise<ThresholdView> {
   const now = ctx.clock();
   const { workspaceId, threshold } = input;
   const stored = threshold ? thresholdToRow(threshold) : null;

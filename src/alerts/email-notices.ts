@@ -1,4 +1,4 @@
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { findWorkspace } from '../ledger/workspaces.ts';
 import { usersById } from '../users/users.ts';
 import type { Recipient } from './unsubscribe-links.ts';
@@ -14,13 +14,7 @@ export interface NoticeSetting {
  * the signed unsubscribe links (`unsubscribe-links.ts`) change it without signing in.
  * Null when no such user is in that workspace (any more).
  */
-export async function getEmailNotices({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: Recipient;
-}): Promise<NoticeSetting | null> {
+export async function getEmailNotices({ ctx, input }: Call<Context, Recipient>): Promise<NoticeSetting | null> {
   const { store } = ctx;
   const user = (await usersById(store.db, [input.userId])).get(input.userId);
   if (user?.workspaceId !== input.workspaceId) return null;
@@ -43,10 +37,7 @@ export async function getEmailNotices({
 export async function setEmailNotices({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: Recipient & { enabled: boolean };
-}): Promise<NoticeSetting | null> {
+}: Call<Context, Recipient & { enabled: boolean }>): Promise<NoticeSetting | null> {
   const now = ctx.clock();
   const { workspaceId, userId, enabled } = input;
   const current = await getEmailNotices({ ctx, input: { workspaceId, userId } });

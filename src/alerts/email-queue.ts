@@ -1,4 +1,4 @@
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { userIdsOf } from '../users/users.ts';
 import type { OutboxTxContext } from './context.ts';
@@ -27,10 +27,7 @@ export async function setEmailEnabled({ ctx, input }: { ctx: Context; input: { e
 export async function queueEmails({
   ctx,
   input,
-}: {
-  ctx: OutboxTxContext;
-  input: { workspaceId: string; event: { id: string; seq: number; type: EventType } };
-}): Promise<void> {
+}: Call<OutboxTxContext, { workspaceId: string; event: { id: string; seq: number; type: EventType } }>): Promise<void> {
   const { db, now } = ctx;
   const { workspaceId, event } = input;
   if (!hasEmailTemplate(event.type)) return;

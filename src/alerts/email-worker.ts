@@ -1,4 +1,5 @@
 import { createTransport } from 'nodemailer';
+import type { Call } from '../ledger/context.ts';
 import type { AlertsContext } from './context.ts';
 import { sendDueEmails } from './email-delivery.ts';
 import { setEmailEnabled } from './email-queue.ts';
@@ -17,10 +18,7 @@ export interface EmailStart extends PollingOptions {
 export async function prepareEmail({
   ctx,
   input,
-}: {
-  ctx: AlertsContext;
-  input: EmailStart;
-}): Promise<{ line: string; worker: OutboxWorker | null }> {
+}: Call<AlertsContext, EmailStart>): Promise<{ line: string; worker: OutboxWorker | null }> {
   const { smtpUrl, mailFrom, publicUrl, ...polling } = input;
   await setEmailEnabled({ ctx, input: { enabled: smtpUrl !== null } });
   if (smtpUrl === null || mailFrom === null) {

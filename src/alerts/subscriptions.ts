@@ -1,5 +1,5 @@
 import { TallyError } from '../domain/errors.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { fingerprint } from '../ledger/fingerprint.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { SecretBoxError } from '../secrets/secret-box.ts';
@@ -106,10 +106,7 @@ function parseCursor(cursor: string | null): number | null {
 export async function createWebhook({
   ctx,
   input,
-}: {
-  ctx: AlertsContext;
-  input: NewSubscription;
-}): Promise<{ subscription: Subscription; secret: string; replayed: boolean }> {
+}: Call<AlertsContext, NewSubscription>): Promise<{ subscription: Subscription; secret: string; replayed: boolean }> {
   const now = ctx.clock();
   const { store, secretKey } = ctx;
   checkUrl(input.url);
@@ -212,10 +209,10 @@ export async function deleteWebhook({ ctx, input }: { ctx: Context; input: { id:
 export async function listWebhookDeliveries({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: { id: string; cursor: string | null; limit: number };
-}): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {
+}: Call<Context, { id: string; cursor: string | null; limit: number }>): Promise<{
+  deliveries: Delivery[];
+  nextCursor: string | null;
+}> {
   const { id, cursor, limit } = input;
   await getWebhook({ ctx, input: { id } });
   const after = parseCursor(cursor);

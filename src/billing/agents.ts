@@ -1,6 +1,6 @@
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { randomId } from '../ledger/random-id.ts';
 import type { BillingContext } from './context.ts';
 
@@ -39,10 +39,10 @@ export async function countAgents({ ctx, input }: { ctx: Context; input: { works
 export async function createAgent({
   ctx,
   input,
-}: {
-  ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog'>;
-  input: { workspaceId: string; id?: string; name: string };
-}): Promise<{ agent: Agent; created: boolean }> {
+}: Call<
+  Pick<BillingContext, 'store' | 'clock' | 'catalog'>,
+  { workspaceId: string; id?: string; name: string }
+>): Promise<{ agent: Agent; created: boolean }> {
   const now = ctx.clock();
   const { workspaceId } = input;
   const id = input.id ?? randomId('agt');
@@ -81,13 +81,7 @@ export async function createAgent({
   });
 }
 
-export async function removeAgent({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string; id: string };
-}): Promise<void> {
+export async function removeAgent({ ctx, input }: Call<Context, { workspaceId: string; id: string }>): Promise<void> {
   const result = await ctx.store.db
     .deleteFrom('agents')
     .where('workspace_id', '=', input.workspaceId)

@@ -1,4 +1,5 @@
 import { isLow } from '../domain/low-credit.ts';
+import type { Call } from '../ledger/context.ts';
 import { findWorkspace } from '../ledger/workspaces.ts';
 import { countAgents } from './agents.ts';
 import type { PlanInsightsContext } from './context.ts';
@@ -7,10 +8,10 @@ import type { PlanInsightsContext } from './context.ts';
 export async function getAgentAllowance({
   ctx,
   input,
-}: {
-  ctx: Pick<PlanInsightsContext, 'store' | 'clock' | 'catalog'>;
-  input: { workspaceId: string };
-}): Promise<{ used: number; allowed: number | null }> {
+}: Call<Pick<PlanInsightsContext, 'store' | 'clock' | 'catalog'>, { workspaceId: string }>): Promise<{
+  used: number;
+  allowed: number | null;
+}> {
   const [workspace, used] = await Promise.all([findWorkspace({ ctx, input }), countAgents({ ctx, input })]);
   const plan = workspace ? ctx.catalog.planOrFallback(workspace.plan) : undefined;
   return { used, allowed: plan?.agents ?? null };
@@ -20,10 +21,10 @@ export async function getAgentAllowance({
 export async function checkLowCredit({
   ctx,
   input,
-}: {
-  ctx: PlanInsightsContext;
-  input: { workspaceId: string; available: number; periodGranted: number };
-}): Promise<{ low: boolean; upgrade?: { url: string; reason: string } }> {
+}: Call<PlanInsightsContext, { workspaceId: string; available: number; periodGranted: number }>): Promise<{
+  low: boolean;
+  upgrade?: { url: string; reason: string };
+}> {
   const { workspaceId, available, periodGranted } = input;
   const threshold = await ctx.lowCreditThreshold({ ctx, input: { workspaceId } });
   if (!isLow(available, threshold, periodGranted)) return { low: false };

@@ -1,3 +1,4 @@
+import type { Call } from '../ledger/context.ts';
 import { listGrantsByIdPrefix } from '../ledger/grant-list.ts';
 import type { Plan } from './catalog.ts';
 import type { BillingContext } from './context.ts';
@@ -27,10 +28,10 @@ export interface ManualPlan {
 export async function listManualBilling({
   ctx,
   input,
-}: {
-  ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog'>;
-  input: { from: Date; to: Date };
-}): Promise<{ purchases: ManualPurchase[]; plans: ManualPlan[] }> {
+}: Call<Pick<BillingContext, 'store' | 'clock' | 'catalog'>, { from: Date; to: Date }>): Promise<{
+  purchases: ManualPurchase[];
+  plans: ManualPlan[];
+}> {
   const { store, catalog } = ctx;
   const [grants, subscriptions] = await Promise.all([
     listGrantsByIdPrefix({ ctx, input: { prefix: purchaseGrantId('manual:'), from: input.from, to: input.to } }),

@@ -1,7 +1,7 @@
 import { utcDay } from '../domain/days.ts';
 import type { Grant } from '../domain/grants.ts';
 import type { Period } from '../domain/periods.ts';
-import type { AccountContext } from '../ledger/context.ts';
+import type { AccountContext, Call } from '../ledger/context.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
 import type { Plan } from './catalog.ts';
 
@@ -18,10 +18,7 @@ export const upgradeGrantId = (period: Period, planId: string): string =>
 export async function grantPeriod({
   ctx,
   input,
-}: {
-  ctx: AccountContext;
-  input: { workspaceId: string; plan: Plan; period: Period };
-}): Promise<Grant | null> {
+}: Call<AccountContext, { workspaceId: string; plan: Plan; period: Period }>): Promise<Grant | null> {
   const { workspaceId, plan, period } = input;
   const amount = plan.creditsPerPeriod;
   if (amount <= 0) return null;
@@ -44,10 +41,7 @@ export async function grantPeriod({
 export async function grantRollover({
   ctx,
   input,
-}: {
-  ctx: AccountContext;
-  input: { workspaceId: string; from: Plan; amount: number; period: Period };
-}): Promise<Grant> {
+}: Call<AccountContext, { workspaceId: string; from: Plan; amount: number; period: Period }>): Promise<Grant> {
   const { workspaceId, from, amount, period } = input;
   const { grant } = await addGrant({
     ctx,

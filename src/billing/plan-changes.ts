@@ -3,7 +3,7 @@ import { periodAt } from '../domain/periods.ts';
 import { classifyPlanChange, type PlanChange, upgradeTopUp } from '../domain/plan-rules.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import { AccountState } from '../ledger/account-state.ts';
-import type { TxContext } from '../ledger/context.ts';
+import type { Call, TxContext } from '../ledger/context.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
 import { setWorkspacePlan } from '../ledger/workspaces.ts';
 import type { Plan } from './catalog.ts';
@@ -33,10 +33,10 @@ export interface PlanChangeResult {
 export async function startSubscription({
   ctx,
   input,
-}: {
-  ctx: TxContext;
-  input: { workspace: { id: string; plan: string; periodAnchor: Date }; plan: Plan };
-}): Promise<{ subscription: Subscription; grant: Grant | null }> {
+}: Call<TxContext, { workspace: { id: string; plan: string; periodAnchor: Date }; plan: Plan }>): Promise<{
+  subscription: Subscription;
+  grant: Grant | null;
+}> {
   const { tx, db, now } = ctx;
   const { workspace, plan } = input;
   const subscription = await insertSubscription(db, workspace, now);
@@ -58,10 +58,10 @@ export async function startSubscription({
 export async function applyPlanChange({
   ctx,
   input,
-}: {
-  ctx: Omit<BillingTxContext, 'events'>;
-  input: { workspaceId: string; target: Plan; payment: Payment };
-}): Promise<PlanChangeResult> {
+}: Call<
+  Omit<BillingTxContext, 'events'>,
+  { workspaceId: string; target: Plan; payment: Payment }
+>): Promise<PlanChangeResult> {
   const { tx, db, now, catalog } = ctx;
   const { workspaceId, target, payment } = input;
   const account = workspaceMustExist(await tx.lockAccount(workspaceId), workspaceId);

@@ -1,5 +1,6 @@
 import type { Grant } from '../domain/grants.ts';
 import { classifyPlanChange, type PlanChange } from '../domain/plan-rules.ts';
+import type { Call } from '../ledger/context.ts';
 import { randomId } from '../ledger/random-id.ts';
 import type { Pack, Plan } from './catalog.ts';
 import type { BillingContext } from './context.ts';
@@ -42,10 +43,7 @@ export interface UpgradeOptions {
 export async function requestPlan({
   ctx,
   input,
-}: {
-  ctx: BillingContext;
-  input: { workspaceId: string; planId: string; requester: Requester };
-}): Promise<PlanRequestResult> {
+}: Call<BillingContext, { workspaceId: string; planId: string; requester: Requester }>): Promise<PlanRequestResult> {
   const { store, catalog, payments, stripe } = ctx;
   const { workspaceId, requester } = input;
   const target = catalog.plan(input.planId);
@@ -85,10 +83,10 @@ export async function requestPlan({
 export async function requestPack({
   ctx,
   input,
-}: {
-  ctx: BillingContext;
-  input: { workspaceId: string; packId: string; requester: Requester };
-}): Promise<PurchaseRequestResult> {
+}: Call<
+  BillingContext,
+  { workspaceId: string; packId: string; requester: Requester }
+>): Promise<PurchaseRequestResult> {
   const now = ctx.clock();
   const { store, catalog, payments, stripe, events } = ctx;
   const { workspaceId, requester } = input;
@@ -125,10 +123,10 @@ export async function requestPack({
 export async function getUpgradeOptions({
   ctx,
   input,
-}: {
-  ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog' | 'payments'>;
-  input: { workspaceId: string };
-}): Promise<UpgradeOptions> {
+}: Call<
+  Pick<BillingContext, 'store' | 'clock' | 'catalog' | 'payments'>,
+  { workspaceId: string }
+>): Promise<UpgradeOptions> {
   const { catalog } = ctx;
   const subscription = await getSubscription({ ctx, input });
   return {

@@ -1,6 +1,7 @@
 import type { Grant } from '../domain/grants.ts';
 import { addMonthsClamped } from '../domain/periods.ts';
 import { AccountState } from '../ledger/account-state.ts';
+import type { Call } from '../ledger/context.ts';
 import { addGrant } from '../ledger/grant-credits.ts';
 import type { BillingTxContext } from './context.ts';
 
@@ -22,14 +23,14 @@ export const purchaseGrantId = (paymentId: string): string => `purchase:${paymen
 export async function completePurchase({
   ctx,
   input,
-}: {
-  ctx: Omit<BillingTxContext, 'catalog'>;
-  input: {
+}: Call<
+  Omit<BillingTxContext, 'catalog'>,
+  {
     workspaceId: string;
     pack: PackBought;
     payment: { provider: 'stripe'; id: string } | { provider: 'manual'; id: string; askedBy: 'workspace' | 'operator' };
-  };
-}): Promise<{ grant: Grant; replayed: boolean }> {
+  }
+>): Promise<{ grant: Grant; replayed: boolean }> {
   const { tx, db, now, events } = ctx;
   const { workspaceId, pack, payment } = input;
   const id = purchaseGrantId(payment.id);

@@ -1,7 +1,7 @@
 import { type Period, periodsStartedBetween } from '../domain/periods.ts';
 import { rolloverCarry } from '../domain/plan-rules.ts';
 import { AccountState } from '../ledger/account-state.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { unusedAtExpiry } from '../ledger/unused-at-expiry.ts';
 import { listWorkspaces, setWorkspacePlan } from '../ledger/workspaces.ts';
 import type { Plan } from './catalog.ts';
@@ -51,10 +51,7 @@ function awaitingPayment(subscription: Subscription, plan: Plan, period: Period)
 export async function renewPeriod({
   ctx,
   input,
-}: {
-  ctx: RenewalContext;
-  input: { workspaceId: string; period: Period };
-}): Promise<PeriodOutcome> {
+}: Call<RenewalContext, { workspaceId: string; period: Period }>): Promise<PeriodOutcome> {
   const now = ctx.clock();
   const { store, catalog, events } = ctx;
   const { workspaceId, period } = input;
@@ -99,10 +96,7 @@ export async function renewPeriod({
 export async function renewWorkspace({
   ctx,
   input,
-}: {
-  ctx: RenewalContext;
-  input: { workspaceId: string };
-}): Promise<{ renewed: number; awaitingPayment: boolean }> {
+}: Call<RenewalContext, { workspaceId: string }>): Promise<{ renewed: number; awaitingPayment: boolean }> {
   const now = ctx.clock();
   const { workspaceId } = input;
   const subscription = await findSubscription(ctx.store.db, workspaceId);

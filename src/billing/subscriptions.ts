@@ -1,5 +1,5 @@
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { insertWorkspace, type NewWorkspace, type Workspace } from '../ledger/workspaces.ts';
 import type { BillingContext } from './context.ts';
 import { startSubscription } from './plan-changes.ts';
@@ -9,10 +9,7 @@ import { findSubscription, insertSubscription, type Subscription } from './subsc
 export async function openWorkspace({
   ctx,
   input,
-}: {
-  ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog'>;
-  input: NewWorkspace;
-}): Promise<Workspace> {
+}: Call<Pick<BillingContext, 'store' | 'clock' | 'catalog'>, NewWorkspace>): Promise<Workspace> {
   const now = ctx.clock();
   const plan = ctx.catalog.plan(input.plan);
   return ctx.store.transaction(async (tx, db) => {
@@ -23,13 +20,7 @@ export async function openWorkspace({
 }
 
 /** The workspace's subscription; one that predates billing is started on its plan, with no grant. */
-export async function getSubscription({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string };
-}): Promise<Subscription> {
+export async function getSubscription({ ctx, input }: Call<Context, { workspaceId: string }>): Promise<Subscription> {
   const now = ctx.clock();
   const found = await findSubscription(ctx.store.db, input.workspaceId);
   if (found) return found;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { TallyError } from '../domain/errors.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { requireWorkspace } from '../ledger/workspaces.ts';
 import type { KeysContext } from './context.ts';
@@ -82,10 +82,7 @@ export async function issueApiKey({ ctx, input }: { ctx: Context; input: NewApiK
 export async function revokeApiKey({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string; keyId: string };
-}): Promise<void> {
+}: Call<Context, { workspaceId: string; keyId: string }>): Promise<void> {
   const now = ctx.clock();
   const { workspaceId, keyId } = input;
   const row = await ctx.store.db
@@ -100,13 +97,7 @@ export async function revokeApiKey({
   }
 }
 
-export async function listApiKeys({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string };
-}): Promise<KeySummary[]> {
+export async function listApiKeys({ ctx, input }: Call<Context, { workspaceId: string }>): Promise<KeySummary[]> {
   const rows = await ctx.store.db
     .selectFrom('api_keys')
     .selectAll()
@@ -127,13 +118,7 @@ export async function listApiKeys({
  * Who a bearer key belongs to, or null: the operator for the admin key, else the workspace of a
  * live key. Every lookup reads the database, so a revoked key fails at once.
  */
-export async function authenticateKey({
-  ctx,
-  input,
-}: {
-  ctx: KeysContext;
-  input: { key: string };
-}): Promise<Principal | null> {
+export async function authenticateKey({ ctx, input }: Call<KeysContext, { key: string }>): Promise<Principal | null> {
   const hash = hashKey(input.key);
   if (ctx.adminKeyHash && sameHash(hash, ctx.adminKeyHash)) return { kind: 'operator' };
   const row = await ctx.store.db

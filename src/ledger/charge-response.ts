@@ -5,7 +5,7 @@ import { isValidId } from '../domain/ids.ts';
 import { canAfford } from '../domain/overage.ts';
 import type { Channel, LedgerNeeds, StoredResponse } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
-import type { AccountContext, Context } from './context.ts';
+import type { AccountContext, Call, Context } from './context.ts';
 import { fingerprint } from './fingerprint.ts';
 import { price } from './pricing.ts';
 import { keepingLimitRefusal, unwrap } from './spend-limit-tracker.ts';
@@ -72,13 +72,7 @@ function responsePrint(input: ResponseInput): string {
  * when first seen, and the daily rollup bumped. Every check runs before the first write, so a
  * refusal (insufficient credits, a conflict) leaves the transaction untouched and a batch can go on.
  */
-export async function chargeWithState({
-  ctx,
-  input,
-}: {
-  ctx: AccountContext;
-  input: ResponseInput;
-}): Promise<ChargeResult> {
+export async function chargeWithState({ ctx, input }: Call<AccountContext, ResponseInput>): Promise<ChargeResult> {
   const { tx, state, now } = ctx;
   const print = responsePrint(input);
   const seen = await tx.findResponse(input.workspaceId, input.id);

@@ -19,6 +19,12 @@ export interface LedgerContext extends Context {
   readonly charges: ChargeCoalescer;
 }
 
+/** A verb's one argument: the context it runs on, and what its caller asks. */
+export interface Call<C, I> {
+  readonly ctx: C;
+  readonly input: I;
+}
+
 /**
  * What a step inside a caller's transaction runs on: the ledger's view of the transaction, the
  * query builder on the same connection, and the one instant the whole transaction decides by.

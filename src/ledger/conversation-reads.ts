@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import type { Channel } from '../store/store.ts';
-import type { Context } from './context.ts';
+import type { Call, Context } from './context.ts';
 
 export interface ConversationSummary {
   id: string;
@@ -54,10 +54,7 @@ const charged = sql<number>`sum(case when status = 'charged' then cost else 0 en
 export function conversationsPage({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: ConversationQuery;
-}): Promise<Page<ConversationSummary>> {
+}: Call<Pick<Context, 'store'>, ConversationQuery>): Promise<Page<ConversationSummary>> {
   const { workspaceId, after, limit } = input;
   return ctx.store.replica.snapshot(async (db) => {
     let page = db
@@ -110,10 +107,10 @@ export function conversationsPage({
 export function conversationWithResponses({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: { workspaceId: string; conversationId: string; after: PagePosition | null; limit: number };
-}): Promise<(ConversationSummary & Page<ConversationResponse>) | null> {
+}: Call<
+  Pick<Context, 'store'>,
+  { workspaceId: string; conversationId: string; after: PagePosition | null; limit: number }
+>): Promise<(ConversationSummary & Page<ConversationResponse>) | null> {
   const { workspaceId, conversationId, after, limit } = input;
   return ctx.store.replica.snapshot(async (db) => {
     const conversation = await db

@@ -3,7 +3,7 @@ import { TallyError } from '../domain/errors.ts';
 import type { Grant, GrantSource } from '../domain/grants.ts';
 import { isValidId } from '../domain/ids.ts';
 import { AccountState } from './account-state.ts';
-import type { AccountContext, Context } from './context.ts';
+import type { AccountContext, Call, Context } from './context.ts';
 import { fingerprint } from './fingerprint.ts';
 
 export interface GrantInput {
@@ -69,10 +69,7 @@ export async function grantCredits({ ctx, input }: { ctx: Context; input: GrantI
 export async function addGrant({
   ctx,
   input,
-}: {
-  ctx: Pick<AccountContext, 'tx' | 'now' | 'state'>;
-  input: GrantInput;
-}): Promise<GrantResult> {
+}: Call<Pick<AccountContext, 'tx' | 'now' | 'state'>, GrantInput>): Promise<GrantResult> {
   const { tx, now, state } = ctx;
   const { effectiveAt, expiresAt, priority, print } = prepare(input, now);
   const existing = await tx.findGrant(input.workspaceId, input.id);

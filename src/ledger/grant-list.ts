@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Grant } from '../domain/grants.ts';
 import { grantFromRow } from '../store/ledger-queries.ts';
-import type { Context } from './context.ts';
+import type { Call, Context } from './context.ts';
 
 /**
  * Every workspace's grants whose id starts with `prefix`, made in [from, to), oldest first: an
@@ -10,10 +10,7 @@ import type { Context } from './context.ts';
 export async function listGrantsByIdPrefix({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: { prefix: string; from: Date; to: Date };
-}): Promise<Grant[]> {
+}: Call<Pick<Context, 'store'>, { prefix: string; from: Date; to: Date }>): Promise<Grant[]> {
   const { prefix, from, to } = input;
   const rows = await ctx.store.db
     .selectFrom('grants')
@@ -38,10 +35,7 @@ export async function listGrantsByIdPrefix({
 export async function listWorkspaceGrantsByIdPrefix({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: { workspaceId: string; prefixes: readonly string[] };
-}): Promise<Grant[]> {
+}: Call<Pick<Context, 'store'>, { workspaceId: string; prefixes: readonly string[] }>): Promise<Grant[]> {
   const { workspaceId, prefixes } = input;
   const rows = await ctx.store.replica.db
     .selectFrom('grants')

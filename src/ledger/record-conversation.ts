@@ -4,7 +4,7 @@ import { isValidId } from '../domain/ids.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Channel, Conversation } from '../store/store.ts';
 import { MAX_EVENT_AGE_MS, MAX_EVENT_SKEW_MS } from './charge-response.ts';
-import type { Context } from './context.ts';
+import type { Call, Context } from './context.ts';
 
 export interface ConversationInput {
   workspaceId: string;
@@ -18,10 +18,7 @@ export interface ConversationInput {
 export async function recordConversation({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: ConversationInput;
-}): Promise<{ conversation: Conversation; created: boolean }> {
+}: Call<Context, ConversationInput>): Promise<{ conversation: Conversation; created: boolean }> {
   const now = ctx.clock();
   for (const field of ['id', 'agentId'] as const) {
     if (!isValidId(input[field])) {

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { DAY, HOUR, TestClock } from '../../test/support/clock.ts';
 import { contextAt } from '../../test/support/context.ts';
+import { callResponse } from '../../test/support/ledger.ts';
 import { refusal } from '../../test/support/refusal.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { getBalance } from './balance.ts';
@@ -28,15 +29,6 @@ describeStores('refunding a charged response', (ctx) => {
     });
   }
 
-  const response = (workspaceId: string, id: string, extra: Partial<ResponseInput> = {}): ResponseInput => ({
-    workspaceId,
-    id,
-    conversationId: 'call-1',
-    channel: 'call',
-    agentId: 'agent-1',
-    ...extra,
-  });
-
   async function creditsUsedToday(ws: string): Promise<number> {
     const rows = await ctx.store.db.selectFrom('daily_rollups').selectAll().where('workspace_id', '=', ws).execute();
     return rows.reduce((sum, row) => sum + Number(row.credits_used), 0);
@@ -48,7 +40,7 @@ describeStores('refunding a charged response', (ctx) => {
     await grant(ws, 'g1', 10, clock);
     await chargeResponse({
       ctx: contextAt(ctx.store, clock.now()),
-      input: response(ws, 'r1', { features: ['voice:elevenlabs'] }),
+      input: callResponse(ws, 'r1', { features: ['voice:elevenlabs'] }),
     });
     expect(await creditsUsedToday(ws)).toBe(1500);
 
@@ -79,7 +71,7 @@ describeStores('refunding a charged response', (ctx) => {
     const clock = new TestClock();
     const ws = await workspace(clock);
     await grant(ws, 'g1', 10, clock);
-    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: response(ws, 'r1') });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: callResponse(ws, 'r1') });
     await refundResponse({
       ctx: contextAt(ctx.store, clock.now()),
       input: { workspaceId: ws, responseId: 'r1', reason: 'duplicate' },
@@ -103,12 +95,12 @@ describeStores('refunding a charged response', (ctx) => {
     const clock = new TestClock();
     const ws = await workspace(clock);
     await grant(ws, 'g1', 10, clock);
-    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: response(ws, 'r1') });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: callResponse(ws, 'r1') });
     await refundResponse({
       ctx: contextAt(ctx.store, clock.now()),
       input: { workspaceId: ws, responseId: 'r1', reason: 'bad answer' },
     });
-    const retry = await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: response(ws, 'r1') });
+    const retry = await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: callResponse(ws, 'r1') });
     expect(retry.replayed).toBe(true);
     expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
       10_000,
@@ -122,7 +114,7 @@ describeStores('refunding a charged response', (ctx) => {
     await grant(ws, 'later', 5, clock);
     await chargeResponse({
       ctx: contextAt(ctx.store, clock.now()),
-      input: response(ws, 'r1', { features: ['voice:elevenlabs'] }),
+      input: callResponse(ws, 'r1', { features: ['voice:elevenlabs'] }),
     });
     let grants = (await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).grants;
     expect(grants.map((g) => [g.id, g.remaining]).sort()).toEqual([['later', 4500]]);
@@ -144,7 +136,7 @@ describeStores('refunding a charged response', (ctx) => {
     const expiresAt = new Date(clock.now().getTime() + DAY);
     await grant(ws, 'trial', 2, clock, expiresAt);
     await grant(ws, 'pack', 3, clock);
-    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: response(ws, 'r1') });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: callResponse(ws, 'r1') });
     clock.set(new Date(expiresAt.getTime() + HOUR));
 
     const result = await refundResponse({
@@ -173,10 +165,10 @@ describeStores('refunding a charged response', (ctx) => {
     const clock = new TestClock();
     const ws = await workspace(clock, 5000);
     await grant(ws, 'g1', 1, clock);
-    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: response(ws, 'r1') });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: callResponse(ws, 'r1') });
     await chargeResponse({
       ctx: contextAt(ctx.store, clock.now()),
-      input: response(ws, 'r2', { features: ['voice:elevenlabs'] }),
+      input: callResponse(ws, 'r2', { features: ['voice:elevenlabs'] }),
     });
     expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).overageDebt).toBe(
       1500,
@@ -196,7 +188,7 @@ describeStores('refunding a charged response', (ctx) => {
   it('returns overage that new credits already repaid as an adjustment grant', async () => {
     const clock = new TestClock();
     const ws = await workspace(clock, 5000);
-    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: response(ws, 'r1') });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: callResponse(ws, 'r1') });
     await grant(ws, 'top-up', 4, clock);
     expect((await getBalance({ ctx: contextAt(ctx.store, clock.now()), input: { workspaceId: ws } })).available).toBe(
       3000,
@@ -218,7 +210,7 @@ describeStores('refunding a charged response', (ctx) => {
     const clock = new TestClock();
     const ws = await workspace(clock);
     await grant(ws, 'g1', 1, clock);
-    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: response(ws, 'r1') });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: callResponse(ws, 'r1') });
     const noReason = await refusal(
       refundResponse({
         ctx: contextAt(ctx.store, clock.now()),
@@ -246,7 +238,7 @@ describeStores('refunding a charged response', (ctx) => {
     const ws = await workspace(clock);
     const other = await workspace(clock);
     await grant(ws, 'g1', 1, clock);
-    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: response(ws, 'r1') });
+    await chargeResponse({ ctx: contextAt(ctx.store, clock.now()), input: callResponse(ws, 'r1') });
     expect(
       (
         await refusal(

@@ -4,7 +4,7 @@ import { canAfford } from '../domain/overage.ts';
 import type { Hold, LedgerTx } from '../store/store.ts';
 import { AccountState } from './account-state.ts';
 import { validateCount } from './check-credits.ts';
-import type { Context } from './context.ts';
+import type { Call, Context } from './context.ts';
 import { fingerprint } from './fingerprint.ts';
 import { price } from './pricing.ts';
 import { randomId } from './random-id.ts';
@@ -30,10 +30,7 @@ export const MAX_HOLD_TTL_SECONDS = 3600;
 export async function reserveCredits({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: ReserveInput;
-}): Promise<{ hold: Hold; replayed: boolean }> {
+}: Call<Context, ReserveInput>): Promise<{ hold: Hold; replayed: boolean }> {
   const now = ctx.clock();
   const count = validateCount(input.count);
   const ttl = input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS;
@@ -103,10 +100,7 @@ export interface ReleaseInput {
 export async function releaseReservation({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: ReleaseInput;
-}): Promise<{ hold: Hold; released: Millicredits }> {
+}: Call<Context, ReleaseInput>): Promise<{ hold: Hold; released: Millicredits }> {
   const now = ctx.clock();
   const { workspaceId, reservationId } = input;
   return ctx.store.transaction(async (tx) => {

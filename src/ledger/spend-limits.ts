@@ -9,7 +9,7 @@ import {
   validateLimitSettings,
 } from '../domain/spend-limits.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Context } from './context.ts';
+import type { Call, Context } from './context.ts';
 
 /** PUT /v1/limits: a left-out part stays as it is; `workspace: null` removes that limit, `agents` replaces the list. */
 export interface LimitsInput {
@@ -35,13 +35,7 @@ function viewOf(limits: SpendLimits | null, period: Period): LimitsView {
 }
 
 /** The workspace's spend limits and what each has counted this billing period. */
-export async function getSpendLimits({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string };
-}): Promise<LimitsView> {
+export async function getSpendLimits({ ctx, input }: Call<Context, { workspaceId: string }>): Promise<LimitsView> {
   const now = ctx.clock();
   const { workspaceId } = input;
   const account = workspaceMustExist(await ctx.store.reader().readAccount(workspaceId), workspaceId);
@@ -56,10 +50,7 @@ export async function getSpendLimits({
 export async function setSpendLimits({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string; limits: LimitsInput };
-}): Promise<LimitsView> {
+}: Call<Context, { workspaceId: string; limits: LimitsInput }>): Promise<LimitsView> {
   const now = ctx.clock();
   const { workspaceId, limits: asked } = input;
   const requested = [

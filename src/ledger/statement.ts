@@ -1,6 +1,6 @@
 import { TallyError } from '../domain/errors.ts';
 import type { LedgerKind, LedgerLine } from '../store/store.ts';
-import type { Context } from './context.ts';
+import type { Call, Context } from './context.ts';
 
 export interface Statement {
   lines: LedgerLine[];
@@ -18,13 +18,7 @@ export interface StatementInput {
 }
 
 /** Ledger lines oldest first, each with the balance after it, a page at a time. */
-export async function getStatement({
-  ctx,
-  input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: StatementInput;
-}): Promise<Statement> {
+export async function getStatement({ ctx, input }: Call<Pick<Context, 'store'>, StatementInput>): Promise<Statement> {
   const { workspaceId, after, limit } = input;
   const afterSeq = after === null ? 0 : Number(after);
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) {

@@ -2,7 +2,7 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { Millicredits } from '../domain/amounts.ts';
 import type { DayRange } from '../domain/days.ts';
 import type { Database } from '../store/schema.ts';
-import type { Context } from './context.ts';
+import type { Call, Context } from './context.ts';
 
 /** What the dashboard shows of a workspace's use: calls and chats are the conversations first seen on each channel. */
 export interface UsageFigures {
@@ -67,13 +67,7 @@ const inRange = (ctx: Pick<Context, 'store'>, { workspaceId, range }: UsageRange
     .where('day', '<=', range.to);
 
 /** The workspace's use over the range's local days. */
-export async function usageTotal({
-  ctx,
-  input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: UsageRange;
-}): Promise<UsageFigures> {
+export async function usageTotal({ ctx, input }: Call<Pick<Context, 'store'>, UsageRange>): Promise<UsageFigures> {
   return toFigures(await inRange(ctx, input).select(usageSums).executeTakeFirstOrThrow());
 }
 
@@ -81,10 +75,7 @@ export async function usageTotal({
 export async function usageTotalsBy({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: UsageRange & { key: UsageKey };
-}): Promise<Array<UsageFigures & { key: string }>> {
+}: Call<Pick<Context, 'store'>, UsageRange & { key: UsageKey }>): Promise<Array<UsageFigures & { key: string }>> {
   const { key } = input;
   const rows = await inRange(ctx, input)
     .select((eb) => [eb.ref(key).as('key'), ...usageSums(eb)])
@@ -100,10 +91,7 @@ export async function usageTotalsBy({
 export async function usagePerDayAndChannel({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: UsageRange & { agentId?: string | undefined };
-}): Promise<DayChannelUsage[]> {
+}: Call<Pick<Context, 'store'>, UsageRange & { agentId?: string | undefined }>): Promise<DayChannelUsage[]> {
   const { agentId } = input;
   let query = inRange(ctx, input).select([
     'day',

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { TestClock } from '../../test/support/clock.ts';
 import { contextAt } from '../../test/support/context.ts';
+import { callResponse } from '../../test/support/ledger.ts';
 import { describeStores } from '../../test/support/stores.ts';
 import { chargeBatch, chargeResponse, type ResponseInput } from './charge-response.ts';
 import { grantCredits } from './grant-credits.ts';
@@ -10,15 +11,6 @@ import { verifyLedger } from './verify-ledger.ts';
 import { createWorkspace } from './workspaces.ts';
 
 describeStores('the quarter-hour usage rollups', (ctx) => {
-  const response = (workspaceId: string, id: string, extra: Partial<ResponseInput> = {}): ResponseInput => ({
-    workspaceId,
-    id,
-    conversationId: 'call-1',
-    channel: 'call',
-    agentId: 'agent-1',
-    ...extra,
-  });
-
   async function busyWorkspace(clock: TestClock) {
     const ws = (
       await createWorkspace({ ctx: contextAt(ctx.store, clock.now()), input: { name: 'Acme', plan: 'free' } })
@@ -30,20 +22,20 @@ describeStores('the quarter-hour usage rollups', (ctx) => {
     const at = (iso: string) => new Date(iso);
     await chargeResponse({
       ctx: contextAt(ctx.store, clock.now()),
-      input: response(ws, 'r1', { features: ['voice:elevenlabs'] }),
+      input: callResponse(ws, 'r1', { features: ['voice:elevenlabs'] }),
     });
     await chargeResponse({
       ctx: contextAt(ctx.store, clock.now()),
-      input: response(ws, 'r2', { occurredAt: at('2026-11-24T23:59:00Z') }),
+      input: callResponse(ws, 'r2', { occurredAt: at('2026-11-24T23:59:00Z') }),
     });
     await chargeBatch({
       ctx: contextAt(ctx.store, clock.now()),
       input: {
         workspaceId: ws,
         responses: [
-          response(ws, 'b1', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:14:59Z') }),
-          response(ws, 'b2', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:15:00Z') }),
-          response(ws, 'b3', {
+          callResponse(ws, 'b1', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:14:59Z') }),
+          callResponse(ws, 'b2', { conversationId: 'chat-1', channel: 'chat', occurredAt: at('2026-11-25T09:15:00Z') }),
+          callResponse(ws, 'b3', {
             conversationId: 'chat-2',
             channel: 'chat',
             agentId: 'agent-2',

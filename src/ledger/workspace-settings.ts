@@ -1,16 +1,10 @@
 import { UTC } from '../domain/days.ts';
-import type { Context, TxContext } from './context.ts';
+import type { Call, Context, TxContext } from './context.ts';
 import { rebuildUsageDays } from './usage-days.ts';
 import type { WorkspaceRef } from './workspaces.ts';
 
 /** The zone a workspace's days are counted in; `UTC` until the workspace chooses another. */
-export async function timeZoneOf({
-  ctx,
-  input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: WorkspaceRef;
-}): Promise<string> {
+export async function timeZoneOf({ ctx, input }: Call<Pick<Context, 'store'>, WorkspaceRef>): Promise<string> {
   const row = await ctx.store.db
     .selectFrom('workspace_settings')
     .select('time_zone')
@@ -26,10 +20,7 @@ export async function timeZoneOf({
 export async function saveTimeZone({
   ctx,
   input,
-}: {
-  ctx: TxContext;
-  input: { workspaceId: string; zone: string };
-}): Promise<void> {
+}: Call<TxContext, { workspaceId: string; zone: string }>): Promise<void> {
   const { workspaceId, zone } = input;
   const updatedAt = ctx.now.getTime();
   await ctx.db

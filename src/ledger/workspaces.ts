@@ -3,7 +3,7 @@ import { startOfUtcDay } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
 import type { Db } from '../store/schema.ts';
-import type { Context } from './context.ts';
+import type { Call, Context } from './context.ts';
 import { randomId } from './random-id.ts';
 
 export interface Workspace {
@@ -94,10 +94,7 @@ function fromRow(row: {
 export async function findWorkspace({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: WorkspaceRef;
-}): Promise<Workspace | null> {
+}: Call<Pick<Context, 'store'>, WorkspaceRef>): Promise<Workspace | null> {
   const row = await ctx.store.db
     .selectFrom('workspaces')
     .selectAll()
@@ -110,34 +107,19 @@ export async function findWorkspace({
 export async function workspaceNames({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: { workspaceIds: readonly string[] };
-}): Promise<Map<string, string>> {
+}: Call<Pick<Context, 'store'>, { workspaceIds: readonly string[] }>): Promise<Map<string, string>> {
   const ids = input.workspaceIds;
   if (ids.length === 0) return new Map();
   const rows = await ctx.store.db.selectFrom('workspaces').select(['id', 'name']).where('id', 'in', ids).execute();
   return new Map(rows.map((row) => [row.id, row.name]));
 }
 
-export async function getWorkspace({
-  ctx,
-  input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: WorkspaceRef;
-}): Promise<Workspace> {
+export async function getWorkspace({ ctx, input }: Call<Pick<Context, 'store'>, WorkspaceRef>): Promise<Workspace> {
   return workspaceMustExist(await findWorkspace({ ctx, input }), input.workspaceId);
 }
 
 /** Refuses with `not_found` unless the workspace exists, for callers that need nothing more of it. */
-export async function requireWorkspace({
-  ctx,
-  input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: WorkspaceRef;
-}): Promise<void> {
+export async function requireWorkspace({ ctx, input }: Call<Pick<Context, 'store'>, WorkspaceRef>): Promise<void> {
   const { workspaceId } = input;
   workspaceMustExist(
     await ctx.store.db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst(),
@@ -149,10 +131,7 @@ export async function requireWorkspace({
 export async function listWorkspaces({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: { after: string | null; limit: number };
-}): Promise<Workspace[]> {
+}: Call<Pick<Context, 'store'>, { after: string | null; limit: number }>): Promise<Workspace[]> {
   let query = ctx.store.db.selectFrom('workspaces').selectAll().orderBy('id').limit(input.limit);
   if (input.after) query = query.where('id', '>', input.after);
   return (await query.execute()).map(fromRow);

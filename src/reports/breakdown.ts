@@ -1,6 +1,6 @@
 import type { DayRange } from '../domain/days.ts';
 import { featureKey } from '../domain/usage-slots.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { type UsageFigures, usageTotalsBy } from '../ledger/usage-reads.ts';
 import { periodRange, type RangeInput } from './ranges.ts';
 
@@ -23,10 +23,9 @@ const COLUMN = { agent: 'agent_id', channel: 'channel', feature: 'features' } as
 export async function usageBreakdown({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: RangeInput & { by: BreakdownDimension };
-}): Promise<DayRange & { by: BreakdownDimension; rows: BreakdownRow[] }> {
+}: Call<Context, RangeInput & { by: BreakdownDimension }>): Promise<
+  DayRange & { by: BreakdownDimension; rows: BreakdownRow[] }
+> {
   const { workspaceId, by } = input;
   const range = await periodRange({ ctx, input });
   const rows = await usageTotalsBy({ ctx, input: { workspaceId, range, key: COLUMN[by] } });

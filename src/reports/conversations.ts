@@ -1,5 +1,6 @@
 import { addDays, type DayRange, dayIn } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
+import type { Call } from '../ledger/context.ts';
 import {
   type ConversationResponse,
   type ConversationSummary,
@@ -34,10 +35,9 @@ export interface ConversationFilter {
 export async function listConversations({
   ctx,
   input,
-}: {
-  ctx: ReportsContext;
-  input: WorkspaceRef & ConversationFilter;
-}): Promise<DayRange & { items: ConversationSummary[]; nextCursor: string | null }> {
+}: Call<ReportsContext, WorkspaceRef & ConversationFilter>): Promise<
+  DayRange & { items: ConversationSummary[]; nextCursor: string | null }
+> {
   const now = ctx.clock();
   const { workspaceId } = input;
   const cursors = new CursorCodec(ctx.secretKey);
@@ -70,10 +70,10 @@ export async function listConversations({
 export async function getConversation({
   ctx,
   input,
-}: {
-  ctx: ReportsContext;
-  input: WorkspaceRef & { conversationId: string; cursor?: string | undefined; limit?: number | undefined };
-}): Promise<ConversationSummary & { items: ConversationResponse[]; nextCursor: string | null }> {
+}: Call<
+  ReportsContext,
+  WorkspaceRef & { conversationId: string; cursor?: string | undefined; limit?: number | undefined }
+>): Promise<ConversationSummary & { items: ConversationResponse[]; nextCursor: string | null }> {
   const { workspaceId, conversationId } = input;
   const cursors = new CursorCodec(ctx.secretKey);
   const limit = input.limit ?? DEFAULT_CONVERSATION_RESPONSES;

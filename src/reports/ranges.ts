@@ -1,7 +1,7 @@
 import { type DayRange, dayIn, daysBetween, isDay } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { periodAt } from '../domain/periods.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { timeZoneOf } from '../ledger/workspace-settings.ts';
 import { getWorkspace, type Workspace, type WorkspaceRef } from '../ledger/workspaces.ts';
 
@@ -42,10 +42,7 @@ export function resolveRange(
 export async function workspaceZone({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: WorkspaceRef;
-}): Promise<{ workspace: Workspace; zone: string }> {
+}: Call<Pick<Context, 'store'>, WorkspaceRef>): Promise<{ workspace: Workspace; zone: string }> {
   const workspace = await getWorkspace({ ctx, input });
   return { workspace, zone: await timeZoneOf({ ctx, input }) };
 }

@@ -1,7 +1,7 @@
 import { canonicalTimeZone, dayIn } from '../domain/days.ts';
 import { TallyError } from '../domain/errors.ts';
 import { workspaceMustExist } from '../domain/workspace-exists.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { saveTimeZone, timeZoneOf } from '../ledger/workspace-settings.ts';
 import { getWorkspace, type WorkspaceRef } from '../ledger/workspaces.ts';
 
@@ -29,10 +29,7 @@ export async function getSettings({ ctx, input }: { ctx: Context; input: Workspa
 export async function setTimeZone({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: WorkspaceRef & { timeZone: string };
-}): Promise<WorkspaceSettings> {
+}: Call<Context, WorkspaceRef & { timeZone: string }>): Promise<WorkspaceSettings> {
   const now = ctx.clock();
   const { workspaceId } = input;
   const zone = canonicalTimeZone(input.timeZone);

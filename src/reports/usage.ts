@@ -1,7 +1,7 @@
 import type { Millicredits } from '../domain/amounts.ts';
 import { csvField } from '../domain/csv.ts';
 import { addDays, type DayRange, dayIn, weekStart } from '../domain/days.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import {
   type DayChannelUsage,
   type UsageFigures,
@@ -29,13 +29,7 @@ function add(figures: UsageFigures, row: DayChannelUsage): void {
 }
 
 /** The workspace's use over the days asked for (default: the current period up to today), from the local-day rollups. */
-export async function usageSummary({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: RangeInput;
-}): Promise<DayRange & UsageFigures> {
+export async function usageSummary({ ctx, input }: Call<Context, RangeInput>): Promise<DayRange & UsageFigures> {
   const range = await periodRange({ ctx, input });
   return { ...range, ...(await usageTotal({ ctx, input: { workspaceId: input.workspaceId, range } })) };
 }
@@ -62,10 +56,9 @@ async function historyPoints(
 export async function usageHistory({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: RangeInput & { interval: HistoryInterval; agentId?: string | undefined };
-}): Promise<DayRange & { interval: HistoryInterval; points: HistoryPoint[] }> {
+}: Call<Context, RangeInput & { interval: HistoryInterval; agentId?: string | undefined }>): Promise<
+  DayRange & { interval: HistoryInterval; points: HistoryPoint[] }
+> {
   const now = ctx.clock();
   const { zone } = await workspaceZone({ ctx, input: { workspaceId: input.workspaceId } });
   const today = dayIn(now, zone);
@@ -79,10 +72,7 @@ export async function usageHistory({
 export async function recentDailyCredits({
   ctx,
   input,
-}: {
-  ctx: Pick<Context, 'store'>;
-  input: { workspaceId: string; today: string; days: number };
-}): Promise<Millicredits[]> {
+}: Call<Pick<Context, 'store'>, { workspaceId: string; today: string; days: number }>): Promise<Millicredits[]> {
   const { workspaceId, today, days } = input;
   const range = { from: addDays(today, -days), to: addDays(today, -1) };
   const history = await historyPoints(ctx, { workspaceId, range, interval: 'day' });
@@ -90,13 +80,7 @@ export async function recentDailyCredits({
 }
 
 /** One row per local day and channel that saw use, credits in decimal credits; default range: the current period. */
-export async function exportUsageCsv({
-  ctx,
-  input,
-}: {
-  ctx: Context;
-  input: RangeInput;
-}): Promise<DayRange & { csv: string }> {
+export async function exportUsageCsv({ ctx, input }: Call<Context, RangeInput>): Promise<DayRange & { csv: string }> {
   const range = await periodRange({ ctx, input });
   const lines = [['day', 'channel', 'credits_used', 'responses', 'conversations'].join(',')];
   for (const row of await usagePerDayAndChannel({ ctx, input: { workspaceId: input.workspaceId, range } })) {

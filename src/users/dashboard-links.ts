@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TallyError } from '../domain/errors.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { getWorkspace } from '../ledger/workspaces.ts';
 import type { DashboardRole, Db } from '../store/schema.ts';
 import type { SessionsContext } from './context.ts';
@@ -37,10 +37,7 @@ function checkReturnUrl(returnUrl: string): void {
 export async function issueDashboardLink({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: NewDashboardLink;
-}): Promise<{ token: string; expiresAt: Date }> {
+}: Call<Context, NewDashboardLink>): Promise<{ token: string; expiresAt: Date }> {
   const now = ctx.clock();
   const { store } = ctx;
   if (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds < 1 || input.ttlSeconds > LINK_TTL_SECONDS.max) {
@@ -76,10 +73,7 @@ export async function issueDashboardLink({
 export async function openDashboardLink({
   ctx,
   input,
-}: {
-  ctx: SessionsContext;
-  input: { workspaceId: string; token: string };
-}): Promise<OpenedLink> {
+}: Call<SessionsContext, { workspaceId: string; token: string }>): Promise<OpenedLink> {
   const now = ctx.clock();
   const { store } = ctx;
   const { workspaceId } = input;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { findWorkspace } from '../ledger/workspaces.ts';
 import type { DashboardRole, Db } from '../store/schema.ts';
 import type { SessionsContext } from './context.ts';
@@ -87,13 +87,7 @@ export async function createSession(
 }
 
 /** The live session a token stands for, its idle clock moved on; null when unknown or expired. */
-export async function findSession({
-  ctx,
-  input,
-}: {
-  ctx: SessionsContext;
-  input: { token: string };
-}): Promise<Session | null> {
+export async function findSession({ ctx, input }: Call<SessionsContext, { token: string }>): Promise<Session | null> {
   const now = ctx.clock();
   const { store } = ctx;
   const { workspaceId, id } = sessionKey(input.token);

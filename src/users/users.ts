@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TallyError } from '../domain/errors.ts';
-import type { Context } from '../ledger/context.ts';
+import type { Call, Context } from '../ledger/context.ts';
 import { randomId } from '../ledger/random-id.ts';
 import { requireWorkspace } from '../ledger/workspaces.ts';
 import type { Db } from '../store/schema.ts';
@@ -84,10 +84,7 @@ export async function createUser({ ctx, input }: { ctx: Context; input: NewUser 
 export async function ensureDemoUser({
   ctx,
   input,
-}: {
-  ctx: Context;
-  input: { workspaceId: string; password: string };
-}): Promise<{ email: string; created: boolean }> {
+}: Call<Context, { workspaceId: string; password: string }>): Promise<{ email: string; created: boolean }> {
   const { store } = ctx;
   const { workspaceId, password } = input;
   checkPassword(password);

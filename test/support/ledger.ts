@@ -2,7 +2,7 @@ import type { Clock } from '../../src/domain/clock.ts';
 import type { GrantSource } from '../../src/domain/grants.ts';
 import { AccountState } from '../../src/ledger/account-state.ts';
 import { ChargeCoalescer } from '../../src/ledger/charge-coalescer.ts';
-import { chargeWithState } from '../../src/ledger/charge-response.ts';
+import { chargeWithState, type ResponseInput } from '../../src/ledger/charge-response.ts';
 import type { LedgerContext } from '../../src/ledger/context.ts';
 import { addGrant, grantCredits } from '../../src/ledger/grant-credits.ts';
 import { createWorkspace } from '../../src/ledger/workspaces.ts';
@@ -67,3 +67,13 @@ export async function grantThenChargeTogether(
     await state.flush();
   });
 }
+
+/** A spoken reply on call `call-1` by `agent-1`: the response most ledger cases charge. */
+export const callResponse = (workspaceId: string, id: string, extra: Partial<ResponseInput> = {}): ResponseInput => ({
+  workspaceId,
+  id,
+  conversationId: 'call-1',
+  channel: 'call',
+  agentId: 'agent-1',
+  ...extra,
+});

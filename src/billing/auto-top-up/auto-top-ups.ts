@@ -1,6 +1,7 @@
 import type { Millicredits } from '../../domain/amounts.ts';
 import { TallyError } from '../../domain/errors.ts';
 import { workspaceMustExist } from '../../domain/workspace-exists.ts';
+import type { Call } from '../../ledger/context.ts';
 import type { BillingContext } from '../context.ts';
 import { paymentsNotConfigured } from '../payments-mode.ts';
 import { countBoughtInMonth, findSettings, lastAttempt, saveSettings, type TopUpAttempt } from './rows.ts';
@@ -27,10 +28,7 @@ const MAX_PER_MONTH_DEFAULT = 3;
 export async function getAutoTopUp({
   ctx,
   input,
-}: {
-  ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog'>;
-  input: { workspaceId: string };
-}): Promise<AutoTopUpView> {
+}: Call<Pick<BillingContext, 'store' | 'clock' | 'catalog'>, { workspaceId: string }>): Promise<AutoTopUpView> {
   const now = ctx.clock();
   const { store, catalog } = ctx;
   const [settings, count, last] = await Promise.all([
@@ -52,10 +50,10 @@ export async function getAutoTopUp({
 export async function setAutoTopUp({
   ctx,
   input,
-}: {
-  ctx: Pick<BillingContext, 'store' | 'clock' | 'catalog' | 'payments'>;
-  input: { workspaceId: string; settings: AutoTopUpSettings };
-}): Promise<AutoTopUpView> {
+}: Call<
+  Pick<BillingContext, 'store' | 'clock' | 'catalog' | 'payments'>,
+  { workspaceId: string; settings: AutoTopUpSettings }
+>): Promise<AutoTopUpView> {
   const now = ctx.clock();
   const { store, catalog, payments } = ctx;
   const { workspaceId, settings } = input;

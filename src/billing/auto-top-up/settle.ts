@@ -1,7 +1,7 @@
 import type { Grant } from '../../domain/grants.ts';
 import { addMonthsClamped } from '../../domain/periods.ts';
 import { AccountState } from '../../ledger/account-state.ts';
-import type { TxContext } from '../../ledger/context.ts';
+import type { Call, TxContext } from '../../ledger/context.ts';
 import { addGrant } from '../../ledger/grant-credits.ts';
 import type { AutoTopUpStatus } from '../../store/schema.ts';
 import type { AutoTopUpEvents } from './events.ts';
@@ -25,10 +25,7 @@ const OPEN: readonly AutoTopUpStatus[] = ['pending', 'paying', 'processing'];
 export async function grantPaidAttempt({
   ctx,
   input,
-}: {
-  ctx: SettleContext;
-  input: { attemptId: string; paymentId: string };
-}): Promise<Grant | null> {
+}: Call<SettleContext, { attemptId: string; paymentId: string }>): Promise<Grant | null> {
   const { tx, db, now, events } = ctx;
   const { attemptId, paymentId } = input;
   const found = await findAttempt(db, attemptId);
@@ -79,9 +76,9 @@ export async function grantPaidAttempt({
 export async function failAttempt({
   ctx,
   input,
-}: {
-  ctx: Omit<SettleContext, 'tx'>;
-  input: {
+}: Call<
+  Omit<SettleContext, 'tx'>,
+  {
     attempt: TopUpAttempt;
     outcome: {
       status: 'failed' | 'requires_action';
@@ -89,8 +86,8 @@ export async function failAttempt({
       actionUrl?: string | null;
       paymentId?: string | null;
     };
-  };
-}): Promise<boolean> {
+  }
+>): Promise<boolean> {
   const { db, now, events } = ctx;
   const { attempt, outcome } = input;
   const moved = await moveAttempt(

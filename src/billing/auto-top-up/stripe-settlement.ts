@@ -1,4 +1,5 @@
 import type { Stripe } from 'stripe';
+import type { Call } from '../../ledger/context.ts';
 import { ATTEMPT_META } from '../stripe/stripe-top-ups.ts';
 import { findAttempt } from './rows.ts';
 import { failAttempt, grantPaidAttempt, type SettleContext } from './settle.ts';
@@ -12,10 +13,10 @@ import { failAttempt, grantPaidAttempt, type SettleContext } from './settle.ts';
 export async function settlePaymentIntent({
   ctx,
   input,
-}: {
-  ctx: SettleContext;
-  input: { type: 'payment_intent.succeeded' | 'payment_intent.payment_failed'; intent: Stripe.PaymentIntent };
-}): Promise<string> {
+}: Call<
+  SettleContext,
+  { type: 'payment_intent.succeeded' | 'payment_intent.payment_failed'; intent: Stripe.PaymentIntent }
+>): Promise<string> {
   const { type, intent } = input;
   const attemptId = intent.metadata?.[ATTEMPT_META];
   if (!attemptId) return 'ignored: not an auto top-up';

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Stripe } from 'stripe';
+import type { Call } from '../../ledger/context.ts';
 import type { Database } from '../../store/schema.ts';
 import { settlePaymentIntent } from '../auto-top-up/stripe-settlement.ts';
 import type { BillingContext, BillingTxContext, StripeClients } from '../context.ts';
@@ -42,10 +43,7 @@ interface Handled {
 export async function receiveStripeEvent({
   ctx,
   input,
-}: {
-  ctx: StripeWebhookContext;
-  input: { rawBody: Buffer; signature: string | undefined };
-}): Promise<WebhookOutcome> {
+}: Call<StripeWebhookContext, { rawBody: Buffer; signature: string | undefined }>): Promise<WebhookOutcome> {
   const now = ctx.clock();
   const event = ctx.stripe.payments.verify(input.rawBody, input.signature, now);
   const seen = await ctx.store.db
