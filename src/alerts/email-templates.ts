@@ -1,7 +1,7 @@
 import { escapeHtml } from '../domain/html.ts';
 import type { EventType } from './events.ts';
 
-export interface EmailContext {
+export interface TemplateContext {
   workspaceName: string;
   /** The dashboard, where every notice's details are. */
   dashboardUrl: string;
@@ -28,7 +28,7 @@ const day = (value: unknown) => (typeof value === 'string' ? value.slice(0, 10) 
 const period = (data: Data) => `the period ${day(data.periodStart)} to ${day(data.periodEnd)}`;
 
 /** The events people are told of by e-mail, beside the webhooks: the ones with a notice here. */
-const NOTICES: Partial<Record<EventType, (data: Data, context: EmailContext) => Notice>> = {
+const NOTICES: Partial<Record<EventType, (data: Data, context: TemplateContext) => Notice>> = {
   'credits.low': (data, context) => ({
     subject: `${context.workspaceName}: credits are running low`,
     paragraphs: [
@@ -94,11 +94,11 @@ export function hasEmailTemplate(type: EventType): boolean {
   return NOTICES[type] !== undefined;
 }
 
-const FOOTER = (context: EmailContext) =>
+const FOOTER = (context: TemplateContext) =>
   `You get this because you can sign in to ${context.workspaceName}'s usage dashboard.`;
 
 /** The mail for one event, in plain text and HTML; null for an event type no mail is written for. */
-export function renderEmail(type: string, data: Data, context: EmailContext): RenderedEmail | null {
+export function renderEmail(type: string, data: Data, context: TemplateContext): RenderedEmail | null {
   const notice = NOTICES[type as EventType]?.(data, context);
   if (!notice) return null;
   const text = [
